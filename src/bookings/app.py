@@ -1,0 +1,122 @@
+"""Builds the ASGI app: routers, middleware, error handlers. Nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bookings import __version__
+from bookings.config import Settings
+from bookings.identity import routes as identity_routes
+from bookings.identity import site_properties
+from bookings.platform import errors
+from bookings.platform.middleware import RequestContextMiddleware
+from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
+
+ROUTERS = [identity_routes.router, site_properties.router]
+
+
+def api_methods(routers: Sequence[ApiRouter] = ()) -> list[ApiMethod[Any]]:
+    return [m for router in [*ROUTERS, *routers] for m in router.methods]
+
+
+async def start_services(settings: Settings) -> Services:
+    """Open the database, migrate it, load the signing key."""
+    from bookings import migrations
+    from bookings.platform.db import Database
+    from bookings.platform.signing import load_signer
+
+    db = Database(settings.database_url)
+    await migrations.upgrade(db)
+    signer = await load_signer(db, settings.secret)
+    return Services(db=db, settings=settings, signer=signer)
+
+
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    extra_routers: Sequence[ApiRouter] = (),
+) -> FastAPI:
+    """The ASGI app. ``services`` given: use them (tests); else open them on startup."""
+    settings = settings or (services.settings if services else Settings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = None
+        if getattr(app.state, "services", None) is None:
+            owned = await start_services(settings)
+            app.state.services = owned
+        try:
+            yield
+        finally:
+            if owned is not None:
+                await owned.db.dispose()
+
+    app = FastAPI(
+        title="Bookings server",
+        version=__version__,
+        summary="Wix Bookings V2 compatible REST API",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services
+    app.add_middleware(RequestContextMiddleware)
+    _add_error_handlers(app)
+    mount(app, api_methods(extra_routers))
+
+    @app.get("/healthz", tags=["Operations"], summary="Liveness and database check")
+    async def healthz(request: Request) -> JSONResponse:
+        svc: Services = request.app.state.services
+        await svc.db.ping()
+        return JSONResponse({"status": "ok", "database": svc.db.dialect, "version": __version__})
+
+    _install_openapi(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def api_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, errors.ApiError)
+        return JSONResponse(exc.body(), status_code=exc.http_status)
+
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        message = {
+            404: "No such API path on this server",
+            405: "This HTTP method is not allowed on this path",
+        }.get(exc.status_code, str(exc.detail))
+        body = errors.ApplicationError(code, message, http_status=exc.status_code).body()
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(errors.ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def _install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in getattr(app.state, "request_schemas", {}).items():
+            components.setdefault(name, definition)
+        schema["components"]["securitySchemes"] = {
+            "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"}
+        }
+        schema["security"] = [{"apiKey": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,251 @@
+"""``bookings``: serve | migrate | sites ... | keys ..."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bookings import __version__
+from bookings.config import Settings
+from bookings.platform.errors import ApiError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env().with_overrides(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        database_url=getattr(args, "database_url", None),
+        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
+        demo=False if getattr(args, "no_demo", False) else None,
+    )
+
+
+async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    from bookings.app import start_services
+
+    services = await start_services(settings)
+    try:
+        return await work(services)
+    finally:
+        await services.db.dispose()
+
+
+def _describe_db(settings: Settings) -> str:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        return f"SQLite at {url.split(':///', 1)[-1]}"
+    return "PostgreSQL at " + url.split("@")[-1]
+
+
+async def _prepare_serve(settings: Settings) -> int:
+    from bookings.demo import ensure_demo_site
+    from bookings.identity import service as identity
+
+    async def work(services: Any) -> int:
+        base = f"http://{settings.host}:{settings.port}"
+        print(f"Bookings server {__version__} — {_describe_db(settings)}")
+        if settings.site_id or settings.admin_api_key:
+            if not (settings.site_id and settings.admin_api_key):
+                print("Set both BOOKINGS_SITE_ID and BOOKINGS_ADMIN_API_KEY, or neither.")
+                return 2
+            site, created = await identity.ensure_site_with_admin_key(
+                services.db, settings.site_id, settings.admin_api_key, settings.site_time_zone
+            )
+            print(f"  Site ({'created' if created else 'existing'}, no demo data):")
+            print(f"    site id          {site.site_id}")
+            print(f"    client id        {site.client_id}")
+            print(f"    time zone        {site.time_zone}")
+            print("    admin API key    the one in BOOKINGS_ADMIN_API_KEY")
+            key = "$BOOKINGS_ADMIN_API_KEY"
+        elif settings.demo:
+            demo, created = await ensure_demo_site(services, settings.data_dir)
+            print(f'  Demo site "{demo.name}" ({"created now" if created else "existing"}):')
+            print(f"    site id          {demo.site_id}")
+            print(f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)")
+            print(f"    time zone        {demo.time_zone}")
+            print(f"    admin API key    {demo.admin_api_key}")
+            key = demo.admin_api_key
+        else:
+            print("  No demo site (--no-demo). Create one: bookings sites create --name NAME")
+            key = "<admin key>"
+        print(f"  API               {base}/")
+        print(f"  API docs          {base}/docs   (OpenAPI: {base}/openapi.json)")
+        print(f"  Health            {base}/healthz")
+        print(
+            f"  Try               curl -s {base}/site-properties/v4/properties "
+            f"-H 'Authorization: {key}'"
+        )
+        sys.stdout.flush()
+        return 0
+
+    return await _with_services(settings, work)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bookings.app import create_app
+    from bookings.platform.logs import configure_logging
+
+    settings = _settings(args)
+    configure_logging(settings.log_json)
+    rc = asyncio.run(_prepare_serve(settings))
+    if rc:
+        return rc
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bookings import migrations
+
+    settings = _settings(args)
+
+    async def work(services: Any) -> int:
+        revision = await migrations.current_revision(services.db)
+        print(f"{_describe_db(settings)} is at revision {revision}")
+        return 0
+
+    return asyncio.run(_with_services(settings, work))
+
+
+def cmd_sites_create(args: argparse.Namespace) -> int:
+    from bookings.identity import service as identity
+    from bookings.platform.auth import Role
+
+    async def work(services: Any) -> int:
+        site = await identity.create_site(services.db, args.name, args.time_zone, args.site_id)
+        _, key = await identity.create_api_key(services.db, site.site_id, Role.ADMIN, "admin key")
+        print(f"site id        {site.site_id}")
+        print(f"client id      {site.client_id}")
+        print(f"time zone      {site.time_zone}")
+        print(f"admin API key  {key}   (shown once; stored hashed)")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_sites_list(args: argparse.Namespace) -> int:
+    from bookings.identity import service as identity
+
+    async def work(services: Any) -> int:
+        for site in await identity.list_sites(services.db):
+            print(f"{site.site_id}  {site.time_zone:<24} {site.name}")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from bookings.identity import service as identity
+    from bookings.platform.auth import Role
+
+    async def work(services: Any) -> int:
+        key, plaintext = await identity.create_api_key(
+            services.db, args.site, Role(args.role.upper()), args.name or ""
+        )
+        print(f"key id   {key.id}")
+        print(f"role     {key.role.value}")
+        print(f"API key  {plaintext}   (shown once; stored hashed)")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from bookings.identity import service as identity
+
+    async def work(services: Any) -> int:
+        for key in await identity.list_api_keys(services.db, args.site):
+            state = "revoked" if key.revoked_date else "active"
+            print(f"{key.id}  {key.role.value:<5} {state:<7} …{key.key_hint}  {key.name}")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from bookings.identity import service as identity
+
+    async def work(services: Any) -> int:
+        key = await identity.revoke_api_key(services.db, args.key)
+        print(f"revoked {key.id} ({key.role.value} key of site {key.site_id})")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def _db_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database-url", help="default: $BOOKINGS_DATABASE_URL or SQLite in var/")
+    parser.add_argument("--data-dir", help="default: $BOOKINGS_DATA_DIR or ./var")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bookings", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"bookings {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, seed the demo site, serve HTTP")
+    serve.add_argument("--host", help="default: $BOOKINGS_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: $BOOKINGS_PORT or 8080")
+    serve.add_argument("--no-demo", action="store_true", help="default: unless BOOKINGS_DEMO=0")
+    _db_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    _db_options(migrate)
+    migrate.set_defaults(func=cmd_migrate)
+
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="sites", required=True)
+    create = sites.add_parser("create", help="create a site and its first admin key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--time-zone", default="UTC", help="IANA name, e.g. Europe/London")
+    create.add_argument("--site-id", help="use this GUID as the site id")
+    _db_options(create)
+    create.set_defaults(func=cmd_sites_create)
+    listing = sites.add_parser("list", help="list sites")
+    _db_options(listing)
+    listing.set_defaults(func=cmd_sites_list)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
+    kcreate = keys.add_parser("create", help="create an API key")
+    kcreate.add_argument("--site", required=True, help="site id")
+    kcreate.add_argument("--role", required=True, choices=["admin", "app", "ADMIN", "APP"])
+    kcreate.add_argument("--name")
+    _db_options(kcreate)
+    kcreate.set_defaults(func=cmd_keys_create)
+    klist = keys.add_parser("list", help="list a site's API keys")
+    klist.add_argument("--site", required=True)
+    _db_options(klist)
+    klist.set_defaults(func=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke an API key (by id or by the key itself)")
+    revoke.add_argument("key")
+    _db_options(revoke)
+    revoke.set_defaults(func=cmd_keys_revoke)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

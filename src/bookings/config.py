@@ -1,0 +1,79 @@
+"""Settings read from the environment (``BOOKINGS_*``), gathered in one object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'bookings.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told. ``Settings.from_env()`` reads ``BOOKINGS_*``."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    demo: bool = True
+    #: Automation hook: make sure this site exists and accepts this admin key.
+    site_id: str | None = None
+    admin_api_key: str | None = None
+    site_time_zone: str = "UTC"
+    #: Lifetime of visitor and member access tokens, in seconds (Wix: 4 hours).
+    access_token_ttl_seconds: int = 14_400
+    #: Secret used to sign cursors and tokens; generated and stored in the database if unset.
+    secret: str | None = None
+    log_json: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_database_url(self.data_dir))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("BOOKINGS_DATA_DIR", "var"))
+        return cls(
+            data_dir=data_dir,
+            database_url=os.environ.get("BOOKINGS_DATABASE_URL", "").strip(),
+            host=os.environ.get("BOOKINGS_HOST", "127.0.0.1"),
+            port=_env_int("BOOKINGS_PORT", 8080),
+            demo=_env_bool("BOOKINGS_DEMO", True),
+            site_id=os.environ.get("BOOKINGS_SITE_ID") or None,
+            admin_api_key=os.environ.get("BOOKINGS_ADMIN_API_KEY") or None,
+            site_time_zone=os.environ.get("BOOKINGS_SITE_TIME_ZONE") or "UTC",
+            access_token_ttl_seconds=_env_int("BOOKINGS_ACCESS_TOKEN_TTL_SECONDS", 14_400),
+            secret=os.environ.get("BOOKINGS_SECRET") or None,
+            log_json=_env_bool("BOOKINGS_LOG_JSON", True),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        clean = {k: v for k, v in changes.items() if v is not None}
+        if (
+            "data_dir" in clean
+            and "database_url" not in clean
+            and not os.environ.get("BOOKINGS_DATABASE_URL")
+        ):
+            clean["database_url"] = default_database_url(Path(str(clean["data_dir"])))
+        return replace(self, **clean)  # type: ignore[arg-type]

@@ -1,0 +1,309 @@
+"""One declaration per API method: its public paths (all aliases), who may call it, its
+request and response models.
+
+The request message is assembled the way the Wix SDK sends it: the JSON body for POST/PATCH,
+the query string (dotted keys, repeated keys, or one base64url ``.r`` JSON) for GET/DELETE,
+and path parameters on top — a path parameter wins over the same field in the body. Nested
+path parameters such as ``{service.id}`` are supported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bookings.config import Settings
+from bookings.platform import errors, wire
+from bookings.platform.auth import Identity, Role, authenticate, require_role
+from bookings.platform.db import Database
+from bookings.platform.signing import Signer
+
+ReqT = TypeVar("ReqT", bound=BaseModel)
+
+#: Largest request body accepted, in bytes.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a handler may use: the database, settings and the signer."""
+
+    db: Database
+    settings: Settings
+    signer: Signer
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call: who makes it, and the services to serve it with."""
+
+    services: Services
+    identity: Identity | None
+    request_id: str
+    headers: dict[str, str]
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def caller(self) -> Identity:
+        if self.identity is None:
+            raise errors.unauthenticated()
+        return self.identity
+
+    @property
+    def site_id(self) -> str:
+        return self.caller.site_id
+
+
+Handler = Callable[[Call, Any], Awaitable[BaseModel | dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ApiMethod(Generic[ReqT]):
+    name: str
+    verb: str
+    paths: tuple[str, ...]
+    #: Identities allowed to call it; ``None`` = no credentials needed.
+    roles: frozenset[Role] | None
+    request_model: type[ReqT]
+    response_model: type[BaseModel] | None
+    handler: Handler
+    summary: str
+    tag: str
+
+
+class ApiRouter:
+    """The API methods of one slice."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.methods: list[ApiMethod[Any]] = []
+
+    def method(
+        self,
+        name: str,
+        verb: str,
+        paths: Sequence[str],
+        *,
+        roles: frozenset[Role] | None,
+        request: type[ReqT],
+        response: type[BaseModel] | None = None,
+    ) -> Callable[[Callable[[Call, ReqT], Awaitable[Any]]], Callable[[Call, ReqT], Awaitable[Any]]]:
+        if not paths:
+            raise ValueError(f"{name}: at least one path")
+
+        def register(
+            fn: Callable[[Call, ReqT], Awaitable[Any]],
+        ) -> Callable[[Call, ReqT], Awaitable[Any]]:
+            self.methods.append(
+                ApiMethod(
+                    name=name,
+                    verb=verb.upper(),
+                    paths=tuple(paths),
+                    roles=roles,
+                    request_model=request,
+                    response_model=response,
+                    handler=fn,
+                    summary=(fn.__doc__ or name).strip().splitlines()[0],
+                    tag=self.tag,
+                )
+            )
+            return fn
+
+        return register
+
+
+# ---------------------------------------------------------------- request assembly
+
+_NESTED_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\}")
+
+
+def starlette_path(path: str) -> str:
+    """``/v2/services/{service.id}`` -> ``/v2/services/{service__id}`` (Starlette's syntax)."""
+    return _NESTED_PARAM.sub(lambda m: "{" + m.group(1).replace(".", "__") + "}", path)
+
+
+def _first_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+def parse_json_object(raw: bytes, field: str = "body") -> dict[str, Any]:
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw, object_pairs_hook=_first_key_wins)
+    except (ValueError, RecursionError):
+        raise errors.invalid_field(field, "is not valid JSON", errors.FORMAT) from None
+    if not isinstance(data, dict):
+        raise errors.invalid_field(field, "must be a JSON object", errors.FORMAT)
+    return data
+
+
+def _decode_dot_r(value: str) -> dict[str, Any]:
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.invalid_field(".r", "is not base64url JSON", errors.FORMAT) from None
+    return parse_json_object(raw, ".r")
+
+
+def _set_path(data: dict[str, Any], dotted: Iterable[str], value: str) -> None:
+    keys = list(dotted)
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+async def assemble_request(request: Request, model: type[BaseModel]) -> dict[str, Any]:
+    """The request message from body or query string, with path parameters on top."""
+    data: dict[str, Any]
+    if request.method in ("GET", "DELETE", "HEAD"):
+        items = list(request.query_params.multi_items())
+        data = {}
+        for key, value in items:
+            if key == ".r":
+                data.update(_decode_dot_r(value))
+        data.update(wire.nest_query_params([(k, v) for k, v in items if k != ".r"]))
+        data = wire.coerce_query_lists(model, data)
+    else:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise errors.ApplicationError(
+                "PAYLOAD_TOO_LARGE", "Request body is too large", http_status=413
+            )
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise errors.ApplicationError(
+                "PAYLOAD_TOO_LARGE", "Request body is too large", http_status=413
+            )
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            data = wire.coerce_query_lists(model, wire.nest_query_params(pairs))
+        else:
+            data = parse_json_object(raw)
+    for name, value in request.path_params.items():
+        _set_path(data, name.split("__"), value)
+    return data
+
+
+# ---------------------------------------------------------------- mounting
+
+
+def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        identity: Identity | None = None
+        if method.roles is not None:
+            identity = await authenticate(
+                services.db,
+                request.headers.get("authorization"),
+                request.headers.get("wix-site-id"),
+            )
+            request.state.site_id = identity.site_id
+            require_role(identity, method.roles)
+        payload = await assemble_request(request, method.request_model)
+        message = wire.parse(method.request_model, payload)
+        call = Call(
+            services=services,
+            identity=identity,
+            request_id=getattr(request.state, "request_id", ""),
+            headers=dict(request.headers),
+        )
+        result = await method.handler(call, message)
+        body = wire.to_wire(result) if isinstance(result, BaseModel) else result
+        return JSONResponse(body, status_code=200)
+
+    endpoint.__name__ = method.name
+    return endpoint
+
+
+def _specificity(path: str) -> tuple[float, ...]:
+    """Static segments sort before ``{param}:verb`` segments, which sort before ``{param}``."""
+    key: list[float] = []
+    for segment in path.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            key.append(1.0)
+        elif "{" in segment:
+            key.append(0.5)
+        else:
+            key.append(0.0)
+    return tuple(key)
+
+
+@dataclass
+class _SchemaBook:
+    """JSON schemas of request models, gathered for the OpenAPI document."""
+
+    definitions: dict[str, Any]
+
+    def request_body(self, model: type[BaseModel]) -> dict[str, Any]:
+        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+        self.definitions.update(schema.pop("$defs", {}))
+        self.definitions[model.__name__] = schema
+        return {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                    }
+                },
+            }
+        }
+
+
+def mount(app: FastAPI, methods: Sequence[ApiMethod[Any]]) -> None:
+    """Add every path of every method to ``app``, most specific paths first."""
+    book = _SchemaBook({})
+    routes: list[tuple[tuple[float, ...], str, ApiMethod[Any], bool]] = []
+    seen: set[tuple[str, str]] = set()
+    for method in methods:
+        for index, path in enumerate(method.paths):
+            if (method.verb, path) in seen:
+                raise ValueError(f"{method.verb} {path} is declared twice")
+            seen.add((method.verb, path))
+            routes.append((_specificity(path), path, method, index == 0))
+    routes.sort(key=lambda item: item[0])
+    for _, path, method, canonical in routes:
+        extra = (
+            book.request_body(method.request_model)
+            if method.verb not in ("GET", "DELETE")
+            else None
+        )
+        app.add_api_route(
+            starlette_path(path),
+            _endpoint(method),
+            methods=[method.verb],
+            name=f"{method.name} {path}",
+            summary=method.summary if canonical else f"{method.summary} (alias)",
+            tags=[method.tag],
+            include_in_schema=canonical,
+            openapi_extra=extra,
+            responses={200: {"model": method.response_model}} if method.response_model else None,
+            operation_id=method.name if canonical else None,
+        )
+    existing: dict[str, Any] = getattr(app.state, "request_schemas", {})
+    existing.update(book.definitions)
+    app.state.request_schemas = existing
