@@ -13,14 +13,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bookings import __version__
+from bookings.calendar import routes as calendar_routes
+from bookings.catalog.policies import routes as policy_routes
+from bookings.catalog.services import routes as service_routes
 from bookings.config import Settings
 from bookings.identity import routes as identity_routes
 from bookings.identity import site_properties
 from bookings.platform import errors
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
+from bookings.staff import routes as staff_routes
 
-ROUTERS = [identity_routes.router, site_properties.router]
+ROUTERS = [
+    identity_routes.router,
+    site_properties.router,
+    policy_routes.router,
+    service_routes.router,
+    staff_routes.router,
+    calendar_routes.router,
+]
 
 
 def api_methods(routers: Sequence[ApiRouter] = ()) -> list[ApiMethod[Any]]:

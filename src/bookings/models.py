@@ -1,5 +1,9 @@
 """Imports every slice's tables so that they are all registered on the shared metadata."""
 
+from bookings.calendar import models as calendar_models
+from bookings.catalog.policies import models as policy_models
+from bookings.catalog.services import models as service_models
 from bookings.platform import models as platform_models
+from bookings.staff import models as staff_models
 
-__all__ = ["platform_models"]
+__all__ = ["calendar_models", "platform_models", "policy_models", "service_models", "staff_models"]

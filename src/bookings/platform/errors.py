@@ -157,3 +157,18 @@ def not_implemented(what: str) -> ApplicationError:
 
 def internal_error() -> ApplicationError:
     return ApplicationError("INTERNAL", "Internal server error", http_status=500)
+
+
+def revision_mismatch(entity: str, entity_id: str, given: int, current: int) -> ApplicationError:
+    """An update carried a stale ``revision``: someone changed the entity first (HTTP 409)."""
+    return ApplicationError(
+        "REVISION_MISMATCH",
+        f"{entity} {entity_id} was updated by someone else: revision {given} is not the "
+        f"current revision {current}",
+        http_status=409,
+        data={"currentRevision": str(current)},
+    )
+
+
+def revision_required(field_path: str) -> InvalidRequest:
+    return invalid_field(field_path, "is required for an update", REQUIRED_FIELD)

@@ -1,0 +1,1 @@
+"""Calendar V3: schedules, events, weekly recurrence."""

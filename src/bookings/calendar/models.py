@@ -1,0 +1,1 @@
+"""Tables of this slice (registered on the shared metadata)."""

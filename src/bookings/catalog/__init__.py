@@ -1,0 +1,1 @@
+"""Catalog: booking policies (+ snapshots) and services."""

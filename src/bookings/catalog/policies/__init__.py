@@ -1,0 +1,1 @@
+"""Booking Policies V1 and Booking Policy Snapshots."""

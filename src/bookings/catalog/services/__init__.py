@@ -1,0 +1,1 @@
+"""Bookings Services V2."""

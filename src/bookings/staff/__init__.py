@@ -1,0 +1,1 @@
+"""Staff Members and Resources V2."""
