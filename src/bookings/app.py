@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from bookings import __version__
 from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
+from bookings.catalog.services import routes as service_routes
 from bookings.config import Settings
 from bookings.identity import routes as identity_routes
 from bookings.identity import site_properties
@@ -27,6 +28,7 @@ ROUTERS = [
     identity_routes.router,
     site_properties.router,
     policy_routes.router,
+    service_routes.router,
     staff_routes.router,
     calendar_routes.router,
 ]

@@ -1,5 +1,248 @@
-"""HTTP methods of this slice: parse, authorize, call the service, serialize. No rules."""
+"""Services V2 over HTTP: parse, authorize, call the service, serialize. No rules."""
 
-from bookings.platform.routing import ApiRouter
+from __future__ import annotations
+
+from typing import Any
+
+from bookings.catalog.services import service
+from bookings.catalog.services.schemas import (
+    AnyRequest,
+    BulkCreateServicesRequest,
+    BulkDeleteServicesRequest,
+    BulkUpdateServicesRequest,
+    CloneServiceRequest,
+    CountServicesRequest,
+    CreateServiceRequest,
+    DeleteServiceRequest,
+    GetServiceRequest,
+    QueryPoliciesRequest,
+    QueryServicesRequest,
+    SetCustomSlugRequest,
+    SetServiceLocationsRequest,
+    UpdateServiceRequest,
+    ValidateSlugRequest,
+)
+from bookings.platform import errors
+from bookings.platform.auth import ANYONE, BACKEND
+from bookings.platform.routing import ApiRouter, Call
+from bookings.platform.wire import to_wire
 
 router = ApiRouter("Services")
+
+#: Every public prefix of the two proto path families (www.wixapis.com mappings).
+_SERVICES = ("/_api/bookings/v2/services", "/bookings/v2/services")
+_BULK = (
+    "/bookings/v2/bulk/services",
+    "/bookings/services/v2/bulk/services",
+    "/_api/bookings/v2/bulk/services",
+)
+
+
+def services(suffix: str = "") -> list[str]:
+    return [p + suffix for p in _SERVICES]
+
+
+def bulk(suffix: str) -> list[str]:
+    return [p + suffix for p in _BULK]
+
+
+def _fields(values: list[Any] | None) -> list[str]:
+    return [v.value for v in values or []]
+
+
+@router.method("CreateService", "POST", services(), roles=BACKEND, request=CreateServiceRequest)
+async def create_service(call: Call, req: CreateServiceRequest) -> dict[str, Any]:
+    """Create a service (and its calendar schedule)."""
+    return {"service": await service.create_service(call.db, call.caller, to_wire(req.service))}
+
+
+@router.method(
+    "BulkCreateServices",
+    "POST",
+    bulk("/create"),
+    roles=BACKEND,
+    request=BulkCreateServicesRequest,
+)
+async def bulk_create(call: Call, req: BulkCreateServicesRequest) -> dict[str, Any]:
+    """Create up to 100 services; failures are reported per item."""
+    return await service.bulk_create_services(
+        call.db, call.caller, [to_wire(s) for s in req.services], req.return_entity
+    )
+
+
+@router.method(
+    "QueryServices", "POST", services("/query"), roles=ANYONE, request=QueryServicesRequest
+)
+async def query_services(call: Call, req: QueryServicesRequest) -> dict[str, Any]:
+    """Query services (offset or cursor paging)."""
+    return await service.query_services(
+        call.db, call.services.signer, call.site_id, req.query, _fields(req.conditional_fields)
+    )
+
+
+@router.method(
+    "CountServices", "POST", services("/count"), roles=ANYONE, request=CountServicesRequest
+)
+async def count_services(call: Call, req: CountServicesRequest) -> dict[str, Any]:
+    """Count the services that match a filter."""
+    return {"count": await service.count_services(call.db, call.site_id, req.filter)}
+
+
+@router.method(
+    "QueryPolicies",
+    "POST",
+    services("/policies/query"),
+    roles=ANYONE,
+    request=QueryPoliciesRequest,
+)
+async def query_policies(call: Call, req: QueryPoliciesRequest) -> dict[str, Any]:
+    """Booking policies with their connected services."""
+    return await service.query_policies(call.db, call.services.signer, call.site_id, req.query)
+
+
+@router.method(
+    "ValidateSlug", "POST", services("/slugs/validate"), roles=BACKEND, request=ValidateSlugRequest
+)
+async def validate_slug(call: Call, req: ValidateSlugRequest) -> dict[str, Any]:
+    """Whether a slug may be used for a service."""
+    return await service.validate_slug(call.db, call.site_id, req.service_id, req.slug)
+
+
+@router.method(
+    "CloneService", "POST", services("/clone"), roles=BACKEND, request=CloneServiceRequest
+)
+async def clone_service(call: Call, req: CloneServiceRequest) -> dict[str, Any]:
+    """Copy a service (with a new schedule; sessions are not copied)."""
+    return await service.clone_service(call.db, call.caller, req.source_service_id)
+
+
+@router.method(
+    "GetService", "GET", services("/{serviceId}"), roles=ANYONE, request=GetServiceRequest
+)
+async def get_service(call: Call, req: GetServiceRequest) -> dict[str, Any]:
+    """Get a service."""
+    return {
+        "service": await service.get_service(
+            call.db, call.site_id, req.service_id, _fields(req.conditional_fields)
+        )
+    }
+
+
+@router.method(
+    "UpdateService",
+    "PATCH",
+    services("/{service.id}"),
+    roles=BACKEND,
+    request=UpdateServiceRequest,
+)
+async def update_service(call: Call, req: UpdateServiceRequest) -> dict[str, Any]:
+    """Update the fields given (revision required)."""
+    data = to_wire(req.service)
+    return {"service": await service.update_service(call.db, call.site_id, data)}
+
+
+@router.method(
+    "BulkUpdateServices",
+    "POST",
+    bulk("/update"),
+    roles=BACKEND,
+    request=BulkUpdateServicesRequest,
+)
+async def bulk_update(call: Call, req: BulkUpdateServicesRequest) -> dict[str, Any]:
+    """Update up to 100 services, each with an optional field mask."""
+    items = [(to_wire(m.service), m.mask) for m in req.services]
+    return await service.bulk_update_services(call.db, call.site_id, items, req.return_entity)
+
+
+@router.method(
+    "DeleteService",
+    "DELETE",
+    services("/{serviceId}"),
+    roles=BACKEND,
+    request=DeleteServiceRequest,
+)
+async def delete_service(call: Call, req: DeleteServiceRequest) -> dict[str, Any]:
+    """Delete a service and cancel its schedule's future sessions."""
+    await service.delete_service(call.db, call.site_id, req.service_id)
+    return {}
+
+
+@router.method(
+    "BulkDeleteServices",
+    "POST",
+    bulk("/delete"),
+    roles=BACKEND,
+    request=BulkDeleteServicesRequest,
+)
+async def bulk_delete(call: Call, req: BulkDeleteServicesRequest) -> dict[str, Any]:
+    """Delete up to 100 services."""
+    return await service.bulk_delete_services(call.db, call.site_id, req.ids)
+
+
+@router.method(
+    "SetServiceLocations",
+    "POST",
+    services("/{serviceId}/locations"),
+    roles=BACKEND,
+    request=SetServiceLocationsRequest,
+)
+async def set_locations(call: Call, req: SetServiceLocationsRequest) -> dict[str, Any]:
+    """Replace a service's locations."""
+    locations = [to_wire(loc) for loc in req.locations]
+    return {
+        "service": await service.set_service_locations(
+            call.db, call.site_id, req.service_id, locations
+        )
+    }
+
+
+@router.method(
+    "SetCustomSlug",
+    "POST",
+    services("/{serviceId}/slugs/custom"),
+    roles=BACKEND,
+    request=SetCustomSlugRequest,
+)
+async def set_custom_slug(call: Call, req: SetCustomSlugRequest) -> dict[str, Any]:
+    """Give a service a custom main slug."""
+    return await service.set_custom_slug(call.db, call.site_id, req.service_id, req.slug)
+
+
+def _unimplemented(name: str, paths: list[str], what: str) -> None:
+    async def handler(call: Call, req: AnyRequest) -> dict[str, Any]:
+        raise errors.not_implemented(what)
+
+    handler.__doc__ = f"{what} (not implemented)."
+    router.method(name, "POST", paths, roles=BACKEND, request=AnyRequest)(handler)
+
+
+_unimplemented("SearchServices", services("/search"), "Search Services")
+_unimplemented(
+    "BulkUpdateServicesByFilter", bulk("/update-by-filter"), "Bulk Update Services By Filter"
+)
+_unimplemented(
+    "BulkDeleteServicesByFilter", bulk("/delete-by-filter"), "Bulk Delete Services By Filter"
+)
+_unimplemented(
+    "EnablePricingPlansForService",
+    services("/{serviceId}/pricing-plans/add"),
+    "Pricing plans (there is no Pricing Plans API on this server)",
+)
+_unimplemented(
+    "DisablePricingPlansForService",
+    services("/{serviceId}/pricing-plans/remove"),
+    "Pricing plans (there is no Pricing Plans API on this server)",
+)
+_unimplemented("QueryBookingForms", services("/booking-forms/query"), "Query Booking Forms")
+_unimplemented("QueryLocations", services("/locations/query"), "Query Locations")
+_unimplemented("QueryCategories", services("/categories/query"), "Query Categories")
+for _verb in (
+    "create",
+    "delete",
+    "update",
+    "list-add-on-groups-by-service-id",
+    "set-add-ons-for-group",
+):
+    _unimplemented(
+        f"AddOnGroups_{_verb}", services(f"/add-on-groups/{_verb}"), "Service add-on groups"
+    )
