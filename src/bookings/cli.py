@@ -68,6 +68,8 @@ async def _prepare_serve(settings: Settings) -> int:
             print(f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)")
             print(f"    time zone        {demo.time_zone}")
             print(f"    admin API key    {demo.admin_api_key}")
+            for line in demo.catalog:
+                print(line)
             key = demo.admin_api_key
         else:
             print("  No demo site (--no-demo). Create one: bookings sites create --name NAME")
@@ -76,8 +78,8 @@ async def _prepare_serve(settings: Settings) -> int:
         print(f"  API docs          {base}/docs   (OpenAPI: {base}/openapi.json)")
         print(f"  Health            {base}/healthz")
         print(
-            f"  Try               curl -s {base}/site-properties/v4/properties "
-            f"-H 'Authorization: {key}'"
+            f"  Try               curl -s -X POST {base}/_api/bookings/v2/services/query "
+            f"-H 'Authorization: {key}' -d '{{\"query\": {{}}}}'"
         )
         sys.stdout.flush()
         return 0

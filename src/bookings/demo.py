@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bookings.demo_catalog import seed_demo_catalog
 from bookings.identity import service as identity
 from bookings.platform.auth import Role, authenticate
 from bookings.platform.errors import ApiError
@@ -27,6 +28,8 @@ class DemoSite:
     admin_api_key: str
     time_zone: str
     name: str
+    #: What the demo business offers, as printed on start.
+    catalog: list[str] = field(default_factory=list)
 
 
 def _state_file(data_dir: Path) -> Path:
@@ -49,7 +52,8 @@ async def ensure_demo_site(services: Services, data_dir: Path) -> tuple[DemoSite
         return saved, False
     site = await identity.create_site(services.db, DEMO_SITE_NAME, DEMO_TIME_ZONE)
     _, key = await identity.create_api_key(services.db, site.site_id, Role.ADMIN, "demo admin key")
-    demo = DemoSite(site.site_id, site.client_id, key, site.time_zone, site.name)
+    catalog = await seed_demo_catalog(services, key, DEMO_TIME_ZONE)
+    demo = DemoSite(site.site_id, site.client_id, key, site.time_zone, site.name, catalog.lines())
     _write_state(_state_file(data_dir), demo)
     return demo, True
 
