@@ -485,3 +485,48 @@ async def test_unimplemented_methods_say_so(
     res = await client.post(f"{API}{path}", json={}, headers=site.admin)
     assert res.status_code == 501
     assert res.json()["details"]["applicationError"]["code"] == "UNIMPLEMENTED"
+
+
+async def test_class_and_course_derive_from_their_sessions(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    teacher = await staff_resource(client, site, "Teacher")
+    course = await create(client, site, a_class(type="COURSE", name="Pottery", defaultCapacity=8))
+    assert "staffMemberIds" not in course
+    assert "firstSessionStart" not in course["schedule"]
+    body = {
+        "event": {
+            "scheduleId": course["schedule"]["id"],
+            "type": "COURSE",
+            "start": {"localDate": "2027-03-04T18:30:00"},
+            "end": {"localDate": "2027-03-04T20:30:00"},
+            "recurrenceRule": {
+                "frequency": "WEEKLY",
+                "days": ["THURSDAY"],
+                "until": {"localDate": "2027-04-22T23:00:00"},
+            },
+            "resources": [{"id": teacher}],
+        }
+    }
+    res = await client.post("/calendar/v3/events", json=body, headers=site.admin)
+    assert res.status_code == 200, res.text
+    got = (await client.get(f"{API}/{course['id']}", headers=site.admin)).json()["service"]
+    assert got["staffMemberIds"] == [teacher]
+    assert got["revision"] == course["revision"]  # derived data, not an edit
+    assert got["schedule"]["availabilityConstraints"]["durations"] == [{"minutes": 120}]
+    # Site time zone is UTC here: 8 Thursdays from 4 March to 22 April 2027.
+    assert got["schedule"]["firstSessionStart"] == "2027-03-04T18:30:00.000Z"
+    assert got["schedule"]["lastSessionEnd"] == "2027-04-22T20:30:00.000Z"
+    q = await client.post(
+        f"{API}/query",
+        json={
+            "query": {
+                "filter": {
+                    "schedule.firstSessionStart": {"$gte": "2027-03-01T00:00:00Z"},
+                    "staffMemberIds": {"$hasAll": [teacher]},
+                }
+            }
+        },
+        headers=site.admin,
+    )
+    assert [s["id"] for s in q.json()["services"]] == [course["id"]]

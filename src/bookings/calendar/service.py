@@ -35,6 +35,10 @@ include_cancelled=False) -> list[dict]``
     The hook for the bookings slice: the number of booked participants of an event;
     ``remainingCapacity = max(0, totalCapacity - total)`` (stored, filterable). Until it is
     called, ``remainingCapacity == totalCapacity``. It does not bump the event's revision.
+``on_events_changed(hook)``, ``sessions_summary(scope, schedule_id) -> dict``
+    ``hook(scope, schedule_ids)`` runs inside the unit of work that created or changed
+    events of those schedules; the services slice uses it with ``sessions_summary`` to derive
+    a class's or course's staff, durations and first/last session.
 ``set_resource_details_provider(provider) -> previous provider``
     Lets the staff/resources slice fill the read-only ``resources[].name/type``.
 
@@ -125,6 +129,8 @@ __all__ = [
     "get_event",
     "get_schedule",
     "occurrences",
+    "on_events_changed",
+    "sessions_summary",
     "set_participants_total",
     "set_resource_details_provider",
     "update_schedule",
@@ -142,6 +148,23 @@ BUSINESS_HOURS = (time(9, 0), time(17, 0))
 _NAMESPACE = uuid.UUID("6f0f6a1e-4d1c-5a63-9d65-1f0c8e0b7c2a")
 
 ResourceDetails = Callable[[SiteScope, Sequence[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
+#: Called inside the unit of work whenever events of these schedules were created or changed.
+EventsChanged = Callable[[SiteScope, Sequence[str]], Awaitable[None]]
+_events_changed: list[EventsChanged] = []
+
+
+def on_events_changed(hook: EventsChanged) -> EventsChanged:
+    """Register ``hook(scope, schedule_ids)`` (e.g. services deriving data from sessions)."""
+    _events_changed.append(hook)
+    return hook
+
+
+async def _notify_changed(scope: SiteScope, events: Sequence[EventState]) -> None:
+    schedule_ids = sorted({e.schedule_id for e in events})
+    for hook in _events_changed:
+        await hook(scope, schedule_ids)
+
+
 _resource_details: ResourceDetails | None = None
 
 
@@ -274,6 +297,8 @@ async def _insert_events(
     else:
         await scope.conn.execute(sa.insert(_ev), rows)
     await scope.insert(_res, *[r for e in events for r in resource_rows(e)])
+    if not ignore_conflicts:  # materialized instances change nothing a summary reads
+        await _notify_changed(scope, events)
     return list(events)
 
 
@@ -287,6 +312,7 @@ async def _save_events(scope: SiteScope, events: Sequence[EventState]) -> None:
         await scope.conn.execute(scope.update(_ev).where(_ev.c.id == e.id).values(**values))
     await _delete_resources(scope, [e.id for e in events])
     await scope.insert(_res, *[r for e in events for r in resource_rows(e)])
+    await _notify_changed(scope, events)
 
 
 async def _delete_resources(scope: SiteScope, event_ids: Sequence[str]) -> None:
@@ -843,6 +869,52 @@ async def set_participants_total(uow: UnitOfWork, event_id: str, total: int) -> 
             remaining_capacity=event.remaining_capacity,
         )
     )
+
+
+async def sessions_summary(scope: SiteScope, schedule_id: str) -> dict[str, Any]:
+    """What a service derives from its sessions: the resources of its one-off and recurring
+    sessions (in order of appearance), the distinct durations of its recurring sessions in
+    minutes, the first session start and the last session end (``None`` when a series is
+    open-ended or there are no sessions). Cancelled events count for nothing."""
+    live = (
+        scope.select(_ev)
+        .where(_ev.c.schedule_id == schedule_id)
+        .where(_ev.c.status != CANCELLED)
+        .where(_ev.c.type != EventType.WORKING_HOURS.value)
+    )
+    heads = await scope.all(
+        live.where(_ev.c.recurrence_type.in_([MASTER, NONE])).order_by(_ev.c.start_utc, _ev.c.id)
+    )
+    resources = await scope.all(
+        scope.select(_res, _res.c.resource_id)
+        .where(_res.c.event_id.in_([h.id for h in heads]))
+        .order_by(_res.c.start_utc, _res.c.event_id, _res.c.position)
+    )
+    resource_ids = list(dict.fromkeys(r.resource_id for r in resources))
+    durations = sorted(
+        {
+            int((h.end_utc - h.start_utc).total_seconds() // 60)
+            for h in heads
+            if h.recurrence_type == MASTER
+        }
+    )
+    bounds = (
+        await scope.conn.execute(
+            scope.select(_ev, sa.func.min(_ev.c.start_utc), sa.func.max(_ev.c.series_end_utc))
+            .where(_ev.c.schedule_id == schedule_id)
+            .where(_ev.c.status != CANCELLED)
+            .where(_ev.c.type != EventType.WORKING_HOURS.value)
+        )
+    ).one()
+    first, last = bounds[0], bounds[1]
+    if any(h.recurrence_type == MASTER and h.series_end_utc is None for h in heads):
+        last = None  # an open-ended series has no last session
+    return {
+        "resourceIds": resource_ids,
+        "durations": durations,
+        "firstSessionStart": first,
+        "lastSessionEnd": last,
+    }
 
 
 def event_interval(event: Mapping[str, Any]) -> tuple[datetime, datetime]:
