@@ -60,7 +60,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bookings.calendar import rules, zoned
 from bookings.calendar.models import (
@@ -110,10 +109,16 @@ from bookings.calendar.schemas import (
     UpdateScheduleRequest,
     ZonedDateIn,
 )
+from bookings.identity.service import site_time_zone
 from bookings.platform import errors, query, wire
 from bookings.platform.bulk import BulkResults
-from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
-from bookings.platform.models import sites
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    insert_ignoring_conflicts,
+    utcnow,
+)
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 
@@ -266,21 +271,11 @@ def new_event_id() -> str:
     return secrets.token_hex(32)
 
 
-async def _site_zone(scope: SiteScope) -> str:
-    zone_name = await scope.scalar(scope.select(sites, sites.c.time_zone))
-    return str(zone_name) if zone_name else "UTC"
-
-
 async def _response_zone(scope: SiteScope, requested: str | None) -> str:
     if requested:
         rules.check_zone(requested, "timeZone")
         return requested
-    return await _site_zone(scope)
-
-
-def _insert_ignoring_conflicts(scope: SiteScope, table: sa.Table) -> Any:
-    dialect = postgresql if scope.conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return await site_time_zone(scope)
 
 
 async def _insert_events(
@@ -291,7 +286,7 @@ async def _insert_events(
         return []
     rows = [{**event_row(e), "site_id": scope.site_id} for e in events]
     if ignore_conflicts:
-        stmt = _insert_ignoring_conflicts(scope, _ev).returning(_ev.c.id)
+        stmt = insert_ignoring_conflicts(scope.conn, _ev).returning(_ev.c.id)
         inserted = {r.id for r in await scope.conn.execute(stmt, rows)}
         events = [e for e in events if e.id in inserted]
     else:
@@ -552,7 +547,7 @@ def _schedule_from(data: ScheduleIn, *, schedule_id: str, zone_name: str) -> Sch
 
 
 async def _create_schedule(uow: SiteScope, data: ScheduleIn) -> ScheduleState:
-    zone_name = data.time_zone or await _site_zone(uow)
+    zone_name = data.time_zone or await site_time_zone(uow)
     rules.check_zone(zone_name, "schedule.timeZone")
     schedule = _schedule_from(data, schedule_id=wire.new_id(), zone_name=zone_name)
     await uow.insert(_sc, schedule_row(schedule))
@@ -743,10 +738,10 @@ async def ensure_business_schedule(uow: UnitOfWork) -> dict[str, Any]:
     existing = await _load_schedule(uow, schedule_id)
     if existing is not None:
         return rules.schedule_wire(existing, pi=True)
-    zone_name = await _site_zone(uow)
+    zone_name = await site_time_zone(uow)
     data = ScheduleIn(external_id=BUSINESS_SCHEDULE_EXTERNAL_ID, name=BUSINESS_SCHEDULE_NAME)
     schedule = _schedule_from(data, schedule_id=schedule_id, zone_name=zone_name)
-    stmt = _insert_ignoring_conflicts(uow, _sc).returning(_sc.c.id)
+    stmt = insert_ignoring_conflicts(uow.conn, _sc).returning(_sc.c.id)
     inserted = (
         await uow.conn.execute(stmt, [{**schedule_row(schedule), "site_id": uow.site_id}])
     ).first()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bookings.platform import errors
 from bookings.platform.auth import Identity, Role, hash_secret, new_secret
-from bookings.platform.db import Database, utcnow
+from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.models import access_tokens, api_keys, sites
 from bookings.platform.timezones import is_valid_zone
 
@@ -86,6 +86,18 @@ async def create_site(
             raise errors.conflict("SITE_ALREADY_EXISTS", f"Site {site_id} already exists")
         await conn.execute(sa.insert(sites).values(**row))
     return Site(site_id, name, time_zone, str(row["client_id"]), {})
+
+
+async def site_time_zone(scope: SiteScope) -> str:
+    """The time zone of the scope's site (inside the caller's transaction)."""
+    zone_name = await scope.scalar(scope.select(sites, sites.c.time_zone))
+    return str(zone_name) if zone_name else "UTC"
+
+
+async def site_currency(scope: SiteScope) -> str:
+    """The site's currency (ISO 4217): the ``currency`` site setting, ``USD`` by default."""
+    settings = await scope.scalar(scope.select(sites, sites.c.settings))
+    return str((settings or {}).get("currency") or "USD")
 
 
 async def get_site(db: Database, site_id: str) -> Site | None:

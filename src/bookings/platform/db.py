@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -74,6 +74,13 @@ def utcnow() -> datetime:
 
 def site_id_column() -> sa.Column[str]:
     return sa.Column("site_id", sa.String(36), nullable=False)
+
+
+def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on either engine: a concurrent twin (same unique
+    key) wins quietly. Add ``.returning(...)`` to learn which rows went in."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 class SiteScope:

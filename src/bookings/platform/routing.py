@@ -85,6 +85,10 @@ class ApiMethod(Generic[ReqT]):
     tag: str
 
 
+class AnyRequest(BaseModel):
+    """The request of a method this server does not implement: any JSON object."""
+
+
 class ApiRouter:
     """The API methods of one slice."""
 
@@ -124,6 +128,23 @@ class ApiRouter:
             return fn
 
         return register
+
+    def unimplemented(
+        self,
+        name: str,
+        verb: str,
+        paths: Sequence[str],
+        what: str,
+        *,
+        roles: frozenset[Role] | None,
+    ) -> None:
+        """Serve ``paths`` with HTTP 501 ``UNIMPLEMENTED`` (after authentication)."""
+
+        async def handler(call: Call, req: AnyRequest) -> dict[str, Any]:
+            raise errors.not_implemented(what)
+
+        handler.__doc__ = f"{what} (not implemented)."
+        self.method(name, verb, paths, roles=roles, request=AnyRequest)(handler)
 
 
 # ---------------------------------------------------------------- request assembly

@@ -15,7 +15,6 @@ from bookings.platform.routing import ApiRouter, Call
 from bookings.platform.wire import to_wire
 from bookings.staff import service
 from bookings.staff.schemas import (
-    AnyRequest,
     AssignWorkingHoursScheduleRequest,
     BulkCreateResourcesRequest,
     BulkDeleteResourcesRequest,
@@ -360,11 +359,7 @@ async def set_service_provider(call: Call, req: SetServiceProviderRequest) -> di
 def _unimplemented(
     name: str, verb: str, paths: list[str], what: str, roles: frozenset[Role] = BACKEND
 ) -> None:
-    async def handler(call: Call, req: AnyRequest) -> dict[str, Any]:
-        raise errors.not_implemented(what)
-
-    handler.__doc__ = f"{what} (not implemented)."
-    router.method(name, verb, paths, roles=roles, request=AnyRequest)(handler)
+    router.unimplemented(name, verb, paths, what, roles=roles)
 
 
 _unimplemented(

@@ -196,7 +196,3 @@ class SetServiceProviderRequest(WireModel):
     staff_member_id: Guid
     service_provider: bool
     fields: Fields = Field(default=None, max_length=3)
-
-
-class AnyRequest(WireModel):
-    """Methods answered with "not implemented" accept any body."""

@@ -27,17 +27,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bookings.catalog.policies import rules
 from bookings.catalog.policies.models import booking_policies as policies_table
 from bookings.catalog.policies.models import booking_policy_snapshots as snapshots_table
 from bookings.catalog.policies.schemas import BOOKINGS_APP_ID, BookingPolicy
+from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity, Role
-from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
-from bookings.platform.models import sites
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    insert_ignoring_conflicts,
+    utcnow,
+)
 from bookings.platform.query import FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
@@ -207,11 +211,6 @@ def _not_found(policy_id: str) -> errors.ApplicationError:
     return errors.not_found(NOT_FOUND, f"Booking policy {policy_id} not found")
 
 
-async def _site_currency(scope: SiteScope) -> str:
-    settings = await scope.scalar(scope.select(sites, sites.c.settings))
-    return str((settings or {}).get("currency") or "USD")
-
-
 async def _row(scope: SiteScope, policy_id: str) -> sa.Row[Any] | None:
     return await scope.one_or_none(scope.select(t).where(t.c.id == policy_id))
 
@@ -230,8 +229,7 @@ async def _default_row(scope: SiteScope) -> sa.Row[Any] | None:
 async def _insert_ignoring_conflicts(uow: UnitOfWork, table: sa.Table, row: dict[str, Any]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: a concurrent twin (same unique key) wins quietly."""
     values = {**row, "site_id": uow.site_id}
-    insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
-    await uow.conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+    await uow.conn.execute(insert_ignoring_conflicts(uow.conn, table).values(**values))
 
 
 async def _lock_default(uow: UnitOfWork) -> None:
@@ -262,7 +260,7 @@ async def ensure_default_policy(uow: UnitOfWork) -> dict[str, Any]:
         now = utcnow()
         doc = rules.fill_defaults(
             {"appId": BOOKINGS_APP_ID, "createdByAppId": BOOKINGS_APP_ID},
-            await _site_currency(uow),
+            await site_currency(uow),
         )
         doc = {"name": DEFAULT_POLICY_NAME, **doc}
         await _insert_ignoring_conflicts(
@@ -368,7 +366,7 @@ async def create_policy(db: Database, caller: Identity, policy: BookingPolicy) -
     given, _ = _given(policy)
     async with db.write(caller.site_id) as uow:
         await ensure_default_policy(uow)
-        doc = rules.fill_defaults(given, await _site_currency(uow))
+        doc = rules.fill_defaults(given, await site_currency(uow))
         rules.check(doc)
         app_id = policy.app_id or BOOKINGS_APP_ID
         doc = {
@@ -424,7 +422,7 @@ async def update_policy(
         if row.revision != policy.revision:
             raise errors.revision_mismatch("Booking policy", row.id, policy.revision, row.revision)
         merged = rules.merge_update(dict(row.doc), given, fields)
-        doc = rules.fill_defaults(merged, await _site_currency(uow))
+        doc = rules.fill_defaults(merged, await site_currency(uow))
         rules.check(doc)
         await uow.conn.execute(
             uow.update(t)

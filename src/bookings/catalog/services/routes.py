@@ -6,7 +6,6 @@ from typing import Any
 
 from bookings.catalog.services import service
 from bookings.catalog.services.schemas import (
-    AnyRequest,
     BulkCreateServicesRequest,
     BulkDeleteServicesRequest,
     BulkUpdateServicesRequest,
@@ -22,7 +21,6 @@ from bookings.catalog.services.schemas import (
     UpdateServiceRequest,
     ValidateSlugRequest,
 )
-from bookings.platform import errors
 from bookings.platform.auth import ANYONE, BACKEND
 from bookings.platform.routing import ApiRouter, Call
 from bookings.platform.wire import to_wire
@@ -209,11 +207,7 @@ async def set_custom_slug(call: Call, req: SetCustomSlugRequest) -> dict[str, An
 
 
 def _unimplemented(name: str, paths: list[str], what: str) -> None:
-    async def handler(call: Call, req: AnyRequest) -> dict[str, Any]:
-        raise errors.not_implemented(what)
-
-    handler.__doc__ = f"{what} (not implemented)."
-    router.method(name, "POST", paths, roles=BACKEND, request=AnyRequest)(handler)
+    router.unimplemented(name, "POST", paths, what, roles=BACKEND)
 
 
 _unimplemented("SearchServices", services("/search"), "Search Services")

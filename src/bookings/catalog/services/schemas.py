@@ -286,7 +286,3 @@ class CloneServiceRequest(WireModel):
 
 class QueryPoliciesRequest(WireModel):
     query: dict[str, Any] | None = None
-
-
-class AnyRequest(WireModel):
-    """Methods answered with "not implemented" accept any body."""

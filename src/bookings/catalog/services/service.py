@@ -23,11 +23,11 @@ from bookings.catalog.services.models import (
     services,
 )
 from bookings.catalog.services.schemas import BOOKINGS_APP_ID, DEFAULT_FORM_ID, ConditionalField
+from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity
 from bookings.platform.bulk import BulkResults
 from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
-from bookings.platform.models import sites
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
@@ -130,11 +130,6 @@ QUERY_SPEC = QuerySpec(
 
 
 # ---------------------------------------------------------------- reading
-
-
-async def _site_currency(scope: SiteScope) -> str:
-    settings = await scope.scalar(scope.select(sites, sites.c.settings))
-    return str((settings or {}).get("currency") or "USD")
 
 
 async def _rows_to_wire(
@@ -381,7 +376,7 @@ async def _create(uow: UnitOfWork, caller: Identity, data: dict[str, Any]) -> st
     rules.check_service(doc)
     rules.check_appointment_staff(doc)
     await _check_references(uow, doc)
-    _stamp_currency(doc, await _site_currency(uow))
+    _stamp_currency(doc, await site_currency(uow))
     _derive(doc)
     service_id = new_id()
     now = utcnow()
@@ -491,7 +486,7 @@ async def _update(uow: UnitOfWork, data: dict[str, Any], mask: Sequence[str] | N
     rules.check_service(merged)
     rules.check_appointment_staff(merged)
     await _check_references(uow, merged)
-    _stamp_currency(merged, await _site_currency(uow))
+    _stamp_currency(merged, await site_currency(uow))
     _derive(merged)
     await _store(uow, row, merged)
     return str(service_id)
