@@ -129,6 +129,8 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
         ({"thing": {"ids": "not a list"}}, "thing.ids", "FORMAT"),
         ({"thing": {"lines": [{"qty": 1}]}}, "thing.lines[0].key", "REQUIRED_FIELD"),
         ({"fields": 12, "thing": {}}, "fields", "FORMAT"),
+        ({"thing": {"name": "a\x00b"}}, "thing.name", "FORMAT"),
+        ({"thing": {"items": [{"id": "\x00"}]}}, "thing.items[0].id", "FORMAT"),
     ]
     for body, field, rule in cases:
         v = violation(await echo(client, site, body))

@@ -278,8 +278,43 @@ def violations_from(exc: ValidationError, prefix: str = "") -> list[errors.Field
     return found
 
 
+def _bad_text(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return True
+    return False
+
+
+def find_unstorable_text(data: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) no database can store: a NUL character or
+    a lone surrogate. PostgreSQL refuses both; we refuse them everywhere, alike."""
+    stack: list[tuple[Any, str]] = [(data, path)]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, str):
+            if _bad_text(node):
+                return at or "body"
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = field_path([key], at) if isinstance(key, str) else at
+                if isinstance(key, str) and _bad_text(key):
+                    return at or "body"
+                stack.append((child, child_path))
+        elif isinstance(node, list):
+            stack.extend((child, f"{at}[{i}]") for i, child in enumerate(node))
+    return None
+
+
 def parse(model: type[M], data: Any, prefix: str = "") -> M:
     """Validate wire input into ``model``; any problem is a 400 naming the field."""
+    bad = find_unstorable_text(data, prefix)
+    if bad is not None:
+        raise errors.invalid_field(
+            bad, "must not contain NUL characters or invalid Unicode", errors.FORMAT
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
