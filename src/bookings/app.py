@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bookings import __version__
+from bookings.availability import routes as availability_routes
 from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
@@ -31,6 +32,7 @@ ROUTERS = [
     service_routes.router,
     staff_routes.router,
     calendar_routes.router,
+    availability_routes.router,
 ]
 
 

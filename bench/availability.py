@@ -1,0 +1,338 @@
+"""Benchmark of appointment availability (ListAvailabilityTimeSlots).
+
+    .venv/bin/python bench/availability.py [--postgres-url URL] [--runs N]
+
+Case: one appointment service (60 min + 15 min buffer), 20 staff on business hours
+(Mon-Fri 09:00-17:00), a 31-day window, 2,000 existing bookings. Until the bookings slice
+exists, bookings are modelled as what a confirmed appointment is on the calendar: an OPAQUE
+APPOINTMENT event of the service's schedule listing the staff resource (inserted in bulk
+through the calendar's service functions, in one transaction).
+
+Prints p50/p95 of the HTTP call (in-process ASGI through httpx: routing, auth, validation,
+loading, engine, JSON; no sockets) and of the engine alone (the pure slot computation over
+already loaded inputs), on SQLite (a temporary file) and PostgreSQL (a fresh database created
+from BOOKINGS_TEST_POSTGRES_URL or --postgres-url, dropped afterwards), the ratio of the HTTP
+p50 to a baseline measured in the same run (an authenticated GET /site-properties), and a
+table of cost against staff (1, 5, 10, 20, 50) and days (7, 31, 90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from bookings.app import create_app, start_services
+from bookings.availability.intervals import to_seconds
+from bookings.availability.loading import resource_times, site_settings
+from bookings.availability.service import load_service, make_plan
+from bookings.availability.slots import list_slots
+from bookings.calendar import service as calendar
+from bookings.calendar import zoned
+from bookings.config import Settings
+from bookings.identity import service as identity
+from bookings.platform.auth import Role
+from bookings.platform.routing import Services
+from bookings.platform.timezones import zone
+
+TARGET_P50_MS = 50.0
+TARGET_LINEARITY = 3.0
+STAFF_COUNTS = (1, 5, 10, 20, 50)
+DAY_COUNTS = (7, 31, 90)
+DURATION, BUFFER = 60, 15
+SLOTS_PER_DAY = 6  # 09:00-17:00 on a 75-minute grid
+BOOKINGS_PER_STAFF_DAY = 2000 / (20 * 31)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+    await fn()  # warm-up
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        await fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+class Site:
+    def __init__(self, services: Services, client: httpx.AsyncClient) -> None:
+        self.services = services
+        self.client = client
+        self.site_id = ""
+        self.headers: dict[str, str] = {}
+
+    async def create(self) -> None:
+        site = await identity.create_site(self.services.db, "Bench", "UTC")
+        _, key = await identity.create_api_key(self.services.db, site.site_id, Role.ADMIN)
+        self.site_id, self.headers = site.site_id, {"Authorization": key}
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        res = await self.client.post(path, json=body, headers=self.headers)
+        if res.status_code != 200:
+            raise RuntimeError(f"{path}: {res.status_code} {res.text}")
+        data: dict[str, Any] = res.json()
+        return data
+
+    async def staff(self, count: int) -> list[str]:
+        out = []
+        for i in range(count):
+            body = {"staffMember": {"name": f"Staff {i:02d}"}}
+            out.append((await self.post("/bookings/v1/staff-members", body))["staffMember"])
+        return [str(m["resourceId"]) for m in out]
+
+    async def service(self, staff_ids: list[str]) -> dict[str, Any]:
+        svc = {
+            "type": "APPOINTMENT",
+            "name": f"Massage {uuid.uuid4().hex[:6]}",
+            "defaultCapacity": 1,
+            "onlineBooking": {"enabled": True},
+            "payment": {"rateType": "NO_FEE", "options": {"inPerson": True}},
+            "schedule": {
+                "availabilityConstraints": {
+                    "sessionDurations": [DURATION],
+                    "timeBetweenSessions": BUFFER,
+                }
+            },
+            "staffMemberIds": staff_ids,
+        }
+        created: dict[str, Any] = (await self.post("/bookings/v2/services", {"service": svc}))[
+            "service"
+        ]
+        return created
+
+    async def bookings(
+        self, schedule_id: str, staff_ids: list[str], first: date, days: int, count: int
+    ) -> None:
+        """``count`` APPOINTMENT events on distinct grid slots of working days."""
+        rng = random.Random(7)
+        cells = [
+            (rid, first + timedelta(days=d), k)
+            for rid in staff_ids
+            for d in range(days)
+            if (first + timedelta(days=d)).weekday() < 5
+            for k in range(SLOTS_PER_DAY)
+        ]
+        chosen = rng.sample(cells, min(count, len(cells)))
+        async with self.services.db.write(self.site_id) as uow:
+            for rid, day, k in chosen:
+                start = datetime(day.year, day.month, day.day, 9) + timedelta(
+                    minutes=k * (DURATION + BUFFER)
+                )
+                await calendar.create_event(
+                    uow,
+                    {
+                        "scheduleId": schedule_id,
+                        "type": "APPOINTMENT",
+                        "start": {"localDate": start.isoformat()},
+                        "end": {"localDate": (start + timedelta(minutes=DURATION)).isoformat()},
+                        "resources": [{"id": rid}],
+                    },
+                )
+
+    def body(self, service_id: str, first: date, days: int) -> dict[str, Any]:
+        return {
+            "serviceId": service_id,
+            "fromLocalDate": f"{first}T00:00:00",
+            "toLocalDate": f"{first + timedelta(days=days)}T00:00:00",
+        }
+
+    async def list_call(self, service_id: str, first: date, days: int) -> int:
+        path = "/_api/service-availability/v2/time-slots"
+        data = await self.post(path, self.body(service_id, first, days))
+        return len(data["timeSlots"])
+
+    async def engine_inputs(
+        self, service_id: str, first: date, days: int
+    ) -> Callable[[], Awaitable[Any]]:
+        lo = datetime(first.year, first.month, first.day).replace(tzinfo=zone("UTC"))
+        hi = lo + timedelta(days=days)
+        async with self.services.db.read(self.site_id) as scope:
+            settings = await site_settings(scope)
+            svc = await load_service(scope, service_id)
+            plan = await make_plan(
+                scope,
+                settings,
+                svc,
+                duration_seconds=DURATION * 60,
+                resource_types=None,
+                locations=[None],
+            )
+            times = await resource_times(
+                scope,
+                plan.resources,
+                lo=lo,
+                hi=hi,
+                reach=timedelta(minutes=DURATION + BUFFER),
+                site_zone=zone("UTC"),
+            )
+        groups = [[times[r] for r in ids] for _, ids in plan.groups]
+        a, b = to_seconds(lo), to_seconds(hi)
+
+        async def run() -> Any:
+            return list_slots(groups, plan.shape, lo=a, hi=b)
+
+        return run
+
+
+async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url, demo=False)
+    services = await start_services(settings)
+    app = create_app(services=services)
+    transport = httpx.ASGITransport(app=app)
+    first = zoned.today(datetime.now(zone("UTC")), zone("UTC")) + timedelta(days=7)
+    result: dict[str, Any] = {"label": label}
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        main = Site(services, client)
+        await main.create()
+        staff_ids = await main.staff(20)
+        svc = await main.service(staff_ids)
+        t0 = time.perf_counter()
+        await main.bookings(svc["schedule"]["id"], staff_ids, first, 31, 2000)
+        result["insert_s"] = time.perf_counter() - t0
+        result["slots"] = await main.list_call(svc["id"], first, 31)
+        result["http"] = await timed(lambda: main.list_call(svc["id"], first, 31), runs)
+        engine = await main.engine_inputs(svc["id"], first, 31)
+        result["engine"] = await timed(engine, runs)
+
+        async def baseline() -> None:
+            await client.get("/site-properties/v4/properties", headers=main.headers)
+
+        result["baseline"] = await timed(baseline, runs)
+
+        # Scaling: one site, 50 staff, 90 days with the same booking density.
+        scale = Site(services, client)
+        await scale.create()
+        all_staff = await scale.staff(max(STAFF_COUNTS))
+        per_count = {n: await scale.service(all_staff[:n]) for n in STAFF_COUNTS}
+        workdays = sum(1 for d in range(max(DAY_COUNTS)) if (first + timedelta(d)).weekday() < 5)
+        total = int(BOOKINGS_PER_STAFF_DAY * len(all_staff) * workdays * 31 / 22)
+        await scale.bookings(
+            per_count[max(STAFF_COUNTS)]["schedule"]["id"],
+            all_staff,
+            first,
+            max(DAY_COUNTS),
+            total,
+        )
+        table: dict[tuple[int, int], tuple[float, float]] = {}
+        for n in STAFF_COUNTS:
+            for days in DAY_COUNTS:
+                sid = per_count[n]["id"]
+                eng = await scale.engine_inputs(sid, first, days)
+                engine_ms = statistics.median(await timed(eng, max(20, runs)))
+                http_ms = statistics.median(
+                    await timed(
+                        lambda s=sid, d=days: scale.list_call(s, first, d), max(5, runs // 3)
+                    )
+                )
+                table[(n, days)] = (engine_ms, http_ms)
+        result["table"] = table
+    await services.db.dispose()
+    return result
+
+
+async def create_pg(base_url: str) -> tuple[str, str]:
+    name = f"bookings_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = sa.engine.make_url(base_url).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+async def drop_pg(base_url: str, name: str) -> None:
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def report(r: dict[str, Any]) -> float:
+    http, engine, base = r["http"], r["engine"], r["baseline"]
+    p50 = statistics.median(http)
+    print(f"\n== {r['label']}: 20 staff, 31 days, 2000 bookings ({r['insert_s']:.1f} s to insert)")
+    print(f"   slots listed per call         {r['slots']}")
+    print(f"   HTTP list call   p50 {p50:7.2f} ms   p95 {pct(http, 0.95):7.2f} ms")
+    print(
+        f"   engine alone     p50 {statistics.median(engine):7.2f} ms   "
+        f"p95 {pct(engine, 0.95):7.2f} ms"
+    )
+    print(f"   baseline (GET /site-properties) p50 {statistics.median(base):.2f} ms")
+    print(f"   HTTP p50 / baseline p50 = {p50 / statistics.median(base):.1f}x")
+    return p50
+
+
+def linearity(r: dict[str, Any]) -> float:
+    table: dict[tuple[int, int], tuple[float, float]] = r["table"]
+    print(f"\n   cost vs staff x days ({r['label']}); norm = cost/(staff*days), / min norm")
+    print("   staff days   engine ms   norm    HTTP ms   norm")
+    eng_norm = {k: v[0] / (k[0] * k[1]) for k, v in table.items()}
+    http_norm = {k: v[1] / (k[0] * k[1]) for k, v in table.items()}
+    e_min, h_min = min(eng_norm.values()), min(http_norm.values())
+    for (n, days), (e_ms, h_ms) in sorted(table.items()):
+        print(
+            f"   {n:5d} {days:4d}   {e_ms:9.3f} {eng_norm[(n, days)] / e_min:6.2f}  "
+            f"{h_ms:9.2f} {http_norm[(n, days)] / h_min:6.2f}"
+        )
+    # Linearity is judged on the engine: the HTTP figure adds a fixed per-call cost
+    # (auth, service and settings reads), which dominates the smallest cases.
+    ratio = max(eng_norm.values()) / e_min
+    print(f"   engine max/min normalized cost: {ratio:.2f}x")
+    return ratio
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres-url", default=os.environ.get("BOOKINGS_TEST_POSTGRES_URL"))
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        results.append(("sqlite", await run_engine("SQLite", url, args.runs)))
+    if args.postgres_url:
+        pg_url, name = await create_pg(args.postgres_url)
+        try:
+            results.append(("postgres", await run_engine("PostgreSQL", pg_url, args.runs)))
+        finally:
+            await drop_pg(args.postgres_url, name)
+    else:
+        print("\n(PostgreSQL skipped: set BOOKINGS_TEST_POSTGRES_URL or --postgres-url)")
+    lines = []
+    worst = 0.0
+    for key, r in results:
+        p50 = report(r)
+        worst = max(worst, linearity(r))
+        verdict = "ok" if p50 < TARGET_P50_MS else "short"
+        lines.append(f"RESULT availability_http_p50_{key} {p50:.1f} ms target 50 {verdict}")
+    verdict = "ok" if worst <= TARGET_LINEARITY else "short"
+    lines.append(f"RESULT availability_linearity {worst:.2f} x target 3 {verdict}")
+    print()
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Availability: Time Slots V2 and the legacy Availability Calendar, over one slot engine."""

@@ -1,0 +1,253 @@
+"""Inputs of the slot engine, read through the other slices' service functions.
+
+* site settings (time zone, ``slotsSplitInterval``, the maximum range);
+* per resource: working-hours windows (expanded WORKING_HOURS occurrences of its
+  working-hours schedule; local days when it has none) and busy intervals: OPAQUE
+  non-cancelled events listing it (the resource entry OPAQUE too), OPAQUE events of its own
+  events schedule (time off, blocked time), and what the bookings provider reports. An
+  APPOINTMENT event of a service's schedule is extended by that service's
+  ``timeBetweenSessions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bookings.availability import calendar_port
+from bookings.availability.intervals import Interval, merge, to_seconds
+from bookings.availability.slots import ResourceTime
+from bookings.calendar import service as calendar
+from bookings.calendar import zoned
+from bookings.catalog.services import service as catalog
+from bookings.platform.db import SiteScope
+from bookings.platform.models import sites
+from bookings.platform.timezones import zone
+
+#: Event types that occupy a resource (WORKING_HOURS never does).
+BUSY_TYPES = ("DEFAULT", "APPOINTMENT", "CLASS", "COURSE")
+#: The largest ``timeBetweenSessions`` (minutes): busy time is loaded this far back.
+MAX_BUFFER = timedelta(minutes=720)
+#: Default longest ``fromLocalDate``..``toLocalDate`` range (site setting
+#: ``availability.maxRangeDays`` overrides it).
+MAX_RANGE_DAYS = 366
+
+
+# ---------------------------------------------------------------- the bookings hook
+
+
+class BookingLoadProvider(Protocol):
+    """What the bookings slice tells availability (see :func:`set_booking_load_provider`)."""
+
+    async def appointment_busy(
+        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
+    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
+        """Per resource id, the intervals held by capacity-holding appointment bookings that
+        overlap ``[start_utc, end_utc)``, **already extended by their own buffer**."""
+        ...
+
+    async def event_participants(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, int]:
+        """Per event id, the participants of its capacity-holding bookings (events it does
+        not mention fall back to the calendar's ``remainingCapacity``)."""
+        ...
+
+
+class NoBookings:
+    """The default provider: no bookings exist yet."""
+
+    async def appointment_busy(
+        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
+    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
+        return {}
+
+    async def event_participants(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, int]:
+        return {}
+
+
+_provider: BookingLoadProvider = NoBookings()
+
+
+def set_booking_load_provider(provider: BookingLoadProvider | None) -> BookingLoadProvider:
+    """Register the bookings slice's provider (``None``: back to none); returns the previous."""
+    global _provider
+    previous = _provider
+    _provider = provider if provider is not None else NoBookings()
+    return previous
+
+
+def booking_load_provider() -> BookingLoadProvider:
+    return _provider
+
+
+# ---------------------------------------------------------------- site settings
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    time_zone: str
+    #: ``slotsSplitInterval``: ``None`` = same as duration (D + B), else minutes.
+    split_minutes: int | None
+    max_range_days: int
+
+
+def _positive_int(value: Any, upper: int) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= upper:
+        return value
+    return None
+
+
+def settings_from(time_zone: str | None, settings: Mapping[str, Any] | None) -> SiteSettings:
+    """Pure: the availability settings of a ``sites`` row (bad values fall back to defaults)."""
+    settings = settings or {}
+    split = settings.get("slotsSplitInterval")
+    minutes: int | None = None
+    if isinstance(split, Mapping) and split.get("sameAsDuration") is False:
+        minutes = _positive_int(split.get("valueInMinutes"), 1440)
+    availability = settings.get("availability")
+    max_days = None
+    if isinstance(availability, Mapping):
+        max_days = _positive_int(availability.get("maxRangeDays"), 5 * 366)
+    zone_name = time_zone or "UTC"
+    try:
+        zone(zone_name)
+    except KeyError:
+        zone_name = "UTC"
+    return SiteSettings(zone_name, minutes, max_days or MAX_RANGE_DAYS)
+
+
+async def site_settings(scope: SiteScope) -> SiteSettings:
+    row = await scope.one_or_none(scope.select(sites, sites.c.time_zone, sites.c.settings))
+    if row is None:
+        return settings_from(None, None)
+    return settings_from(row.time_zone, row.settings)
+
+
+# ---------------------------------------------------------------- resources
+
+
+def local_days(tz: ZoneInfo, lo: datetime, hi: datetime) -> list[Interval]:
+    """One window per local calendar day of ``tz`` meeting ``[lo, hi)`` (24/7 resources)."""
+    day = zoned.to_local(lo, tz).date()
+    out: list[Interval] = []
+    while True:
+        start = zoned.to_utc(datetime.combine(day, time()), tz)
+        if start >= hi:
+            break
+        nxt = day + timedelta(days=1)
+        end = zoned.to_utc(datetime.combine(nxt, time()), tz)
+        out.append((to_seconds(start), to_seconds(end)))
+        day = nxt
+    return out
+
+
+def working_schedule(resource: Mapping[str, Any]) -> str | None:
+    values = (resource.get("workingHoursSchedules") or {}).get("values") or []
+    return str(values[0]["scheduleId"]) if values and values[0].get("scheduleId") else None
+
+
+def events_schedule(resource: Mapping[str, Any]) -> str | None:
+    value = (resource.get("eventsSchedule") or {}).get("scheduleId")
+    return str(value) if value else None
+
+
+def buffer_seconds(service: Mapping[str, Any]) -> int:
+    """A service's ``timeBetweenSessions`` in seconds (0 when unset)."""
+    minutes = ((service.get("schedule") or {}).get("availabilityConstraints") or {}).get(
+        "timeBetweenSessions"
+    )
+    return minutes * 60 if isinstance(minutes, int) and minutes > 0 else 0
+
+
+async def _buffers(
+    scope: SiteScope, found: Iterable[calendar_port.Busy], known: Mapping[str, int]
+) -> dict[str, int]:
+    """Buffers (seconds) of the services owning APPOINTMENT events, by service id."""
+    out = dict(known)
+    owners = sorted(
+        {
+            b.external_schedule_id
+            for b in found
+            if b.type == "APPOINTMENT" and b.external_schedule_id
+        }
+        - set(known)
+    )
+    if owners:
+        for sid, svc in (await catalog.get_services(scope, owners)).items():
+            out[sid] = buffer_seconds(svc)
+    return out
+
+
+async def resource_times(
+    scope: SiteScope,
+    resources: Mapping[str, Mapping[str, Any]],
+    *,
+    lo: datetime,
+    hi: datetime,
+    reach: timedelta,
+    site_zone: ZoneInfo,
+    known_buffers: Mapping[str, int] | None = None,
+) -> dict[str, ResourceTime]:
+    """Windows and busy time of ``resources`` (Resource V2 wire dicts by id) for slots
+    starting in ``[lo, hi)`` that last up to ``reach`` (duration + buffer).
+    ``known_buffers``: buffers (seconds) of services already loaded, by service id."""
+    if not resources:
+        return {}
+    ids = sorted(resources)
+    wh_of = {rid: working_schedule(resources[rid]) for rid in ids}
+    wh_ids = sorted({s for s in wh_of.values() if s})
+    windows: dict[str, list[Interval]] = {s: [] for s in wh_ids}
+    if wh_ids:
+        for event in await calendar.occurrences(
+            scope,
+            start_utc=lo,
+            end_utc=hi + reach,
+            schedule_ids=wh_ids,
+            types=["WORKING_HOURS"],
+        ):
+            start, end = calendar.event_interval(event)
+            windows[event["scheduleId"]].append((to_seconds(start), to_seconds(end)))
+    merged = {s: tuple(merge(v)) for s, v in windows.items()}
+    days: tuple[Interval, ...] | None = None
+
+    busy_lo, busy_hi = lo - MAX_BUFFER, hi + reach
+    busy: dict[str, list[Interval]] = {rid: [] for rid in ids}
+    owner_of = {s: rid for rid in ids if (s := events_schedule(resources[rid]))}
+    found = await calendar_port.busy_intervals(
+        scope,
+        resource_ids=ids,
+        owners=owner_of,
+        types=BUSY_TYPES,
+        start_utc=busy_lo,
+        end_utc=busy_hi,
+    )
+    buffers = await _buffers(scope, found, known_buffers or {})
+    for item in found:
+        extra = buffers.get(item.external_schedule_id or "", 0)
+        busy[item.resource_id].append((item.start, item.end + extra))
+    held = await _provider.appointment_busy(scope, ids, busy_lo, busy_hi)
+    for rid, spans in held.items():
+        if rid in busy:
+            busy[rid].extend((to_seconds(a), to_seconds(b)) for a, b in spans)
+
+    out: dict[str, ResourceTime] = {}
+    for rid in ids:
+        schedule = wh_of[rid]
+        if schedule is None:
+            if days is None:
+                days = tuple(local_days(site_zone, lo, hi + reach))
+            own = days
+        else:
+            own = merged.get(schedule, ())
+        out[rid] = ResourceTime(rid, own, tuple(merge(busy[rid])))
+    return out
+
+
+def day_of(instant: datetime, tz: ZoneInfo) -> date:
+    return zoned.to_local(instant, tz).date()
