@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 
 from bookings import __version__
 from bookings.availability import routes as availability_routes
+from bookings.booking import routes as booking_routes
 from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
@@ -33,6 +34,7 @@ ROUTERS = [
     staff_routes.router,
     calendar_routes.router,
     availability_routes.router,
+    booking_routes.router,
 ]
 
 

@@ -1408,3 +1408,17 @@ async def api_events_view(db: Database, site_id: str) -> dict[str, Any]:
             "futureDurationInDays": HORIZON_MIN.days,
         }
     }
+
+
+# ---------------------------------------------------------------- row locks (bookings slice)
+
+
+async def lock_events(uow: UnitOfWork, event_ids: Iterable[str]) -> None:
+    """Lock event rows (sorted order; SQLite: the write transaction is exclusive already):
+    the bookings slice serializes the capacity of a class session on its event row."""
+    await uow.lock(_ev, event_ids)
+
+
+async def lock_schedule(uow: UnitOfWork, schedule_id: str) -> None:
+    """Lock a schedule row: the bookings slice serializes a course's capacity on it."""
+    await uow.lock(_sc, [schedule_id])

@@ -63,3 +63,23 @@ instance_secrets = sa.Table(
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_date", UtcDateTime, nullable=False),
 )
+
+#: The outbox (see :mod:`bookings.platform.events`): one row per domain event, written in the
+#: transaction of the change it describes. ``sequence`` counts per entity (1, 2, ...) and is the
+#: wire ``entityEventSequence``; ``body`` is the whole domain-event envelope.
+domain_events = sa.Table(
+    "domain_events",
+    metadata,
+    sa.Column("site_id", sa.String(36), nullable=False),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("entity_fqdn", sa.String(100), nullable=False),
+    sa.Column("slug", sa.String(100), nullable=False),
+    sa.Column("entity_id", sa.String(100), nullable=False),
+    sa.Column("event_time", UtcDateTime, nullable=False),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("body", Json, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.UniqueConstraint("site_id", "entity_id", "sequence"),
+    sa.Index("ix_domain_events_site_created", "site_id", "created_date", "id"),
+)

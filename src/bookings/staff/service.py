@@ -875,3 +875,12 @@ async def set_service_provider(
                 )
             )
         return await _load_staff(uow, staff_member_id, fields)
+
+
+# ---------------------------------------------------------------- row locks (bookings slice)
+
+
+async def lock_resources(uow: UnitOfWork, resource_ids: Iterable[str]) -> None:
+    """Lock resource rows in sorted id order (SQLite: the write transaction is exclusive
+    already): the bookings slice serializes an appointment's staff time on them."""
+    await uow.lock(resources, resource_ids)

@@ -1,0 +1,1 @@
+"""Bookings Writer V2: create bookings and manage their life cycle, never overbooked."""

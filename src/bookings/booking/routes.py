@@ -1,0 +1,314 @@
+"""Bookings Writer V2 endpoints: every public path alias of every method, and who may call it.
+
+Multi-service bookings and anonymous (token) actions answer 501 ``UNIMPLEMENTED``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bookings.booking import service
+from bookings.booking.schemas import (
+    BulkCalculateAllowedActionsRequest,
+    BulkCancelBookingsRequest,
+    BulkConfirmOrDeclineBookingRequest,
+    BulkCreateBookingRequest,
+    CancelBookingRequest,
+    ConfirmBookingRequest,
+    ConfirmOrDeclineBookingRequest,
+    CreateBookingRequest,
+    DeclineBookingRequest,
+    ListDomainEventsRequest,
+    MarkBookingAsPendingRequest,
+    RescheduleBookingRequest,
+    SetBookingSubmissionIdRequest,
+    UpdateExtendedFieldsRequest,
+    UpdateNumberOfParticipantsRequest,
+)
+from bookings.platform.auth import ADMIN_ONLY, ANYONE, BACKEND, MEMBERS_AND_BACKEND
+from bookings.platform.routing import ApiRouter, Call
+
+router = ApiRouter("Bookings Writer V2")
+
+SINGLE = ("/_api/bookings-service/v2/bookings", "/bookings/v2/bookings")
+BULK = (
+    "/bookings/v2/bulk/bookings",
+    "/bookings/bookings/v2/bulk/bookings",
+    "/_api/bookings-service/v2/bulk/bookings",
+)
+MSB = (
+    "/_api/bookings-service/v2/multi_service_bookings",
+    "/bookings/multiServiceBookings/v2/multi_service_bookings",
+)
+ANONYMOUS = ("/v1/anonymous-bookings", "/_api/v1/anonymous-bookings")
+ANONYMOUS_MSB = ("/v1/anonymous-multi-service-bookings",)
+
+
+def single(suffix: str = "") -> list[str]:
+    return [f"{p}{suffix}" for p in SINGLE]
+
+
+def bulk(suffix: str) -> list[str]:
+    return [f"{p}{suffix}" for p in BULK]
+
+
+@router.method("createBooking", "POST", single(), roles=ANYONE, request=CreateBookingRequest)
+async def create_booking(call: Call, req: CreateBookingRequest) -> dict[str, Any]:
+    """Create Booking."""
+    return await service.create_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "bulkCreateBooking", "POST", bulk("/create"), roles=BACKEND, request=BulkCreateBookingRequest
+)
+async def bulk_create_booking(call: Call, req: BulkCreateBookingRequest) -> dict[str, Any]:
+    """Bulk Create Booking."""
+    return await service.bulk_create_bookings(call.db, call.caller, req)
+
+
+@router.method(
+    "rescheduleBooking",
+    "POST",
+    single("/{bookingId}/reschedule"),
+    roles=MEMBERS_AND_BACKEND,
+    request=RescheduleBookingRequest,
+)
+async def reschedule_booking(call: Call, req: RescheduleBookingRequest) -> dict[str, Any]:
+    """Reschedule Booking."""
+    return await service.reschedule_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "confirmBooking",
+    "POST",
+    single("/{bookingId}/confirm"),
+    roles=BACKEND,
+    request=ConfirmBookingRequest,
+)
+async def confirm_booking(call: Call, req: ConfirmBookingRequest) -> dict[str, Any]:
+    """Confirm Booking."""
+    return await service.confirm_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "declineBooking",
+    "POST",
+    single("/{bookingId}/decline"),
+    roles=BACKEND,
+    request=DeclineBookingRequest,
+)
+async def decline_booking(call: Call, req: DeclineBookingRequest) -> dict[str, Any]:
+    """Decline Booking."""
+    return await service.decline_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "cancelBooking",
+    "POST",
+    single("/{bookingId}/cancel"),
+    roles=MEMBERS_AND_BACKEND,
+    request=CancelBookingRequest,
+)
+async def cancel_booking(call: Call, req: CancelBookingRequest) -> dict[str, Any]:
+    """Cancel Booking."""
+    return await service.cancel_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "bulkCancelBookings",
+    "POST",
+    bulk("/cancel"),
+    roles=BACKEND,
+    request=BulkCancelBookingsRequest,
+)
+async def bulk_cancel_bookings(call: Call, req: BulkCancelBookingsRequest) -> dict[str, Any]:
+    """Bulk Cancel Bookings."""
+    return await service.bulk_cancel_bookings(call.db, call.caller, req)
+
+
+@router.method(
+    "markBookingAsPending",
+    "POST",
+    single("/{bookingId}/mark_booking_as_pending"),
+    roles=BACKEND,
+    request=MarkBookingAsPendingRequest,
+)
+async def mark_booking_as_pending(call: Call, req: MarkBookingAsPendingRequest) -> dict[str, Any]:
+    """Mark Booking As Pending."""
+    return await service.mark_booking_as_pending(call.db, call.caller, req)
+
+
+@router.method(
+    "updateNumberOfParticipants",
+    "POST",
+    single("/{bookingId}/update_number_of_participants"),
+    roles=BACKEND,
+    request=UpdateNumberOfParticipantsRequest,
+)
+async def update_number_of_participants(
+    call: Call, req: UpdateNumberOfParticipantsRequest
+) -> dict[str, Any]:
+    """Update Number Of Participants."""
+    return await service.update_number_of_participants(call.db, call.caller, req)
+
+
+@router.method(
+    "updateExtendedFields",
+    "POST",
+    single("/{id}/update_extended_fields"),
+    roles=BACKEND,
+    request=UpdateExtendedFieldsRequest,
+)
+async def update_extended_fields(call: Call, req: UpdateExtendedFieldsRequest) -> dict[str, Any]:
+    """Update Extended Fields."""
+    return await service.update_extended_fields(call.db, call.caller, req)
+
+
+@router.method(
+    "setBookingSubmissionId",
+    "POST",
+    single("/{bookingId}/set-booking-submission-id"),
+    roles=BACKEND,
+    request=SetBookingSubmissionIdRequest,
+)
+async def set_booking_submission_id(
+    call: Call, req: SetBookingSubmissionIdRequest
+) -> dict[str, Any]:
+    """Set Booking Submission Id."""
+    return await service.set_booking_submission_id(call.db, call.caller, req)
+
+
+@router.method(
+    "bulkCalculateAllowedActions",
+    "POST",
+    bulk("/calculate_allowed_actions"),
+    roles=BACKEND,
+    request=BulkCalculateAllowedActionsRequest,
+)
+async def bulk_calculate_allowed_actions(
+    call: Call, req: BulkCalculateAllowedActionsRequest
+) -> dict[str, Any]:
+    """Bulk Calculate Allowed Actions."""
+    return await service.bulk_calculate_allowed_actions(call.db, call.caller, req)
+
+
+@router.method(
+    "confirmOrDeclineBooking",
+    "POST",
+    [
+        "/bookings/v2/confirmation/{bookingId}:confirmOrDecline",
+        "/_api/bookings-confirmator/v2/confirmation/{bookingId}:confirmOrDecline",
+    ],
+    roles=BACKEND,
+    request=ConfirmOrDeclineBookingRequest,
+)
+async def confirm_or_decline_booking(
+    call: Call, req: ConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    """Confirm Or Decline Booking."""
+    return await service.confirm_or_decline_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "bulkConfirmOrDeclineBooking",
+    "POST",
+    [
+        "/bookings/v2/bulk/bookings/confirmOrDecline",
+        "/_api/bookings-confirmator/v2/bulk/bookings/confirmOrDecline",
+        "/bookings/bookings/v2/bulk/bookings/confirmOrDecline",
+    ],
+    roles=BACKEND,
+    request=BulkConfirmOrDeclineBookingRequest,
+)
+async def bulk_confirm_or_decline_booking(
+    call: Call, req: BulkConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    """Bulk Confirm Or Decline Booking."""
+    return await service.bulk_confirm_or_decline_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "listDomainEvents",
+    "GET",
+    ["/_api/bookings-server/v1/domain-events"],
+    roles=ADMIN_ONLY,
+    request=ListDomainEventsRequest,
+)
+async def list_domain_events(call: Call, req: ListDomainEventsRequest) -> dict[str, Any]:
+    """List the outbox's booking domain events (our extension)."""
+    return await service.list_domain_events(
+        call.db,
+        call.site_id,
+        entity_id=req.entity_id,
+        after_sequence=req.after_sequence,
+        cursor=req.cursor,
+        limit=req.limit or 100,
+    )
+
+
+# ---------------------------------------------------------------- not implemented
+
+_MSB_WHAT = "Multi-service bookings"
+for _name, _verb, _suffix in (
+    ("createMultiServiceBooking", "POST", ""),
+    ("rescheduleMultiServiceBooking", "POST", "/{multiServiceBookingId}/reschedule"),
+    ("getMultiServiceBookingAvailability", "POST", "/{multiServiceBookingId}/get_availability"),
+    ("cancelMultiServiceBooking", "POST", "/{multiServiceBookingId}/cancel"),
+    ("markMultiServiceBookingAsPending", "POST", "/{multiServiceBookingId}/mark_as_pending"),
+    ("confirmMultiServiceBooking", "POST", "/{multiServiceBookingId}/confirm"),
+    ("declineMultiServiceBooking", "POST", "/{multiServiceBookingId}/decline"),
+    ("getMultiServiceBooking", "GET", "/{multiServiceBookingId}"),
+    (
+        "addBookingsToMultiServiceBooking",
+        "POST",
+        "/add_bookings_to_multi_service_booking",
+    ),
+    (
+        "removeBookingsFromMultiServiceBooking",
+        "POST",
+        "/remove_bookings_from_multi_service_booking",
+    ),
+):
+    router.unimplemented(
+        _name, _verb, [f"{p}{_suffix}" for p in MSB], _MSB_WHAT, roles=MEMBERS_AND_BACKEND
+    )
+router.unimplemented(
+    "bulkGetMultiServiceBookingAllowedActions",
+    "POST",
+    [
+        "/bookings/multiServiceBookings/v2/bulk/multi_service_bookings/get_allowed_actions",
+        "/_api/bookings-service/v2/bulk/multi_service_bookings/get_allowed_actions",
+    ],
+    _MSB_WHAT,
+    roles=BACKEND,
+)
+
+_ANON_WHAT = "Anonymous booking actions"
+for _name, _verb, _suffix in (
+    ("getBookingAnonymously", "GET", "/{token}"),
+    ("cancelBookingAnonymously", "POST", "/{token}/cancel"),
+    ("rescheduleBookingAnonymously", "POST", "/{token}/reschedule"),
+    ("getServiceAnonymously", "GET", "/{token}/service"),
+):
+    router.unimplemented(_name, _verb, [f"{p}{_suffix}" for p in ANONYMOUS], _ANON_WHAT, roles=None)
+router.unimplemented(
+    "getAnonymousActionToken",
+    "GET",
+    [f"{p}/{{bookingId}}/token" for p in ANONYMOUS],
+    _ANON_WHAT,
+    roles=BACKEND,
+)
+router.unimplemented(
+    "getAnonymousActionTokenForMultiServiceBooking",
+    "GET",
+    [f"{p}/{{multiServiceBookingId}}/token" for p in ANONYMOUS_MSB],
+    _ANON_WHAT,
+    roles=BACKEND,
+)
+for _name, _verb, _suffix in (
+    ("getMultiServiceBookingAnonymously", "GET", "/{token}"),
+    ("cancelMultiServiceBookingAnonymously", "POST", "/{token}/cancel"),
+):
+    router.unimplemented(
+        _name, _verb, [f"{p}{_suffix}" for p in ANONYMOUS_MSB], _ANON_WHAT, roles=None
+    )

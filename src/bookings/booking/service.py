@@ -1,0 +1,1546 @@
+"""Bookings Writer V2 use-cases: one function per API method, each owning its transaction.
+
+**Never overbooked.** Every write that consumes capacity (create, confirm or mark-as-pending
+of a booking that holds nothing, Confirm Or Decline, reschedule, more participants) runs in
+one unit of work that (1) locks the capacity owners in sorted id order — the staff resource
+rows of an appointment (:func:`bookings.staff.service.lock_resources`), the event row of a
+class session (:func:`bookings.calendar.service.lock_events`), the schedule row of a course
+(:func:`bookings.calendar.service.lock_schedule`); (2) recomputes occupancy from the
+``bookings`` table (and, for appointments, the calendar through
+:func:`bookings.availability.service.check_appointment_slot`); (3) writes the booking, bumps
+``revision``, records the domain event in the outbox; then commits. Life-cycle calls update
+with ``WHERE revision = :given``: of two calls with one revision exactly one wins, the other
+gets 409 ``REVISION_MISMATCH``. Every write that touches a class or course locks its owner
+first, so owner-then-booking is the only lock order (no deadlocks).
+
+Which bookings hold capacity: :mod:`bookings.booking.capacity`. The hold of CREATED bookings
+is the site setting ``createdBookingHoldMinutes`` (``sites.settings``, default 15).
+
+Importing this module registers the availability booking-load provider, so listed slots
+count the same bookings the writer does.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bookings.availability import service as availability
+from bookings.booking import capacity, rules, state
+from bookings.booking.models import bookings as _b
+from bookings.booking.schemas import (
+    BulkCalculateAllowedActionsRequest,
+    BulkCancelBookingsRequest,
+    BulkConfirmOrDeclineBookingRequest,
+    BulkCreateBookingRequest,
+    CancelBookingRequest,
+    ConfirmBookingRequest,
+    ConfirmOrDeclineBookingRequest,
+    CreateBookingRequest,
+    DeclineBookingRequest,
+    MarkBookingAsPendingRequest,
+    ParticipantNotification,
+    PaymentStatus,
+    RescheduleBookingRequest,
+    SetBookingSubmissionIdRequest,
+    UpdateExtendedFieldsRequest,
+    UpdateNumberOfParticipantsRequest,
+)
+from bookings.booking.state import Status
+from bookings.calendar import service as calendar
+from bookings.calendar import zoned
+from bookings.catalog.policies import service as policies
+from bookings.catalog.services import service as catalog
+from bookings.platform import errors, events
+from bookings.platform.auth import Identity, Role
+from bookings.platform.bulk import BulkResults
+from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
+from bookings.platform.models import sites
+from bookings.platform.timezones import zone
+from bookings.platform.wire import (
+    WireModel,
+    format_local_datetime,
+    format_timestamp,
+    new_id,
+    parse_timestamp,
+    to_wire,
+)
+from bookings.staff import service as staff
+
+ENTITY_FQDN = "wix.bookings.v2.booking"
+BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
+#: Stored in the document, never shown on the wire.
+HIDDEN = ("flowControlSettings", "autoAssigned")
+
+#: Booking ids the availability provider must not count (a reschedule moves them).
+_excluded: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "bookings_excluded", default=frozenset()
+)
+
+
+# ---------------------------------------------------------------- reading helpers
+
+
+def _holding(now: datetime) -> sa.ColumnElement[bool]:
+    """SQL form of :func:`bookings.booking.capacity.holds`."""
+    return sa.or_(
+        _b.c.status.in_([s.value for s in capacity.ALWAYS_HOLDING]),
+        sa.and_(_b.c.status == Status.CREATED.value, _b.c.hold_until > now),
+    )
+
+
+async def _site(scope: SiteScope) -> tuple[str, dict[str, Any]]:
+    row = await scope.one_or_none(scope.select(sites, sites.c.time_zone, sites.c.settings))
+    if row is None:
+        return "UTC", {}
+    return str(row.time_zone or "UTC"), dict(row.settings or {})
+
+
+def booking_not_found(booking_id: str) -> errors.ApplicationError:
+    return errors.not_found(
+        "BOOKING_NOT_FOUND", f"Booking {booking_id} not found", bookingId=booking_id
+    )
+
+
+async def _row(scope: SiteScope, booking_id: str) -> sa.Row[Any] | None:
+    return await scope.one_or_none(scope.select(_b).where(_b.c.id == booking_id))
+
+
+async def _require(scope: SiteScope, booking_id: str, caller: Identity) -> sa.Row[Any]:
+    """The booking; a MEMBER sees only bookings they created (others: 404)."""
+    row = await _row(scope, booking_id)
+    if row is None or (caller.role == Role.MEMBER and row.member_id != caller.subject_id):
+        raise booking_not_found(booking_id)
+    return row
+
+
+def booking_wire(row: sa.Row[Any]) -> dict[str, Any]:
+    """The wire Booking of a row."""
+    doc = {k: copy.deepcopy(v) for k, v in (row.doc or {}).items() if k not in HIDDEN}
+    out: dict[str, Any] = {"id": row.id, **doc}
+    out["status"] = row.status
+    out["paymentStatus"] = row.payment_status
+    out["revision"] = str(row.revision)
+    out["createdDate"] = format_timestamp(row.created_date)
+    out["updatedDate"] = format_timestamp(row.updated_date)
+    if row.start_utc is not None:
+        out["startDate"] = format_timestamp(row.start_utc)
+    if row.end_utc is not None:
+        out["endDate"] = format_timestamp(row.end_utc)
+    if row.double_booked:
+        out["doubleBooked"] = True
+    return out
+
+
+async def _occupied(
+    scope: SiteScope, kind: str, owner: str, now: datetime, exclude: str | None
+) -> int:
+    """Participants of capacity-holding bookings of a class event or a course schedule."""
+    col = _b.c.event_id if kind == rules.CLASS else _b.c.schedule_id
+    stmt = (
+        scope.select(_b, sa.func.coalesce(sa.func.sum(_b.c.participants), 0))
+        .where(col == owner)
+        .where(_b.c.kind == kind)
+        .where(_holding(now))
+    )
+    if exclude is not None:
+        stmt = stmt.where(_b.c.id != exclude)
+    return int(await scope.scalar(stmt) or 0)
+
+
+async def _busy(
+    scope: SiteScope,
+    resource_ids: Sequence[str],
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    exclude: Iterable[str] = (),
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Per resource, the spans (buffer included) of holding appointment bookings meeting
+    ``[lo, hi)``."""
+    if not resource_ids:
+        return {}
+    stmt = (
+        scope.select(_b, _b.c.id, _b.c.resource_id, _b.c.start_utc, _b.c.busy_end_utc)
+        .where(_b.c.kind == rules.APPOINTMENT)
+        .where(_b.c.resource_id.in_(list(resource_ids)))
+        .where(_b.c.start_utc < hi)
+        .where(_b.c.busy_end_utc > lo)
+        .where(_holding(now))
+    )
+    skip = set(exclude)
+    out: dict[str, list[tuple[datetime, datetime]]] = {}
+    for r in await scope.all(stmt):
+        if r.id not in skip:
+            out.setdefault(r.resource_id, []).append((r.start_utc, r.busy_end_utc))
+    return out
+
+
+class BookingLoad:
+    """The availability booking-load provider: what the writer counts, the slot lists count."""
+
+    async def appointment_busy(
+        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
+    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
+        return await _busy(scope, resource_ids, start_utc, end_utc, utcnow(), _excluded.get())
+
+    async def event_participants(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, int]:
+        if not event_ids:
+            return {}
+        stmt = (
+            scope.select(_b, _b.c.event_id, sa.func.sum(_b.c.participants).label("total"))
+            .where(_b.c.kind == rules.CLASS)
+            .where(_b.c.event_id.in_(list(event_ids)))
+            .where(_holding(utcnow()))
+            .group_by(_b.c.event_id)
+        )
+        return {str(r.event_id): int(r.total or 0) for r in await scope.all(stmt)}
+
+
+availability.set_booking_load_provider(BookingLoad())
+
+
+# ---------------------------------------------------------------- the plan of a booking
+
+
+def _buffer_minutes(service: Mapping[str, Any]) -> int:
+    value = ((service.get("schedule") or {}).get("availabilityConstraints") or {}).get(
+        "timeBetweenSessions"
+    )
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def _service_location(service: Mapping[str, Any]) -> dict[str, Any] | None:
+    locations = service.get("locations") or []
+    if not locations:
+        return None
+    loc = locations[0]
+    kind = loc.get("type")
+    if kind == "BUSINESS":
+        business = loc.get("business") or {}
+        out: dict[str, Any] = {"locationType": "OWNER_BUSINESS"}
+        if business.get("id"):
+            out["id"] = business["id"]
+        if business.get("name"):
+            out["name"] = business["name"]
+        return out
+    if kind == "CUSTOM":
+        address = (loc.get("custom") or {}).get("address") or {}
+        out = {"locationType": "OWNER_CUSTOM"}
+        text = address.get("formattedAddress") or address.get("addressLine")
+        if text:
+            out["formattedAddress"] = text
+        return out
+    if kind == "CUSTOMER":
+        return {"locationType": "CUSTOM"}
+    return None
+
+
+def _zone_of(name: str | None, fallback: str, field_path: str) -> str:
+    chosen = name or fallback
+    try:
+        zone(chosen)
+    except KeyError:
+        raise errors.ApplicationError(
+            "INVALID_TIME_ZONE",
+            f"{chosen!r} is not a known time zone",
+            http_status=400,
+            data={"field": field_path},
+        ) from None
+    return chosen
+
+
+def _local(instant: datetime, tz: str) -> str:
+    return format_local_datetime(zoned.to_local(instant, zone(tz)))
+
+
+async def _service(scope: SiteScope, service_id: str) -> dict[str, Any]:
+    found = await catalog.get_services(scope, [service_id])
+    if service_id not in found:
+        raise errors.not_found(
+            "SERVICE_NOT_FOUND", f"Service {service_id} not found", serviceId=service_id
+        )
+    return found[service_id]
+
+
+def _require_type(service: Mapping[str, Any], kind: str) -> None:
+    if service.get("type") != kind:
+        raise errors.failed_precondition(
+            "VALIDATION_FAILURE",
+            f"Service {service.get('id')} is a {service.get('type')} service, not {kind}",
+            serviceId=service.get("id"),
+        )
+
+
+@dataclass
+class Target:
+    """Where a booking sits: kind, service, capacity owner, instants and the slot document."""
+
+    kind: str
+    service: dict[str, Any]
+    entity: dict[str, Any]
+    schedule_id: str | None = None
+    event_id: str | None = None
+    #: Appointment: the staff resources to try, in order; ``requested`` when the client chose.
+    candidates: list[str] = field(default_factory=list)
+    requested: str | None = None
+    start_utc: datetime | None = None
+    end_utc: datetime | None = None
+    buffer: int = 0
+
+    @property
+    def service_id(self) -> str:
+        return str(self.service["id"])
+
+
+async def _class_target(scope: SiteScope, event_id: str, service_id: str | None) -> Target:
+    event = await calendar.get_event(scope, event_id)
+    if event is None or event.get("status") == "CANCELLED":
+        raise errors.not_found(
+            "SESSION_NOT_FOUND", f"Session {event_id} not found", eventId=event_id
+        )
+    owner = str(event.get("externalScheduleId") or "")
+    if service_id and owner and service_id != owner:
+        raise errors.failed_precondition(
+            "VALIDATION_FAILURE",
+            f"Session {event_id} is not a session of service {service_id}",
+            eventId=event_id,
+        )
+    service = await _service(scope, service_id or owner)
+    _require_type(service, rules.CLASS)
+    start, end = calendar.event_interval(event)
+    tz = str(event.get("timeZone") or "UTC")
+    slot: dict[str, Any] = {
+        "serviceId": service["id"],
+        "scheduleId": event["scheduleId"],
+        "eventId": event["id"],
+        "startDate": _local(start, tz),
+        "endDate": _local(end, tz),
+        "timezone": tz,
+    }
+    resources = event.get("resources") or []
+    if resources:
+        resource: dict[str, Any] = {"id": resources[0]["id"]}
+        if resources[0].get("name"):
+            resource["name"] = resources[0]["name"]
+        slot["resource"] = resource
+    location = rules.location_from_event(event.get("location")) or _service_location(service)
+    if location:
+        slot["location"] = location
+    entity = {
+        "slot": slot,
+        "title": event.get("title") or service.get("name"),
+        "tags": [rules.TAGS[rules.CLASS]],
+    }
+    return Target(
+        rules.CLASS,
+        service,
+        entity,
+        schedule_id=str(event["scheduleId"]),
+        event_id=str(event["id"]),
+        start_utc=start,
+        end_utc=end,
+    )
+
+
+async def _appointment_target(
+    scope: SiteScope,
+    site_tz: str,
+    *,
+    service_id: str,
+    start_local: datetime,
+    end_local: datetime,
+    timezone: str | None,
+    resource_id: str | None,
+    location: dict[str, Any] | None,
+    prefix: str,
+) -> Target:
+    service = await _service(scope, service_id)
+    _require_type(service, rules.APPOINTMENT)
+    if end_local <= start_local:
+        raise errors.invalid_field(f"{prefix}.endDate", "must be after startDate")
+    tz = _zone_of(timezone, site_tz, f"{prefix}.timezone")
+    start = zoned.to_utc(start_local, zone(tz))
+    end = zoned.to_utc(end_local, zone(tz))
+    staff_ids = [str(s) for s in service.get("staffMemberIds") or []]
+    if resource_id is not None and resource_id not in staff_ids:
+        raise errors.failed_precondition(
+            "SLOT_NOT_AVAILABLE",
+            f"Staff resource {resource_id} does not provide service {service_id}",
+            resourceId=resource_id,
+        )
+    slot: dict[str, Any] = {
+        "serviceId": service["id"],
+        "scheduleId": (service.get("schedule") or {}).get("id"),
+        "startDate": format_local_datetime(start_local),
+        "endDate": format_local_datetime(end_local),
+        "timezone": tz,
+    }
+    chosen_location = location or _service_location(service)
+    if chosen_location:
+        slot["location"] = chosen_location
+    entity = {"slot": slot, "title": service.get("name"), "tags": [rules.TAGS[rules.APPOINTMENT]]}
+    return Target(
+        rules.APPOINTMENT,
+        service,
+        entity,
+        schedule_id=slot["scheduleId"],
+        candidates=[resource_id] if resource_id else staff_ids,
+        requested=resource_id,
+        start_utc=start,
+        end_utc=end,
+        buffer=_buffer_minutes(service),
+    )
+
+
+async def _course_target(scope: SiteScope, schedule_id: str) -> Target:
+    schedule = await calendar.get_schedule(scope, schedule_id)
+    if schedule is None or not schedule.get("externalId"):
+        raise errors.not_found(
+            "SCHEDULE_NOT_FOUND", f"Schedule {schedule_id} not found", scheduleId=schedule_id
+        )
+    service = await _service(scope, str(schedule["externalId"]))
+    _require_type(service, rules.COURSE)
+    tz = str(schedule.get("timeZone") or "UTC")
+    info = service.get("schedule") or {}
+    first = parse_timestamp(info["firstSessionStart"]) if info.get("firstSessionStart") else None
+    last = parse_timestamp(info["lastSessionEnd"]) if info.get("lastSessionEnd") else None
+    booked: dict[str, Any] = {"scheduleId": schedule_id, "serviceId": service["id"], "timezone": tz}
+    if first is not None:
+        booked["firstSessionStart"] = _local(first, tz)
+    if last is not None:
+        booked["lastSessionEnd"] = _local(last, tz)
+    location = _service_location(service)
+    if location:
+        booked["location"] = location
+    entity = {"schedule": booked, "title": service.get("name"), "tags": [rules.TAGS[rules.COURSE]]}
+    return Target(
+        rules.COURSE, service, entity, schedule_id=schedule_id, start_utc=first, end_utc=last
+    )
+
+
+def _capacity_error(kind: str) -> errors.ApplicationError:
+    if kind == rules.CLASS:
+        return errors.failed_precondition(
+            "SESSION_CAPACITY_EXCEEDED", "The session has no room for that many participants"
+        )
+    if kind == rules.COURSE:
+        return errors.failed_precondition(
+            "SCHEDULE_CAPACITY_EXCEEDED", "The course has no room for that many participants"
+        )
+    return errors.failed_precondition("SLOT_NOT_AVAILABLE", "The slot is not available")
+
+
+async def _lock_target(uow: UnitOfWork, target: Target, also: Iterable[str] = ()) -> None:
+    """Lock the capacity owners of ``target`` (and of a previous placement ``also``)."""
+    if target.kind == rules.CLASS:
+        await calendar.lock_events(uow, [target.event_id or "", *also])
+    elif target.kind == rules.COURSE:
+        await calendar.lock_schedule(uow, target.schedule_id or "")
+    else:
+        await staff.lock_resources(uow, [*target.candidates, *also])
+
+
+async def _owner_capacity(uow: UnitOfWork, target: Target) -> int | None:
+    """The capacity of a class event or a course, read after its lock."""
+    if target.kind == rules.CLASS:
+        event = await calendar.get_event(uow, target.event_id or "")
+        if event is None:
+            raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
+        cap = event.get("totalCapacity")
+        return int(cap) if isinstance(cap, int) else None
+    cap = target.service.get("defaultCapacity")
+    if not isinstance(cap, int):
+        schedule = await calendar.get_schedule(uow, target.schedule_id or "")
+        cap = (schedule or {}).get("defaultCapacity")
+    return int(cap) if isinstance(cap, int) else None
+
+
+async def _place(
+    uow: UnitOfWork, target: Target, participants: int, now: datetime, exclude: str | None
+) -> tuple[bool, str | None]:
+    """Whether ``participants`` fit at ``target`` now (owners already locked), and for an
+    appointment the staff resource that takes it (``None`` when nobody is free)."""
+    if target.kind != rules.APPOINTMENT:
+        cap = await _owner_capacity(uow, target)
+        owner = target.event_id if target.kind == rules.CLASS else target.schedule_id
+        used = await _occupied(uow, target.kind, owner or "", now, exclude)
+        return capacity.fits(cap, used, participants), None
+    assert target.start_utc is not None and target.end_utc is not None
+    span = capacity.busy_span(target.start_utc, target.end_utc, target.buffer)
+    skip = frozenset({exclude}) if exclude else frozenset()
+    token = _excluded.set(skip)
+    try:
+        free = await availability.check_appointment_slot(
+            uow, target.service_id, target.start_utc, target.end_utc, target.requested
+        )
+    finally:
+        _excluded.reset(token)
+    busy = await _busy(uow, target.candidates, span[0], span[1], now, skip)
+    chosen = capacity.pick_resource(target.candidates, free, busy, span)
+    return chosen is not None, chosen
+
+
+def _resource_doc(target: Target, resource_id: str | None, names: Mapping[str, Any]) -> None:
+    slot = target.entity.get("slot")
+    if slot is None or target.kind != rules.APPOINTMENT:
+        return
+    if resource_id is None:
+        slot.pop("resource", None)
+        return
+    resource: dict[str, Any] = {"id": resource_id}
+    member = names.get(resource_id) or {}
+    if member.get("name"):
+        resource["name"] = member["name"]
+    slot["resource"] = resource
+
+
+# ---------------------------------------------------------------- create
+
+
+def _flags(model: WireModel | None) -> dict[str, Any]:
+    return to_wire(model) if model is not None else {}
+
+
+def _notification(model: ParticipantNotification | None) -> dict[str, Any] | None:
+    return to_wire(model) if model is not None else None
+
+
+def _prefixed(exc: errors.InvalidRequest, prefix: str) -> errors.InvalidRequest:
+    return errors.InvalidRequest(
+        [
+            errors.FieldViolation(
+                f"{prefix}.{v.field}", v.description, v.violated_rule, v.rule_name, v.data
+            )
+            for v in exc.violations
+        ]
+    )
+
+
+def _check_shape(caller: Identity, req: CreateBookingRequest) -> tuple[str, int]:
+    """Request-level validation of a create (no I/O): kind and participants."""
+    booking = req.booking
+    if booking is None:
+        raise errors.invalid_field("booking", "is required", errors.REQUIRED_FIELD)
+    kind = rules.kind_of(booking)
+    participants = rules.participants_of(
+        booking.total_participants,
+        booking.number_of_participants,
+        booking.participants_choices,
+        "booking.",
+    )
+    if booking.additional_fields is not None:
+        for i, item in enumerate(booking.additional_fields):
+            if not item.id:
+                raise errors.invalid_field(
+                    f"booking.additionalFields[{i}].id", "is required", errors.REQUIRED_FIELD
+                )
+    return kind, participants
+
+
+def _identity_doc(caller: Identity, contact_id: str | None) -> dict[str, Any]:
+    out = caller.initiated_by()
+    if contact_id:
+        out["contactId"] = contact_id
+    return out
+
+
+async def _plan(
+    scope: SiteScope, caller: Identity, req: CreateBookingRequest, now: datetime
+) -> tuple[Target, int, dict[str, Any], dict[str, Any]]:
+    """Everything a create needs before its write: target, participants, document, flags."""
+    kind, participants = _check_shape(caller, req)
+    booking = req.booking
+    assert booking is not None and booking.booked_entity is not None
+    if booking.multi_service_booking_info:
+        raise errors.ApplicationError(
+            "CAN_NOT_CREATE_BOOKING_WITH_MULTI_SERVICE_BOOKING_INFO",
+            "A booking cannot be created with multiServiceBookingInfo: use Create Multi "
+            "Service Booking",
+            http_status=400,
+        )
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    rules.authorize_status(caller.role, booking.status)
+    site_tz, _ = await _site(scope)
+    entity = booking.booked_entity
+    if kind == rules.CLASS:
+        slot = entity.slot
+        assert slot is not None
+        target = await _class_target(scope, str(slot.event_id or slot.session_id), slot.service_id)
+    elif kind == rules.COURSE:
+        assert entity.schedule is not None and entity.schedule.schedule_id is not None
+        target = await _course_target(scope, entity.schedule.schedule_id)
+    else:
+        slot = entity.slot
+        assert slot is not None and slot.start_date is not None and slot.end_date is not None
+        if flags.get("skipAvailabilityValidation") and not (slot.resource and slot.resource.id):
+            raise errors.failed_precondition(
+                "CAN_NOT_SKIP_AVAILABILITY_VALIDATION_IF_RESOURCE_NOT_PROVIDED",
+                "skipAvailabilityValidation needs bookedEntity.slot.resource.id",
+            )
+        target = await _appointment_target(
+            scope,
+            site_tz,
+            service_id=str(slot.service_id),
+            start_local=slot.start_date,
+            end_local=slot.end_date,
+            timezone=slot.timezone,
+            resource_id=slot.resource.id if slot.resource else None,
+            location=to_wire(slot.location) if slot.location else None,
+            prefix="booking.bookedEntity.slot",
+        )
+    if not flags.get("skipAvailabilityValidation"):
+        rules.check_booking_policy(target.service, target.start_utc, participants, now)
+    if not flags.get("skipSelectedPaymentOptionValidation"):
+        rules.check_payment_option(target.service, booking.selected_payment_option)
+    doc: dict[str, Any] = {}
+    if booking.participants_choices is not None:
+        doc["participantsChoices"] = to_wire(booking.participants_choices)
+    else:
+        doc["totalParticipants"] = participants
+    doc["bookedEntity"] = target.entity
+    for key, value in (
+        ("contactDetails", booking.contact_details),
+        ("additionalFields", [to_wire(f) for f in booking.additional_fields or []] or None),
+        ("externalUserId", booking.external_user_id),
+        ("extendedFields", booking.extended_fields),
+        ("formSubmissionId", booking.form_submission_id),
+        ("bookedAddOns", [to_wire(a) for a in booking.booked_add_ons or []] or None),
+        ("depositSelected", booking.deposit_selected),
+        ("bookingSource", booking.booking_source),
+    ):
+        if value is not None:
+            doc[key] = value
+    if booking.selected_payment_option is not None:
+        doc["selectedPaymentOption"] = booking.selected_payment_option.value
+    contact_id = (booking.contact_details or {}).get("contactId")
+    doc["createdBy"] = _identity_doc(caller, contact_id if isinstance(contact_id, str) else None)
+    doc["formId"] = (target.service.get("form") or {}).get("id") or (
+        "00000000-0000-0000-0000-000000000000"
+    )
+    app_id = target.service.get("appId") or BOOKINGS_APP_ID
+    doc["appId"] = app_id
+    doc["createdByAppId"] = caller.subject_id if caller.role == Role.APP else app_id
+    notification = _notification(req.participant_notification)
+    if notification is not None:
+        doc["participantNotification"] = notification
+    doc["sendSmsReminder"] = True if req.send_sms_reminder is None else req.send_sms_reminder
+    if flags:
+        doc["flowControlSettings"] = flags
+    doc["autoAssigned"] = target.kind == rules.APPOINTMENT and target.requested is None
+    return target, participants, doc, flags
+
+
+async def _insert(
+    uow: UnitOfWork,
+    caller: Identity,
+    target: Target,
+    participants: int,
+    doc: dict[str, Any],
+    flags: Mapping[str, Any],
+    status: Status,
+    now: datetime,
+) -> dict[str, Any]:
+    """The write of a create: lock, recount, insert, snapshot, outbox."""
+    booking_id = new_id()
+    _, settings = await _site(uow)
+    hold = capacity.hold_minutes(settings)
+    await _lock_target(uow, target)
+    fits, resource_id = await _place(uow, target, participants, now, None)
+    double_booked = False
+    if not fits:
+        if not flags.get("skipAvailabilityValidation"):
+            raise _capacity_error(target.kind)
+        double_booked = True
+        resource_id = target.requested
+    if target.kind == rules.APPOINTMENT:
+        names = await staff.staff_by_resource_ids(uow, [resource_id] if resource_id else [])
+        _resource_doc(target, resource_id, names)
+    busy_end = None
+    if target.kind == rules.APPOINTMENT and target.end_utc is not None:
+        busy_end = capacity.busy_span(target.start_utc or now, target.end_utc, target.buffer)[1]
+    member_id = caller.subject_id if caller.role == Role.MEMBER else None
+    await uow.insert(
+        _b,
+        {
+            "id": booking_id,
+            "kind": target.kind,
+            "status": status.value,
+            "payment_status": PaymentStatus.UNDEFINED.value,
+            "service_id": target.service_id,
+            "schedule_id": target.schedule_id,
+            "event_id": target.event_id,
+            "resource_id": resource_id,
+            "start_utc": target.start_utc,
+            "end_utc": target.end_utc,
+            "busy_end_utc": busy_end,
+            "participants": participants,
+            "hold_until": (
+                capacity.hold_until(now, hold) if status == Status.CREATED and hold else None
+            ),
+            "double_booked": double_booked,
+            "member_id": member_id,
+            "doc": doc,
+            "revision": 1,
+            "created_date": now,
+            "updated_date": now,
+        },
+    )
+    policy_id = (target.service.get("bookingPolicy") or {}).get("id")
+    if policy_id:
+        await policies.take_snapshot(uow, booking_id, str(policy_id))
+    await _sync_participants(uow, target.kind, target.event_id, now)
+    row = await _row(uow, booking_id)
+    assert row is not None
+    wire = booking_wire(row)
+    await _record(uow, booking_id, "created", "created", wire)
+    if status == Status.CONFIRMED:
+        await _record(
+            uow,
+            booking_id,
+            "confirmed",
+            "action",
+            _action_body(
+                wire,
+                caller,
+                doc,
+                previous_status=None,
+                previous_payment=None,
+                send_sms=True,
+            ),
+        )
+    return wire
+
+
+async def _sync_participants(
+    uow: UnitOfWork, kind: str, event_id: str | None, now: datetime
+) -> None:
+    """Keep the calendar's ``remainingCapacity`` of a class event in step."""
+    if kind == rules.CLASS and event_id:
+        total = await _occupied(uow, rules.CLASS, event_id, now, None)
+        await calendar.set_participants_total(uow, event_id, total)
+
+
+async def _record(
+    uow: UnitOfWork, booking_id: str, slug: str, kind: events.EventKind, payload: dict[str, Any]
+) -> None:
+    await events.record(
+        uow, entity_fqdn=ENTITY_FQDN, slug=slug, entity_id=booking_id, kind=kind, payload=payload
+    )
+
+
+def _action_body(
+    wire: dict[str, Any],
+    caller: Identity,
+    doc: Mapping[str, Any],
+    *,
+    previous_status: str | None,
+    previous_payment: str | None,
+    send_sms: bool | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"booking": wire}
+    if doc.get("participantNotification") is not None:
+        body["participantNotification"] = doc["participantNotification"]
+    if send_sms is not None:
+        body["sendSmsReminder"] = send_sms
+    if wire.get("doubleBooked"):
+        body["doubleBooked"] = True
+    body["initiatedBy"] = caller.initiated_by()
+    if previous_status is not None:
+        body["previousStatus"] = previous_status
+    if previous_payment is not None:
+        body["previousPaymentStatus"] = previous_payment
+    body.update(extra or {})
+    return body
+
+
+async def create_booking(
+    db: Database, caller: Identity, req: CreateBookingRequest
+) -> dict[str, Any]:
+    now = utcnow()
+    async with db.read(caller.site_id) as scope:
+        target, participants, doc, flags = await _plan(scope, caller, req, now)
+    assert req.booking is not None
+    status = state.initial(req.booking.status)
+    async with db.write(caller.site_id) as uow:
+        booking = await _insert(uow, caller, target, participants, doc, flags, status, now)
+    return {"booking": booking}
+
+
+async def bulk_create_bookings(
+    db: Database, caller: Identity, req: BulkCreateBookingRequest
+) -> dict[str, Any]:
+    """Missing required fields anywhere fail the whole call; everything else per item."""
+    for i, info in enumerate(req.create_bookings_info):
+        try:
+            _check_shape(caller, info)
+        except errors.InvalidRequest as exc:
+            raise _prefixed(exc, f"createBookingsInfo[{i}]") from None
+    results = BulkResults(return_entity=bool(req.return_full_entity))
+    for i, info in enumerate(req.create_bookings_info):
+        try:
+            created = await create_booking(db, caller, info)
+        except errors.ApiError as exc:
+            results.failed(i, None, exc)
+        else:
+            booking = created["booking"]
+            results.ok(i, booking["id"], booking)
+    return results.to_wire()
+
+
+# ---------------------------------------------------------------- life cycle
+
+
+@dataclass
+class Change:
+    """What a life-cycle call changes on a booking, and the events it records."""
+
+    status: Status
+    payment_status: str
+    doc: dict[str, Any]
+    double_booked: bool
+    values: dict[str, Any] = field(default_factory=dict)
+    #: (slug, kind, extra body fields) — the booking and the common fields are added.
+    outbox: list[tuple[str, events.EventKind, dict[str, Any]]] = field(default_factory=list)
+    #: Class events whose participant totals must be refreshed.
+    touched_events: list[str] = field(default_factory=list)
+
+
+Apply = Callable[[UnitOfWork, sa.Row[Any], datetime], Awaitable[Change]]
+
+
+def _target_of(row: sa.Row[Any], service: dict[str, Any]) -> Target:
+    """The current placement of a booking, as a :class:`Target`."""
+    doc = row.doc or {}
+    entity = copy.deepcopy(doc.get("bookedEntity") or {})
+    auto = bool(doc.get("autoAssigned"))
+    candidates: list[str] = []
+    if row.kind == rules.APPOINTMENT:
+        staff_ids = [str(s) for s in service.get("staffMemberIds") or []]
+        first = [row.resource_id] if row.resource_id else []
+        candidates = first + ([s for s in staff_ids if s not in first] if auto else [])
+    return Target(
+        row.kind,
+        service,
+        entity,
+        schedule_id=row.schedule_id,
+        event_id=row.event_id,
+        candidates=candidates,
+        requested=None if auto else row.resource_id,
+        start_utc=row.start_utc,
+        end_utc=row.end_utc,
+        buffer=_buffer_minutes(service),
+    )
+
+
+async def _lock_owner(uow: UnitOfWork, row: sa.Row[Any], service: dict[str, Any]) -> Target:
+    target = _target_of(row, service)
+    await _lock_target(uow, target)
+    return target
+
+
+async def _mutate(
+    db: Database,
+    caller: Identity,
+    booking_id: str,
+    revision: int | None,
+    apply: Apply,
+    *,
+    revision_required: bool = True,
+) -> dict[str, Any]:
+    """One life-cycle call: load, check the revision, apply, ``UPDATE ... WHERE revision``,
+    record its events — in one unit of work."""
+    if revision_required and revision is None:
+        raise errors.revision_required("revision")
+    async with db.write(caller.site_id) as uow:
+        row = await _require(uow, booking_id, caller)
+        if revision is not None and revision != row.revision:
+            raise errors.revision_mismatch("Booking", booking_id, revision, row.revision)
+        now = utcnow()
+        change = await apply(uow, row, now)
+        values = {
+            "status": change.status.value,
+            "payment_status": change.payment_status,
+            "doc": change.doc,
+            "double_booked": change.double_booked,
+            "revision": row.revision + 1,
+            "updated_date": now,
+            **change.values,
+        }
+        result = await uow.conn.execute(
+            uow.update(_b)
+            .where(_b.c.id == booking_id)
+            .where(_b.c.revision == row.revision)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            current = await _row(uow, booking_id)
+            raise errors.revision_mismatch(
+                "Booking", booking_id, row.revision, current.revision if current else 0
+            )
+        for event_id in dict.fromkeys([row.event_id, *change.touched_events]):
+            if event_id and row.kind == rules.CLASS:
+                await _sync_participants(uow, rules.CLASS, event_id, now)
+        fresh = await _row(uow, booking_id)
+        assert fresh is not None
+        wire = booking_wire(fresh)
+        for slug, kind, extra in change.outbox:
+            if kind == "action":
+                payload = {"booking": wire, **extra, "initiatedBy": caller.initiated_by()}
+                if wire.get("doubleBooked") and slug in (
+                    "confirmed",
+                    "declined",
+                    "markedAsPending",
+                ):
+                    payload["doubleBooked"] = True
+            else:
+                payload = wire
+            await _record(uow, booking_id, slug, kind, payload)
+    return wire
+
+
+def _apply_notification(
+    doc: dict[str, Any], notification: ParticipantNotification | None
+) -> dict[str, Any] | None:
+    value = _notification(notification)
+    if value is not None:
+        doc["participantNotification"] = value
+    return value
+
+
+async def _fits_now(
+    uow: UnitOfWork, row: sa.Row[Any], target: Target, now: datetime
+) -> tuple[bool, str | None]:
+    """Whether a booking that holds nothing yet can take its place now (owners locked)."""
+    if capacity.holds(Status(row.status), row.hold_until, now):
+        return True, row.resource_id
+    return await _place(uow, target, row.participants, now, row.id)
+
+
+def _no_open_spots(booking_id: str) -> errors.ApplicationError:
+    return errors.failed_precondition(
+        "NO_OPEN_SPOTS",
+        f"Booking {booking_id} no longer fits: its slot is taken",
+        bookingId=booking_id,
+    )
+
+
+async def confirm_booking(
+    db: Database, caller: Identity, req: ConfirmBookingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    check = bool(flags.get("checkAvailabilityValidation"))
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        status = Status(row.status)
+        new = state.confirm(status, row.id)
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        fits, resource_id = await _fits_now(uow, row, target, now)
+        double = bool(row.double_booked)
+        values: dict[str, Any] = {"hold_until": None}
+        if not fits:
+            if check or caller.role != Role.ADMIN:
+                raise _no_open_spots(row.id)
+            double = True
+        elif resource_id is not None and resource_id != row.resource_id:
+            values["resource_id"] = resource_id
+        if check and req.double_booked is not None:
+            double = req.double_booked
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values:
+            target.entity = doc.get("bookedEntity") or {}
+            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
+            _resource_doc(target, resource_id, names)
+            doc["bookedEntity"] = target.entity
+        notification = _apply_notification(doc, req.participant_notification)
+        sms = req.send_sms_reminder
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if sms is not None:
+            extra["sendSmsReminder"] = sms
+        return Change(new, payment, doc, double, values, [("confirmed", "action", extra)])
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def decline_booking(
+    db: Database, caller: Identity, req: DeclineBookingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.decline(Status(row.status), row.id)
+        if row.kind != rules.APPOINTMENT:
+            await _lock_owner(uow, row, {})
+        doc = copy.deepcopy(row.doc)
+        notification = _apply_notification(doc, req.participant_notification)
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if flags:
+            extra["flowControlSettings"] = flags
+        double = bool(row.double_booked)
+        return Change(
+            new, payment, doc, double, {"hold_until": None}, [("declined", "action", extra)]
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def _cancel(
+    db: Database,
+    caller: Identity,
+    booking_id: str,
+    revision: int | None,
+    notification: ParticipantNotification | None,
+    flags: dict[str, Any],
+    prefix: str = "flowControlSettings",
+) -> dict[str, Any]:
+    rules.authorize_flags(caller.role, flags, prefix)
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.cancel(Status(row.status), row.id)
+        if caller.role == Role.MEMBER and not flags.get("ignoreCancellationPolicy"):
+            snapshot = await _snapshot(uow, row.id)
+            if not rules.may_cancel(snapshot, row.start_utc, now):
+                raise rules.policy_violation(
+                    "The booking's cancellation policy does not allow cancelling it now",
+                    policy="cancellationPolicy",
+                )
+        if row.kind != rules.APPOINTMENT:
+            await _lock_owner(uow, row, {})
+        doc = copy.deepcopy(row.doc)
+        doc["canceledDate"] = format_timestamp(now)
+        note = _apply_notification(doc, notification)
+        extra: dict[str, Any] = {"previousStatus": row.status}
+        if note is not None:
+            extra["participantNotification"] = note
+        if flags:
+            extra["flowControlSettings"] = flags
+        return Change(
+            new,
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            {"hold_until": None},
+            [("canceled", "action", extra)],
+        )
+
+    return await _mutate(db, caller, booking_id, revision, apply)
+
+
+async def _snapshot(scope: SiteScope, booking_id: str) -> dict[str, Any]:
+    found = await policies.list_snapshots(scope, [booking_id])
+    return dict(found[0].get("policy") or {}) if found else {}
+
+
+async def cancel_booking(
+    db: Database, caller: Identity, req: CancelBookingRequest
+) -> dict[str, Any]:
+    booking = await _cancel(
+        db,
+        caller,
+        req.booking_id,
+        req.revision,
+        req.participant_notification,
+        _flags(req.flow_control_settings),
+    )
+    return {"booking": booking}
+
+
+async def bulk_cancel_bookings(
+    db: Database, caller: Identity, req: BulkCancelBookingsRequest
+) -> dict[str, Any]:
+    if req.bookings is not None and req.recurring_cancellation is not None:
+        raise errors.invalid_field(
+            "recurringCancellation",
+            "cannot be sent together with bookings",
+            errors.ONE_OF_ALIGNMENT,
+        )
+    if req.recurring_cancellation is not None:
+        raise errors.not_found(
+            "RECURRING_GROUP_NOT_FOUND",
+            "No recurring booking group found: this server has no recurring bookings",
+        )
+    if req.bookings is None:
+        raise errors.ApplicationError(
+            "MISSING_CANCELLATION_INFO",
+            "Send bookings.bookingsInfo or recurringCancellation",
+            http_status=400,
+        )
+    infos = req.bookings.bookings_info
+    ids = [i.booking_id for i in infos if i.booking_id]
+    if len(ids) != len(set(ids)):
+        raise errors.ApplicationError(
+            "DUPLICATE_BOOKING_IDS", "A booking id is listed more than once", http_status=400
+        )
+    results = BulkResults(return_entity=bool(req.return_full_entity))
+    for i, info in enumerate(infos):
+        try:
+            if not info.booking_id:
+                raise errors.invalid_field(
+                    f"bookings.bookingsInfo[{i}].bookingId", "is required", errors.REQUIRED_FIELD
+                )
+            if info.revision is None:
+                raise errors.revision_required(f"bookings.bookingsInfo[{i}].revision")
+            booking = await _cancel(
+                db,
+                caller,
+                info.booking_id,
+                info.revision,
+                info.participant_notification,
+                _flags(info.flow_control_settings),
+                f"bookings.bookingsInfo[{i}].flowControlSettings",
+            )
+        except errors.ApiError as exc:
+            results.failed(i, info.booking_id, exc)
+        else:
+            results.ok(i, booking["id"], booking)
+    return results.to_wire()
+
+
+async def mark_booking_as_pending(
+    db: Database, caller: Identity, req: MarkBookingAsPendingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    check = bool(flags.get("checkAvailabilityValidation"))
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.mark_as_pending(Status(row.status), row.id)
+        service = await _service(uow, row.service_id)
+        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        if not approval and not flags.get("skipPendingApprovalServiceValidation"):
+            raise errors.failed_precondition(
+                "NOT_PENDING_APPROVAL_SERVICE",
+                f"Service {row.service_id} does not require manual approval",
+                serviceId=row.service_id,
+            )
+        target = await _lock_owner(uow, row, service)
+        fits, resource_id = await _fits_now(uow, row, target, now)
+        double = bool(row.double_booked)
+        values: dict[str, Any] = {"hold_until": None}
+        if not fits:
+            if caller.role != Role.ADMIN:
+                raise _no_open_spots(row.id)
+            double = True
+        elif resource_id is not None and resource_id != row.resource_id:
+            values["resource_id"] = resource_id
+        if check and req.double_booked is not None:
+            double = double or req.double_booked
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values:
+            target.entity = doc.get("bookedEntity") or {}
+            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
+            _resource_doc(target, resource_id, names)
+            doc["bookedEntity"] = target.entity
+        notification = _apply_notification(doc, req.participant_notification)
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if req.send_sms_reminder is not None:
+            extra["sendSmsReminder"] = req.send_sms_reminder
+        return Change(new, payment, doc, double, values, [("markedAsPending", "action", extra)])
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def _confirm_or_decline(
+    db: Database, caller: Identity, booking_id: str, payment_status: PaymentStatus | None
+) -> dict[str, Any]:
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        status = Status(row.status)
+        state.check(state.Action.CONFIRM_OR_DECLINE, status, row.id)
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        created_flags = (row.doc or {}).get("flowControlSettings") or {}
+        conflict = False
+        values: dict[str, Any] = {"hold_until": None}
+        if not created_flags.get("skipAvailabilityValidation"):
+            fits, resource_id = await _fits_now(uow, row, target, now)
+            conflict = not fits
+            if fits and resource_id is not None and resource_id != row.resource_id:
+                values["resource_id"] = resource_id
+        payment = payment_status.value if payment_status else row.payment_status
+        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        needs_approval = approval and not created_flags.get("skipBusinessConfirmation")
+        new = state.confirm_or_decline(
+            status,
+            conflict=conflict,
+            unpaid=PaymentStatus(payment) in rules.UNPAID,
+            needs_approval=needs_approval,
+            booking_id=row.id,
+        )
+        double = bool(row.double_booked) or (conflict and new != Status.DECLINED)
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values and new != Status.DECLINED:
+            target.entity = doc.get("bookedEntity") or {}
+            rid = values["resource_id"]
+            _resource_doc(target, rid, await staff.staff_by_resource_ids(uow, [rid]))
+            doc["bookedEntity"] = target.entity
+        else:
+            values.pop("resource_id", None)
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        slug = {
+            Status.CONFIRMED: "confirmed",
+            Status.PENDING: "markedAsPending",
+            Status.DECLINED: "declined",
+        }[new]
+        outbox: list[tuple[str, events.EventKind, dict[str, Any]]] = [(slug, "action", extra)]
+        if new == status:
+            outbox = [("updated", "updated", {})]
+        return Change(new, payment, doc, double, values, outbox)
+
+    return await _mutate(db, caller, booking_id, None, apply, revision_required=False)
+
+
+async def confirm_or_decline_booking(
+    db: Database, caller: Identity, req: ConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    booking = await _confirm_or_decline(db, caller, req.booking_id, req.payment_status)
+    return {"booking": booking}
+
+
+async def bulk_confirm_or_decline_booking(
+    db: Database, caller: Identity, req: BulkConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    ids = [d.booking_id for d in req.details]
+    if len(ids) != len(set(ids)):
+        raise errors.failed_precondition(
+            "DUPLICATED_BOOKINGS", "A booking id is listed more than once"
+        )
+    results = BulkResults(return_entity=bool(req.return_entity))
+    for i, detail in enumerate(req.details):
+        try:
+            booking = await _confirm_or_decline(
+                db, caller, detail.booking_id, detail.payment_status
+            )
+        except errors.ApiError as exc:
+            results.failed(i, detail.booking_id, exc)
+        else:
+            results.ok(i, booking["id"], booking)
+    return results.to_wire()
+
+
+async def update_number_of_participants(
+    db: Database, caller: Identity, req: UpdateNumberOfParticipantsRequest
+) -> dict[str, Any]:
+    wanted = rules.participants_of(
+        req.total_participants, req.number_of_participants, req.participants_choices, ""
+    )
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        state.check(state.Action.UPDATE_PARTICIPANTS, Status(row.status), row.id)
+        if row.kind == rules.APPOINTMENT:
+            raise errors.failed_precondition(
+                "VALIDATION_FAILURE",
+                "The number of participants of an appointment cannot be changed",
+                bookingId=row.id,
+            )
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        holding = capacity.holds(Status(row.status), row.hold_until, now)
+        if holding and wanted > row.participants:
+            cap = await _owner_capacity(uow, target)
+            owner = row.event_id if row.kind == rules.CLASS else row.schedule_id
+            used = await _occupied(uow, row.kind, owner or "", now, row.id)
+            if not capacity.fits(cap, used, wanted):
+                raise _capacity_error(row.kind)
+        doc = copy.deepcopy(row.doc)
+        extra: dict[str, Any] = {}
+        if "participantsChoices" in doc:
+            extra["previousParticipantsChoices"] = doc["participantsChoices"]
+        else:
+            extra["previousTotalParticipants"] = doc.get("totalParticipants", row.participants)
+        doc.pop("participantsChoices", None)
+        doc.pop("totalParticipants", None)
+        if req.participants_choices is not None:
+            doc["participantsChoices"] = to_wire(req.participants_choices)
+        else:
+            doc["totalParticipants"] = wanted
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            {"participants": wanted},
+            [("number_of_participants_updated", "action", extra)],
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def reschedule_booking(
+    db: Database, caller: Identity, req: RescheduleBookingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    slot = req.slot
+    if slot is None:
+        raise errors.invalid_field("slot", "is required", errors.REQUIRED_FIELD)
+    if req.total_participants is not None and req.participants_choices is not None:
+        raise errors.invalid_field(
+            "participantsChoices",
+            "cannot be sent together with totalParticipants",
+            errors.ONE_OF_ALIGNMENT,
+        )
+    skip = bool(flags.get("skipAvailabilityValidation"))
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        status = Status(row.status)
+        new_status = state.reschedule(
+            status,
+            skip_business_confirmation=bool(flags.get("skipBusinessConfirmation")),
+            booking_id=row.id,
+        )
+        if row.kind == rules.COURSE:
+            raise errors.failed_precondition(
+                "VALIDATION_FAILURE", "A course booking cannot be rescheduled", bookingId=row.id
+            )
+        if caller.role == Role.MEMBER:
+            snapshot = await _snapshot(uow, row.id)
+            if not rules.may_reschedule(snapshot, row.start_utc, now):
+                raise rules.policy_violation(
+                    "The booking's reschedule policy does not allow rescheduling it now",
+                    policy="reschedulePolicy",
+                )
+        participants = row.participants
+        if req.participants_choices is not None:
+            participants = rules.total_of(req.participants_choices)
+        elif req.total_participants is not None:
+            participants = req.total_participants
+        if row.kind == rules.CLASS:
+            event_id = slot.event_id or slot.session_id
+            if not event_id:
+                raise errors.invalid_field("slot.eventId", "is required", errors.REQUIRED_FIELD)
+            target = await _class_target(uow, event_id, row.service_id)
+            if target.schedule_id != row.schedule_id:
+                raise errors.failed_precondition(
+                    "VALIDATION_FAILURE",
+                    "A class booking moves only to another session of the same class",
+                    eventId=event_id,
+                )
+            await calendar.lock_events(uow, [event_id, row.event_id or ""])
+        else:
+            if slot.start_date is None or slot.end_date is None:
+                field_name = "slot.startDate" if slot.start_date is None else "slot.endDate"
+                raise errors.invalid_field(field_name, "is required", errors.REQUIRED_FIELD)
+            site_tz, _ = await _site(uow)
+            service_id = slot.service_id or row.service_id
+            if service_id != row.service_id:
+                raise errors.failed_precondition(
+                    "VALIDATION_FAILURE", "A booking cannot move to another service"
+                )
+            target = await _appointment_target(
+                uow,
+                site_tz,
+                service_id=service_id,
+                start_local=slot.start_date,
+                end_local=slot.end_date,
+                timezone=slot.timezone or (row.doc["bookedEntity"]["slot"].get("timezone")),
+                resource_id=slot.resource.id if slot.resource and slot.resource.id else None,
+                location=to_wire(slot.location) if slot.location else None,
+                prefix="slot",
+            )
+            if target.requested is None and row.resource_id in target.candidates:
+                target.candidates.remove(row.resource_id)
+                target.candidates.insert(0, row.resource_id)
+            await staff.lock_resources(uow, target.candidates)
+        if caller.role == Role.MEMBER:
+            rules.check_booking_policy(target.service, target.start_utc, participants, now)
+        fits, resource_id = await _place(uow, target, participants, now, row.id)
+        double = False
+        if not fits:
+            if not skip:
+                raise _capacity_error(row.kind)
+            double = True
+            resource_id = target.requested or row.resource_id
+        doc = copy.deepcopy(row.doc)
+        previous_entity = copy.deepcopy(doc.get("bookedEntity"))
+        if row.kind == rules.APPOINTMENT:
+            names = await staff.staff_by_resource_ids(uow, [resource_id] if resource_id else [])
+            _resource_doc(target, resource_id, names)
+            doc["autoAssigned"] = target.requested is None
+        doc["bookedEntity"] = target.entity
+        extra: dict[str, Any] = {}
+        if "participantsChoices" in doc:
+            extra["previousParticipantsChoices"] = doc["participantsChoices"]
+        else:
+            extra["previousTotalParticipants"] = doc.get("totalParticipants", row.participants)
+        if req.participants_choices is not None:
+            doc.pop("totalParticipants", None)
+            doc["participantsChoices"] = to_wire(req.participants_choices)
+        elif req.total_participants is not None:
+            doc.pop("participantsChoices", None)
+            doc["totalParticipants"] = req.total_participants
+        if req.booked_add_ons is not None:
+            doc["bookedAddOns"] = [to_wire(a) for a in req.booked_add_ons]
+        note = _apply_notification(doc, req.participant_notification)
+        if note is not None:
+            extra["participantNotification"] = note
+        if flags:
+            extra["flowControlSettings"] = flags
+        extra["previousStatus"] = row.status
+        extra["previousBookedEntity"] = previous_entity
+        if row.start_utc is not None:
+            extra["previousStartDate"] = format_timestamp(row.start_utc)
+        if row.end_utc is not None:
+            extra["previousEndDate"] = format_timestamp(row.end_utc)
+        busy_end = None
+        if target.kind == rules.APPOINTMENT and target.end_utc is not None:
+            busy_end = capacity.busy_span(target.start_utc or now, target.end_utc, target.buffer)[1]
+        values: dict[str, Any] = {
+            "event_id": target.event_id,
+            "resource_id": resource_id if row.kind == rules.APPOINTMENT else None,
+            "start_utc": target.start_utc,
+            "end_utc": target.end_utc,
+            "busy_end_utc": busy_end,
+            "participants": participants,
+        }
+        if new_status != status:
+            values["hold_until"] = None
+        return Change(
+            new_status,
+            row.payment_status,
+            doc,
+            double,
+            values,
+            [("rescheduled", "action", extra)],
+            touched_events=[target.event_id] if target.event_id else [],
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def update_extended_fields(
+    db: Database, caller: Identity, req: UpdateExtendedFieldsRequest
+) -> dict[str, Any]:
+    if req.namespace is None:
+        raise errors.invalid_field("namespace", "is required", errors.REQUIRED_FIELD)
+    if req.namespace_data is None:
+        raise errors.invalid_field("namespaceData", "is required", errors.REQUIRED_FIELD)
+    namespace, data = req.namespace, req.namespace_data
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        doc = copy.deepcopy(row.doc)
+        extended = doc.setdefault("extendedFields", {})
+        extended.setdefault("namespaces", {})[namespace] = data
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            outbox=[("updated", "updated", {})],
+        )
+
+    await _mutate(db, caller, req.id, None, apply, revision_required=False)
+    return {"namespace": namespace, "namespaceData": data}
+
+
+async def set_booking_submission_id(
+    db: Database, caller: Identity, req: SetBookingSubmissionIdRequest
+) -> dict[str, Any]:
+    if req.submission_id is None:
+        raise errors.invalid_field("submissionId", "is required", errors.REQUIRED_FIELD)
+    submission = req.submission_id
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        doc = copy.deepcopy(row.doc)
+        doc["formSubmissionId"] = submission
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            outbox=[("updated", "updated", {})],
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, None, apply, revision_required=False)
+    return {"booking": booking}
+
+
+async def bulk_calculate_allowed_actions(
+    db: Database, caller: Identity, req: BulkCalculateAllowedActionsRequest
+) -> dict[str, Any]:
+    results = BulkResults(return_entity=True)
+    now = utcnow()
+    async with db.read(caller.site_id) as scope:
+        ids = list(dict.fromkeys(req.booking_ids))
+        rows = {r.id: r for r in await scope.all(scope.select(_b).where(_b.c.id.in_(ids)))}
+        snapshots = {
+            s["bookingId"]: dict(s.get("policy") or {})
+            for s in await policies.list_snapshots(scope, ids)
+        }
+    for i, booking_id in enumerate(req.booking_ids):
+        row = rows.get(booking_id)
+        if row is None:
+            results.failed(i, booking_id, booking_not_found(booking_id))
+            continue
+        actions = rules.allowed_actions(
+            Status(row.status), row.kind, snapshots.get(booking_id, {}), row.start_utc, now
+        )
+        results.ok(i, booking_id, actions)
+    return results.to_wire()
+
+
+async def list_domain_events(
+    db: Database,
+    site_id: str,
+    *,
+    entity_id: str | None,
+    after_sequence: int | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    after = None
+    if cursor:
+        after = events.decode_cursor(cursor)
+        if after is None:
+            raise errors.invalid_field("cursor", "is not a cursor of this endpoint", errors.FORMAT)
+    async with db.read(site_id) as scope:
+        found, next_cursor = await events.list_events(
+            scope,
+            entity_id=entity_id,
+            entity_fqdn=ENTITY_FQDN,
+            after_sequence=after_sequence,
+            after=after,
+            limit=limit,
+        )
+    out: dict[str, Any] = {"events": found}
+    if next_cursor and entity_id is None:
+        out["nextCursor"] = next_cursor
+    return out

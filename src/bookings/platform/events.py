@@ -1,0 +1,144 @@
+"""The outbox: record a domain event inside the caller's unit of work.
+
+A use-case that changes an entity calls :func:`record` with its :class:`UnitOfWork` before
+committing, so the event exists exactly when the change does (both commit or neither). The row
+holds the whole Wix domain-event envelope::
+
+    {"id", "entityFqdn", "slug", "entityId", "eventTime", "entityEventSequence": "3",
+     "createdEvent": {"entity"} | "updatedEvent": {"currentEntity", "modifiedFields"?}
+     | "deletedEvent": {"deletedEntity"} | "actionEvent": {"body"}}
+
+``entityEventSequence`` counts the events of one entity (1, 2, ...). Writers of an entity are
+serialized by the entity's own row (revision-guarded update or a fresh insert), so the next
+number is ``max + 1`` of that entity; the ``(site_id, entity_id, sequence)`` unique key turns
+any slip into an error rather than a duplicate.
+
+Delivery (webhooks, e-mails) reads the table after commit; nothing slow happens in here.
+:func:`list_events` is the reading side (the admin endpoint of the bookings slice uses it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from bookings.platform.db import SiteScope, UnitOfWork, utcnow
+from bookings.platform.models import domain_events
+from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
+
+EventKind = Literal["created", "updated", "deleted", "action"]
+
+#: Largest page of :func:`list_events`.
+MAX_LIMIT = 1000
+
+
+async def record(
+    uow: UnitOfWork,
+    *,
+    entity_fqdn: str,
+    slug: str,
+    entity_id: str,
+    kind: EventKind,
+    payload: Mapping[str, Any],
+    modified_fields: Sequence[str] | None = None,
+    event_time: datetime | None = None,
+) -> dict[str, Any]:
+    """Add one domain event to the outbox of the unit of work's site; returns its envelope."""
+    t = domain_events
+    last = await uow.scalar(
+        uow.select(t, sa.func.max(t.c.sequence)).where(t.c.entity_id == entity_id)
+    )
+    sequence = int(last or 0) + 1
+    when = event_time or utcnow()
+    event_id = new_id()
+    body: dict[str, Any] = {
+        "id": event_id,
+        "entityFqdn": entity_fqdn,
+        "slug": slug,
+        "entityId": entity_id,
+        "eventTime": format_timestamp(when),
+        "triggeredByAnonymizeRequest": False,
+        "entityEventSequence": str(sequence),
+    }
+    if kind == "created":
+        body["createdEvent"] = {"entity": dict(payload)}
+    elif kind == "updated":
+        updated: dict[str, Any] = {"currentEntity": dict(payload)}
+        if modified_fields:
+            updated["modifiedFields"] = {f: True for f in modified_fields}
+        body["updatedEvent"] = updated
+    elif kind == "deleted":
+        body["deletedEvent"] = {"deletedEntity": dict(payload)}
+    else:
+        body["actionEvent"] = {"body": dict(payload)}
+    await uow.insert(
+        t,
+        {
+            "id": event_id,
+            "entity_fqdn": entity_fqdn,
+            "slug": slug,
+            "entity_id": entity_id,
+            "event_time": when,
+            "sequence": sequence,
+            "body": body,
+            "created_date": utcnow(),
+        },
+    )
+    return body
+
+
+def encode_cursor(created: datetime, event_id: str) -> str:
+    return f"{format_timestamp(created)}|{event_id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    stamp, sep, event_id = cursor.partition("|")
+    if not sep or not event_id:
+        return None
+    try:
+        return parse_timestamp(stamp), event_id
+    except Exception:  # any garbage is "not a cursor"
+        return None
+
+
+async def list_events(
+    scope: SiteScope,
+    *,
+    entity_id: str | None = None,
+    entity_fqdn: str | None = None,
+    after_sequence: int | None = None,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Events of the site, oldest first, and the cursor after the last one (``None`` when the
+    page is not full). With ``entity_id`` they are ordered by ``entityEventSequence`` and
+    ``after_sequence`` skips the ones seen; otherwise by record time and ``after`` (a decoded
+    cursor) resumes."""
+    t = domain_events
+    limit = max(1, min(limit, MAX_LIMIT))
+    stmt = scope.select(t)
+    if entity_fqdn:
+        stmt = stmt.where(t.c.entity_fqdn == entity_fqdn)
+    if entity_id is not None:
+        stmt = stmt.where(t.c.entity_id == entity_id)
+        if after_sequence is not None:
+            stmt = stmt.where(t.c.sequence > after_sequence)
+        stmt = stmt.order_by(t.c.sequence)
+    else:
+        if after is not None:
+            stmt = stmt.where(
+                sa.or_(
+                    t.c.created_date > after[0],
+                    sa.and_(t.c.created_date == after[0], t.c.id > after[1]),
+                )
+            )
+        stmt = stmt.order_by(t.c.created_date, t.c.id)
+    rows = await scope.all(stmt.limit(limit))
+    events = [dict(r.body) for r in rows]
+    cursor = None
+    if len(rows) == limit:
+        cursor = encode_cursor(rows[-1].created_date, rows[-1].id)
+    return events, cursor
