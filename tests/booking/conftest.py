@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from bookings.platform.db import Database
 from bookings.platform.models import sites
+from tests.conftest import SiteKeys
 
 API = "/_api/bookings-service/v2/bookings"
 ALT = "/bookings/v2/bookings"
@@ -198,3 +199,29 @@ def course_booking(service: dict[str, Any], **changes: Any) -> dict[str, Any]:
     }
     booking.update(changes)
     return booking
+
+
+# ---------------------------------------------------------------- calls
+
+
+async def create(
+    client: httpx.AsyncClient, headers: dict[str, str], booking: dict[str, Any], **extra: Any
+) -> httpx.Response:
+    return await client.post(API, json={"booking": booking, **extra}, headers=headers)
+
+
+async def created(
+    client: httpx.AsyncClient, headers: dict[str, str], booking: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = ok(await create(client, headers, booking, **extra))["booking"]
+    return body
+
+
+async def token(client: httpx.AsyncClient, site: SiteKeys, member_id: str | None = None) -> str:
+    if member_id is None:
+        body = {"grantType": "anonymous", "clientId": site.client_id}
+        res = await client.post("/oauth2/token", json=body)
+    else:
+        body = {"grantType": "member", "memberId": member_id}
+        res = await client.post("/oauth2/token", json=body, headers=site.admin)
+    return str(ok(res)["access_token"])

@@ -23,29 +23,19 @@ from tests.booking.conftest import (
     appointment_booking,
     class_booking,
     course_booking,
+    create,
+    created,
     local,
     next_monday,
     ok,
     set_hold,
+    token,
     violation,
 )
 from tests.conftest import SiteKeys
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 BOOKINGS_APP = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
-
-
-async def create(
-    client: httpx.AsyncClient, headers: dict[str, str], booking: dict[str, Any], **extra: Any
-) -> httpx.Response:
-    return await client.post(API, json={"booking": booking, **extra}, headers=headers)
-
-
-async def created(
-    client: httpx.AsyncClient, headers: dict[str, str], booking: dict[str, Any], **extra: Any
-) -> dict[str, Any]:
-    body: dict[str, Any] = ok(await create(client, headers, booking, **extra))["booking"]
-    return body
 
 
 async def post(
@@ -60,16 +50,6 @@ async def domain_events(
     res = await client.get(EVENTS, params={"entityId": booking_id}, headers=site.admin)
     found: list[dict[str, Any]] = ok(res)["events"]
     return found
-
-
-async def token(client: httpx.AsyncClient, site: SiteKeys, member_id: str | None = None) -> str:
-    if member_id is None:
-        body = {"grantType": "anonymous", "clientId": site.client_id}
-        res = await client.post("/oauth2/token", json=body)
-    else:
-        body = {"grantType": "member", "memberId": member_id}
-        res = await client.post("/oauth2/token", json=body, headers=site.admin)
-    return str(ok(res)["access_token"])
 
 
 # ---------------------------------------------------------------- create
@@ -837,3 +817,32 @@ async def test_revision_required_everywhere(
         {"totalParticipants": 1, "slot": {"eventId": UNKNOWN_ID}},
     )
     violation(res, "revision", "REQUIRED_FIELD")
+
+
+async def test_confirming_a_booking_that_no_longer_fits(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    """With a hold of 0, two CREATED bookings of a one-place session both exist; once one is
+    confirmed, the other no longer fits: an APP (or an ADMIN asking for the availability
+    check) gets NO_OPEN_SPOTS and nothing changes; a plain ADMIN confirm is the business's
+    override and marks the booking doubleBooked."""
+    await set_hold(services.db, site.site_id, 0)
+    cat = Catalog(client, site.admin)
+    yoga = await cat.group(capacity=1)
+    event = await cat.session(yoga, next_monday(), capacity=1)
+    first, second = [await created(client, site.admin, class_booking(yoga, event)) for _ in "12"]
+    ok(await post(client, f"{API}/{first['id']}/confirm", site.admin, {"revision": "1"}))
+    confirm = f"{API}/{second['id']}/confirm"
+    error = app_error(
+        await post(client, confirm, site.app, {"revision": "1"}), 428, "NO_OPEN_SPOTS"
+    )
+    assert error["data"] == {"bookingId": second["id"]}
+    checked = {"revision": "1", "flowControlSettings": {"checkAvailabilityValidation": True}}
+    app_error(await post(client, confirm, site.admin, checked), 428, "NO_OPEN_SPOTS")
+    # Refused calls changed nothing: still revision 1, still CREATED.
+    forced = ok(await post(client, confirm, site.admin, {"revision": "1"}))["booking"]
+    assert (forced["status"], forced["revision"], forced["doubleBooked"]) == (
+        "CONFIRMED",
+        "2",
+        True,
+    )
