@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bookings import __version__
+from bookings.attendance import routes as attendance_routes
 from bookings.availability import routes as availability_routes
 from bookings.booking import routes as booking_routes
 from bookings.calendar import routes as calendar_routes
@@ -35,6 +36,7 @@ ROUTERS = [
     calendar_routes.router,
     availability_routes.router,
     booking_routes.router,
+    attendance_routes.router,
 ]
 
 

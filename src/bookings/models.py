@@ -1,5 +1,6 @@
 """Imports every slice's tables so that they are all registered on the shared metadata."""
 
+from bookings.attendance import models as attendance_models  # noqa: F401
 from bookings.booking import models as booking_models  # noqa: F401
 from bookings.calendar import models as calendar_models
 from bookings.catalog.policies import models as policy_models

@@ -1544,3 +1544,39 @@ async def list_domain_events(
     if next_cursor and entity_id is None:
         out["nextCursor"] = next_cursor
     return out
+
+
+# ---------------------------------------------------------------- reading (Attendance API)
+
+
+@dataclass(frozen=True)
+class BookingRef:
+    """What the attendance slice needs to know of a booking: its kind (APPOINTMENT, CLASS,
+    COURSE), service, class session (``event_id``), course schedule (``schedule_id``) and the
+    member who booked it (``None`` unless a MEMBER created it)."""
+
+    id: str
+    kind: str
+    service_id: str
+    event_id: str | None
+    schedule_id: str | None
+    member_id: str | None
+
+
+async def booking_ref(scope: SiteScope, booking_id: str) -> BookingRef | None:
+    """The :class:`BookingRef` of a booking of the scope's site, or ``None`` when unknown."""
+    row = await scope.one_or_none(
+        scope.select(
+            _b, _b.c.id, _b.c.kind, _b.c.service_id, _b.c.event_id, _b.c.schedule_id, _b.c.member_id
+        ).where(_b.c.id == booking_id)
+    )
+    if row is None:
+        return None
+    return BookingRef(
+        id=row.id,
+        kind=row.kind,
+        service_id=row.service_id,
+        event_id=row.event_id,
+        schedule_id=row.schedule_id,
+        member_id=row.member_id,
+    )
