@@ -3,10 +3,19 @@
     .venv/bin/python bench/availability.py [--postgres-url URL] [--runs N]
 
 Case: one appointment service (60 min + 15 min buffer), 20 staff on business hours
-(Mon-Fri 09:00-17:00), a 31-day window, 2,000 existing bookings. Until the bookings slice
-exists, bookings are modelled as what a confirmed appointment is on the calendar: an OPAQUE
-APPOINTMENT event of the service's schedule listing the staff resource (inserted in bulk
-through the calendar's service functions, in one transaction).
+(Mon-Fri 09:00-17:00), a 31-day window, 2,000 existing bookings: CONFIRMED appointment
+bookings of the bookings slice, one participant each, with one of the service's staff, on
+distinct grid slots of the working days (availability counts them through the booking-load
+provider the bookings slice registers). The writer has no function that only builds a row, so
+the first booking is created through the API (POST /bookings/v2/bookings, status CONFIRMED,
+resource given) and the others are copies of the row it wrote to ``bookings`` — its columns
+and document with their own ``id``, ``resource_id``, ``start_utc``, ``end_utc``,
+``busy_end_utc`` (end + buffer, :func:`bookings.booking.capacity.busy_span`) and
+``bookedEntity.slot`` times and resource — inserted in one multi-row INSERT. The writer's
+domain events (outbox) are not copied; availability does not read them. The bench checks that
+the bookings count: each takes one (slot, staff member) pair off the legacy Query
+Availability entries and off the engine's free staff, and the figures with and without
+bookings are printed.
 
 Prints p50/p95 of the HTTP call (in-process ASGI through httpx: routing, auth, validation,
 loading, engine, JSON; no sockets) and of the engine alone (the pure slot computation over
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import random
@@ -29,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +54,15 @@ from bookings.availability.intervals import to_seconds
 from bookings.availability.loading import resource_times, site_settings
 from bookings.availability.service import load_service, make_plan
 from bookings.availability.slots import list_slots
-from bookings.calendar import service as calendar
+from bookings.booking import capacity
+from bookings.booking.models import bookings as booking_rows
 from bookings.calendar import zoned
 from bookings.config import Settings
 from bookings.identity import service as identity
 from bookings.platform.auth import Role
 from bookings.platform.routing import Services
 from bookings.platform.timezones import zone
+from bookings.platform.wire import format_local_datetime, new_id
 
 TARGET_P50_MS = 50.0
 TARGET_LINEARITY = 3.0
@@ -82,6 +94,7 @@ class Site:
         self.client = client
         self.site_id = ""
         self.headers: dict[str, str] = {}
+        self.members: list[dict[str, Any]] = []
 
     async def create(self) -> None:
         site = await identity.create_site(self.services.db, "Bench", "UTC")
@@ -100,6 +113,7 @@ class Site:
         for i in range(count):
             body = {"staffMember": {"name": f"Staff {i:02d}"}}
             out.append((await self.post("/bookings/v1/staff-members", body))["staffMember"])
+        self.members += out
         return [str(m["resourceId"]) for m in out]
 
     async def service(self, staff_ids: list[str]) -> dict[str, Any]:
@@ -123,9 +137,14 @@ class Site:
         return created
 
     async def bookings(
-        self, schedule_id: str, staff_ids: list[str], first: date, days: int, count: int
-    ) -> None:
-        """``count`` APPOINTMENT events on distinct grid slots of working days."""
+        self, service: dict[str, Any], staff_ids: list[str], first: date, days: int, count: int
+    ) -> int:
+        """``count`` CONFIRMED appointment bookings of ``service``, each with one staff member
+        of ``staff_ids``, on distinct grid slots of the working days; returns how many.
+
+        The first goes through the Bookings Writer (POST /bookings/v2/bookings); the others
+        are copies of the row it wrote, with their own id, resource, instants, busy end and
+        slot, inserted in one transaction (the writer's outbox events are not copied)."""
         rng = random.Random(7)
         cells = [
             (rid, first + timedelta(days=d), k)
@@ -135,21 +154,85 @@ class Site:
             for k in range(SLOTS_PER_DAY)
         ]
         chosen = rng.sample(cells, min(count, len(cells)))
+        if not chosen:
+            return 0
+
+        def span(day: date, k: int) -> tuple[datetime, datetime]:
+            start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC) + timedelta(
+                minutes=k * (DURATION + BUFFER)
+            )
+            return start, start + timedelta(minutes=DURATION)
+
+        rid, day, k = chosen[0]
+        start, end = span(day, k)
+        slot = {
+            "serviceId": service["id"],
+            "scheduleId": service["schedule"]["id"],
+            "startDate": format_local_datetime(start),
+            "endDate": format_local_datetime(end),
+            "timezone": "UTC",
+            "resource": {"id": rid},
+        }
+        booking = {
+            "bookedEntity": {"slot": slot},
+            "contactDetails": {"firstName": "Bench"},
+            "totalParticipants": 1,
+            "status": "CONFIRMED",
+        }
+        made = (await self.post("/bookings/v2/bookings", {"booking": booking}))["booking"]
+        async with self.services.db.read(self.site_id) as scope:
+            template = await scope.one_or_none(
+                scope.select(booking_rows).where(booking_rows.c.id == made["id"])
+            )
+        assert template is not None
+        row = dict(template._mapping)
+        expected = {
+            "kind": "APPOINTMENT",
+            "status": "CONFIRMED",
+            "resource_id": rid,
+            "start_utc": start,
+            "end_utc": end,
+            "busy_end_utc": end + timedelta(minutes=BUFFER),
+            "participants": 1,
+        }
+        assert {k: row[k] for k in expected} == expected, row
+        del row["site_id"]  # added by the insert
+        names = {m["resourceId"]: m.get("name") for m in self.members}
+        rows = []
+        for rid, day, k in chosen[1:]:
+            start, end = span(day, k)
+            doc = copy.deepcopy(row["doc"])
+            copied = doc["bookedEntity"]["slot"]
+            copied["startDate"] = format_local_datetime(start)
+            copied["endDate"] = format_local_datetime(end)
+            copied["resource"] = {"id": rid, "name": names[rid]}
+            rows.append(
+                {
+                    **row,
+                    "id": new_id(),
+                    "resource_id": rid,
+                    "start_utc": start,
+                    "end_utc": end,
+                    "busy_end_utc": capacity.busy_span(start, end, BUFFER)[1],
+                    "doc": doc,
+                }
+            )
         async with self.services.db.write(self.site_id) as uow:
-            for rid, day, k in chosen:
-                start = datetime(day.year, day.month, day.day, 9) + timedelta(
-                    minutes=k * (DURATION + BUFFER)
-                )
-                await calendar.create_event(
-                    uow,
-                    {
-                        "scheduleId": schedule_id,
-                        "type": "APPOINTMENT",
-                        "start": {"localDate": start.isoformat()},
-                        "end": {"localDate": (start + timedelta(minutes=DURATION)).isoformat()},
-                        "resources": [{"id": rid}],
-                    },
-                )
+            await uow.insert(booking_rows, *rows)
+        return len(chosen)
+
+    async def free_staff_slots(self, service_id: str, first: date, days: int) -> int:
+        """Entries of the legacy Query Availability: one per slot and free staff member."""
+        end = first + timedelta(days=days)
+        flt = {
+            "serviceId": service_id,
+            "startDate": f"{first}T00:00:00Z",
+            "endDate": f"{end}T00:00:00Z",
+        }
+        data = await self.post(
+            "/availability-calendar/v1/availability/query", {"query": {"filter": flt}}
+        )
+        return len(data["availabilityEntries"])
 
     def body(self, service_id: str, first: date, days: int) -> dict[str, Any]:
         return {
@@ -208,12 +291,22 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
         await main.create()
         staff_ids = await main.staff(20)
         svc = await main.service(staff_ids)
+        slots_before = await main.list_call(svc["id"], first, 31)
+        free_before = await main.free_staff_slots(svc["id"], first, 31)
         t0 = time.perf_counter()
-        await main.bookings(svc["schedule"]["id"], staff_ids, first, 31, 2000)
+        result["booked"] = await main.bookings(svc, staff_ids, first, 31, 2000)
         result["insert_s"] = time.perf_counter() - t0
         result["slots"] = await main.list_call(svc["id"], first, 31)
+        result["free"] = await main.free_staff_slots(svc["id"], first, 31)
+        result["slots_before"], result["free_before"] = slots_before, free_before
+        # Every booking takes one free (slot, staff member) pair, on the wire and in the engine.
+        if result["free"] != free_before - result["booked"]:
+            raise RuntimeError(f"bookings not counted: {free_before} -> {result['free']} free")
         result["http"] = await timed(lambda: main.list_call(svc["id"], first, 31), runs)
         engine = await main.engine_inputs(svc["id"], first, 31)
+        engine_free = sum(len(c.free[0]) for c in await engine())
+        if engine_free != result["free"]:
+            raise RuntimeError(f"engine: {engine_free} free, query: {result['free']}")
         result["engine"] = await timed(engine, runs)
 
         async def baseline() -> None:
@@ -229,7 +322,7 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
         workdays = sum(1 for d in range(max(DAY_COUNTS)) if (first + timedelta(d)).weekday() < 5)
         total = int(BOOKINGS_PER_STAFF_DAY * len(all_staff) * workdays * 31 / 22)
         await scale.bookings(
-            per_count[max(STAFF_COUNTS)]["schedule"]["id"],
+            per_count[max(STAFF_COUNTS)],
             all_staff,
             first,
             max(DAY_COUNTS),
@@ -241,11 +334,11 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
                 sid = per_count[n]["id"]
                 eng = await scale.engine_inputs(sid, first, days)
                 engine_ms = statistics.median(await timed(eng, max(20, runs)))
-                http_ms = statistics.median(
-                    await timed(
-                        lambda s=sid, d=days: scale.list_call(s, first, d), max(5, runs // 3)
-                    )
-                )
+
+                async def call(s: str = sid, d: int = days) -> int:
+                    return await scale.list_call(s, first, d)
+
+                http_ms = statistics.median(await timed(call, max(5, runs // 3)))
                 table[(n, days)] = (engine_ms, http_ms)
         result["table"] = table
     await services.db.dispose()
@@ -271,9 +364,13 @@ async def drop_pg(base_url: str, name: str) -> None:
 
 def report(r: dict[str, Any]) -> float:
     http, engine, base = r["http"], r["engine"], r["baseline"]
-    p50 = statistics.median(http)
-    print(f"\n== {r['label']}: 20 staff, 31 days, 2000 bookings ({r['insert_s']:.1f} s to insert)")
-    print(f"   slots listed per call         {r['slots']}")
+    p50: float = statistics.median(http)
+    print(
+        f"\n== {r['label']}: 20 staff, 31 days, {r['booked']} bookings "
+        f"({r['insert_s']:.2f} s to insert)"
+    )
+    print(f"   slots listed per call         {r['slots']} (without bookings {r['slots_before']})")
+    print(f"   free staff-slots (legacy query) {r['free']} (without bookings {r['free_before']})")
     print(f"   HTTP list call   p50 {p50:7.2f} ms   p95 {pct(http, 0.95):7.2f} ms")
     print(
         f"   engine alone     p50 {statistics.median(engine):7.2f} ms   "
