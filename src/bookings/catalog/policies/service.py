@@ -320,17 +320,28 @@ async def query_policy_page(
 
 async def take_snapshot(uow: UnitOfWork, booking_id: str, policy_id: str) -> dict[str, Any]:
     """Freeze ``policy_id`` for ``booking_id`` (wire snapshot). One snapshot per booking: a
-    second call for the same booking returns the first snapshot unchanged."""
-    existing = await _snapshot_row(uow, booking_id)
-    if existing is None:
-        policy = rules.snapshot_policy(_to_wire(await _load(uow, policy_id)))
-        await _insert_ignoring_conflicts(
-            uow,
-            snapshots_table,
-            {"id": new_id(), "booking_id": booking_id, "policy": policy, "created_date": utcnow()},
-        )
+    second call for the same booking returns the first snapshot unchanged.
+
+    The usual call (a booking being created) costs two statements: read the policy, insert
+    the snapshot returning it; the first snapshot wins any conflict and is read back."""
+    row = await _row(uow, policy_id)
+    if row is None:
         existing = await _snapshot_row(uow, booking_id)
-        assert existing is not None
+        if existing is None:
+            raise _not_found(policy_id)
+        return _snapshot_wire(existing)
+    s = snapshots_table
+    values = {
+        "site_id": uow.site_id,
+        "id": new_id(),
+        "booking_id": booking_id,
+        "policy": rules.snapshot_policy(_to_wire(row)),
+        "created_date": utcnow(),
+    }
+    stmt = insert_ignoring_conflicts(uow.conn, s).values(**values).returning(*s.c)
+    inserted: sa.Row[Any] | None = (await uow.conn.execute(stmt)).first()
+    existing = inserted or await _snapshot_row(uow, booking_id)
+    assert existing is not None
     return _snapshot_wire(existing)
 
 
