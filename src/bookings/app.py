@@ -25,6 +25,7 @@ from bookings.identity import site_properties
 from bookings.platform import errors
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
+from bookings.reader import routes as reader_routes
 from bookings.staff import routes as staff_routes
 
 ROUTERS = [
@@ -37,6 +38,7 @@ ROUTERS = [
     availability_routes.router,
     booking_routes.router,
     attendance_routes.router,
+    reader_routes.router,
 ]
 
 

@@ -651,6 +651,35 @@ async def test_cursor_with_filter_and_limit_override(env: Env) -> None:
     assert [p.paging_metadata["count"] for p in pages[:2]] == [3, 5]
 
 
+async def test_cursor_when_the_filter_excludes_nulls(env: Env) -> None:
+    """A sort key the filter keeps from being NULL is ordered without NULLS FIRST/LAST (a
+    plain index then serves the order); walking forward and back still gives the reference."""
+    filter_ = {"qty": {"$gte": -1}, "note": {"$in": ["hello", "HELP", ""]}}
+    sort = [("qty", True), ("note", False)]
+    query = {"filter": filter_, "sort": wire_sort(sort), "cursorPaging": {"limit": 3}}
+    parsed = parse_query(SPEC, query, signer=SIGNER, scope_key=SCOPE)
+    assert [k.nullable for k in parsed.keys] == [False, False, False]
+    pages = await walk(env, query)
+    assert len(pages) > 2
+    expected = ref_sort([r for r in ROWS if ref_eval(filter_, r)], sort)
+    assert [r.id for p in pages for r in p.rows] == expected
+    for i in range(len(pages) - 1, 0, -1):
+        back = await query_page(
+            env, {"cursorPaging": {"cursor": pages[i].paging_metadata["cursors"]["prev"]}}
+        )
+        assert [r.id for r in back.rows] == [r.id for r in pages[i - 1].rows]
+    # Through $or only a column every branch keeps from NULL; negations are not looked into.
+    either = {"$or": [{"qty": {"$gt": 0}}, {"qty": {"$lt": 0}, "note": "hello"}]}
+    for filter_, nullable in [
+        (either, [False, True, False]),
+        ({"$not": {"qty": None}}, [True, True, False]),
+        ({"qty": {"$ne": 1}, "note": {"$in": ["hello", None]}}, [True, True, False]),
+    ]:
+        sorted_ = {"filter": filter_, "sort": wire_sort([("qty", False), ("note", False)])}
+        parsed = parse_query(SPEC, sorted_, signer=SIGNER, scope_key=SCOPE)
+        assert [k.nullable for k in parsed.keys] == nullable, filter_
+
+
 async def test_cursor_default_paging_and_empty_result(env: Env) -> None:
     page = await query_page(env, {})
     assert page.paging_metadata["count"] == 10  # default limit, default sort

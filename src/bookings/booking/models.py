@@ -6,6 +6,11 @@ appointment's staff resource, ``event_id`` of a class session, ``schedule_id`` o
 the instants (``busy_end_utc`` = end + the service's buffer, what the booking blocks of its
 resource), ``participants``, ``status`` and ``hold_until`` (a CREATED booking holds capacity
 until then). The rest of the wire document is ``doc``.
+
+What Bookings Reader V2 filters on is a real column too (contact, payment option, creator,
+location, slot resource, ``total_participants``), derived from ``doc`` on every write by
+:func:`bookings.booking.search.indexed_columns`; its array fields (tags, participant choices)
+are rows of ``booking_values`` (one per element, ``field`` says which array).
 """
 
 from __future__ import annotations
@@ -33,6 +38,18 @@ bookings = sa.Table(
     sa.Column("hold_until", UtcDateTime, nullable=True),
     sa.Column("double_booked", sa.Boolean, nullable=False),
     sa.Column("member_id", sa.String(36), nullable=True),
+    sa.Column("contact_id", sa.String(250), nullable=True),
+    sa.Column("contact_email", sa.String(250), nullable=True),
+    sa.Column("selected_payment_option", sa.String(32), nullable=True),
+    sa.Column("external_user_id", sa.String(250), nullable=True),
+    sa.Column("created_by_contact_id", sa.String(250), nullable=True),
+    sa.Column("created_by_app_id", sa.String(250), nullable=True),
+    sa.Column("created_by_wix_user_id", sa.String(250), nullable=True),
+    sa.Column("created_by_visitor_id", sa.String(250), nullable=True),
+    sa.Column("slot_resource_id", sa.String(250), nullable=True),
+    sa.Column("location_id", sa.String(250), nullable=True),
+    sa.Column("location_type", sa.String(32), nullable=True),
+    sa.Column("total_participants", sa.Integer, nullable=True),
     sa.Column("doc", Json, nullable=False),
     sa.Column("revision", sa.BigInteger, nullable=False),
     sa.Column("created_date", UtcDateTime, nullable=False),
@@ -42,4 +59,27 @@ bookings = sa.Table(
     sa.Index("ix_bookings_site_resource_start", "site_id", "resource_id", "start_utc"),
     sa.Index("ix_bookings_site_schedule", "site_id", "schedule_id"),
     sa.Index("ix_bookings_site_created", "site_id", "created_date"),
+    # Bookings Reader V2 (0008_reader).
+    sa.Index("ix_bookings_site_start", "site_id", "start_utc"),
+    sa.Index("ix_bookings_site_status_start", "site_id", "status", "start_utc"),
+    sa.Index("ix_bookings_site_service_created", "site_id", "service_id", "created_date"),
+    sa.Index("ix_bookings_site_contact_created", "site_id", "contact_id", "created_date"),
+    sa.Index("ix_bookings_site_email", "site_id", "contact_email"),
+    sa.Index("ix_bookings_site_member_created", "site_id", "member_id", "created_date"),
+    sa.Index(
+        "ix_bookings_site_visitor_created", "site_id", "created_by_visitor_id", "created_date"
+    ),
+    sa.Index("ix_bookings_site_external_user", "site_id", "external_user_id"),
+)
+
+booking_values = sa.Table(
+    "booking_values",
+    metadata,
+    site_id_column(),
+    sa.Column("booking_id", sa.String(36), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("value", sa.String(250), nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "booking_id", "field", "position"),
+    sa.Index("ix_booking_values_site_field_value", "site_id", "field", "value", "booking_id"),
 )

@@ -592,6 +592,38 @@ def compile_filter(
     return to_sql(normalize_filter(spec, filter_, prefix))
 
 
+def not_null_columns(node: Node) -> list[sa.ColumnElement[Any]]:
+    """The columns a normalized filter matches only when they are not NULL: those of its
+    top-level conditions that reject NULL (a non-null ``$eq``, a comparison, an ``$in``
+    without null, ``$startsWith``, ``$exists: true``, ``$isEmpty: false``), through ``$and``
+    and through every branch of an ``$or``; negations are not looked into."""
+    if isinstance(node, Condition):
+        op, value = node.op, node.value
+        rejects_null = (
+            (op == EQ and value is not None)
+            or op in _COMPARISONS
+            or op == STARTS_WITH
+            or (op == IN and bool(value) and None not in value)
+            or (op == EXISTS and value is True)
+            or (op == IS_EMPTY and value is False)
+        )
+        return [node.field.expr] if rejects_null and node.field.array is None else []
+    if isinstance(node, And):
+        return [col for item in node.items for col in not_null_columns(item)]
+    if isinstance(node, Or) and node.items:
+        first, *others = (not_null_columns(item) for item in node.items)
+        return [c for c in first if all(any(c is o for o in other) for other in others)]
+    return []
+
+
+def _compile(
+    spec: QuerySpec, filter_: Any, prefix: str
+) -> tuple[sa.ColumnElement[bool], list[sa.ColumnElement[Any]]]:
+    """The WHERE condition of a filter and the columns it keeps from being NULL."""
+    node = normalize_filter(spec, filter_, prefix)
+    return to_sql(node), not_null_columns(node)
+
+
 # ---------------------------------------------------------------- sort
 
 
@@ -636,15 +668,24 @@ def parse_sort(spec: QuerySpec, sort: Any, prefix: str = "query.sort") -> list[t
     return out
 
 
-def sort_keys(spec: QuerySpec, sort: Sequence[tuple[str, bool]]) -> list[SortKey]:
-    """The ORDER BY keys of a parsed sort (empty = the API default), ending with the id."""
+def sort_keys(
+    spec: QuerySpec,
+    sort: Sequence[tuple[str, bool]],
+    not_null: Sequence[sa.ColumnElement[Any]] = (),
+) -> list[SortKey]:
+    """The ORDER BY keys of a parsed sort (empty = the API default), ending with the id.
+
+    A key whose column the filter keeps from being NULL (``not_null``, see
+    :func:`not_null_columns`) is not nullable: its ORDER BY has no NULLS FIRST/LAST, which
+    would change nothing but keep PostgreSQL from reading the order off a plain index."""
     if not sort:
         sort = [(path, order == "DESC") for path, order in spec.default_sort]
     keys: list[SortKey] = []
     has_tiebreaker = False
     for path, desc in sort:
         fspec = spec.by_path[path]
-        keys.append(SortKey(fspec.expr, desc, fspec.nullable, fspec.kind))
+        nullable = fspec.nullable and not any(fspec.expr is col for col in not_null)
+        keys.append(SortKey(fspec.expr, desc, nullable, fspec.kind))
         if fspec.column is spec.tiebreaker:
             has_tiebreaker = True
             break  # unique: later keys never decide anything
@@ -686,14 +727,26 @@ def _equal(key: SortKey, value: Any) -> sa.ColumnElement[bool]:
 def keyset(
     keys: Sequence[SortKey], values: Sequence[Any], forward: bool, inclusive: bool = False
 ) -> sa.ColumnElement[bool]:
-    """Rows after the position ``values`` (before it when not ``forward``) in key order."""
+    """Rows after the position ``values`` (before it when not ``forward``) in key order.
+
+    The alternatives are ANDed with the bound they imply on the first key (``k1 >= v1`` when
+    travelling towards bigger values, ``k1 <= v1`` towards smaller ones unless NULLs lie
+    there), so that an index on it starts at the position instead of filtering up to it."""
     alternatives: list[sa.ColumnElement[bool]] = []
     for i, key in enumerate(keys):
         prefix = [_equal(k, v) for k, v in zip(keys[:i], values[:i], strict=True)]
         alternatives.append(_all([*prefix, _after(key, values[i], forward)]))
     if inclusive:
         alternatives.append(_all([_equal(k, v) for k, v in zip(keys, values, strict=True)]))
-    return _any(alternatives)
+    condition = _any(alternatives)
+    first, value = keys[0], values[0]
+    if len(keys) > 1 and value is not None:
+        bound = _bind(first.kind, first.expr, value)
+        if first.desc != forward:
+            return sa.and_(first.expr >= bound, condition)
+        if not first.nullable:
+            return sa.and_(first.expr <= bound, condition)
+    return condition
 
 
 # ---------------------------------------------------------------- request parsing
@@ -780,11 +833,12 @@ def parse_query(
             if offset < 0:
                 raise _bad(f"{prefix}.paging.offset", "must be at least 0", errors.MIN)
         sort = tuple(parse_sort(spec, sort_, f"{prefix}.sort"))
+        where, not_null = _compile(spec, filter_, f"{prefix}.filter")
         return ParsedQuery(
             filter=filter_,
-            where=compile_filter(spec, filter_, f"{prefix}.filter"),
+            where=where,
             sort=sort,
-            keys=tuple(sort_keys(spec, sort)),
+            keys=tuple(sort_keys(spec, sort, not_null)),
             limit=limit,
             cursor_mode=False,
             offset=offset,
@@ -797,11 +851,12 @@ def parse_query(
     if token is None or token == "":
         limit = _limit(spec, limit_value, f"{prefix}.cursorPaging.limit")
         sort = tuple(parse_sort(spec, sort_, f"{prefix}.sort"))
+        where, not_null = _compile(spec, filter_, f"{prefix}.filter")
         return ParsedQuery(
             filter=filter_,
-            where=compile_filter(spec, filter_, f"{prefix}.filter"),
+            where=where,
             sort=sort,
-            keys=tuple(sort_keys(spec, sort)),
+            keys=tuple(sort_keys(spec, sort, not_null)),
             limit=limit,
             cursor_mode=True,
         )
@@ -909,7 +964,8 @@ def _decode_cursor(
             filter_ = payload.get("f")
         sort_entries = [{"fieldName": name, "order": order} for name, order in payload["o"]]
         sort = tuple(parse_sort(spec, sort_entries))
-        keys = tuple(sort_keys(spec, sort))
+        where, not_null = _compile(spec, filter_, "query.filter")
+        keys = tuple(sort_keys(spec, sort, not_null))
         stored_limit = payload["l"]
         if not isinstance(stored_limit, int) or not 1 <= stored_limit <= spec.max_limit:
             raise ValueError("bad limit")
@@ -920,7 +976,6 @@ def _decode_cursor(
         if values[-1] is None or payload["d"] not in ("n", "p"):
             raise ValueError("bad position")
         position = Position(values, payload["d"] == "n", bool(payload.get("i")))
-        where = compile_filter(spec, filter_)
     except Exception:  # signed by us, but by another version of the API: still a 400
         raise _bad(path, "is not a valid cursor for this query") from None
     return ParsedQuery(

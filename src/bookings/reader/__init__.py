@@ -1,0 +1,1 @@
+"""Bookings Reader V2: query and count extended bookings."""
