@@ -11,7 +11,8 @@ the first booking is created through the API (POST /bookings/v2/bookings, status
 resource given) and the others are copies of the row it wrote to ``bookings`` — its columns
 and document with their own ``id``, ``resource_id``, ``start_utc``, ``end_utc``,
 ``busy_end_utc`` (end + buffer, :func:`bookings.booking.capacity.busy_span`) and
-``bookedEntity.slot`` times and resource — inserted in one multi-row INSERT. The writer's
+``bookedEntity.slot`` times and resource, their searchable columns and ``booking_values``
+derived again (:mod:`bookings.booking.search`) — inserted in one transaction. The writer's
 domain events (outbox) are not copied; availability does not read them. The bench checks that
 the bookings count: each takes one (slot, staff member) pair off the legacy Query
 Availability entries and off the engine's free staff, and the figures with and without
@@ -54,7 +55,8 @@ from bookings.availability.intervals import to_seconds
 from bookings.availability.loading import resource_times, site_settings
 from bookings.availability.service import load_service, make_plan
 from bookings.availability.slots import list_slots
-from bookings.booking import capacity
+from bookings.booking import capacity, search
+from bookings.booking.models import booking_values
 from bookings.booking.models import bookings as booking_rows
 from bookings.calendar import zoned
 from bookings.config import Settings
@@ -214,11 +216,14 @@ class Site:
                     "start_utc": start,
                     "end_utc": end,
                     "busy_end_utc": capacity.busy_span(start, end, BUFFER)[1],
+                    **search.indexed_columns(doc),
                     "doc": doc,
                 }
             )
+        values = [v for r in rows for v in search.value_rows(r["id"], r["doc"])]
         async with self.services.db.write(self.site_id) as uow:
             await uow.insert(booking_rows, *rows)
+            await uow.insert(booking_values, *values)
         return len(chosen)
 
     async def free_staff_slots(self, service_id: str, first: date, days: int) -> int:

@@ -231,6 +231,8 @@ def _cases(b: Booked) -> list[tuple[Any, set[str]]]:
         ({"bookedEntity.item.slot.sessionId": {"$ne": b.event["id"]}}, {a, c}),
         ({"bookedEntity.item.slot.resource.id": b.staff}, {a, k}),
         ({"bookedEntity.item.slot.location.locationType": "OWNER_CUSTOM"}, {a}),
+        ({"bookedEntity.item.schedule.location.locationType": {"$ne": "OWNER_CUSTOM"}}, {k, c}),
+        ({"bookedEntity.item.slot.location.id": {"$in": ["nowhere"]}}, set()),
         ({"bookedEntity.tags": {"$hasSome": ["GROUP", "COURSE"]}}, {k, c}),
         ({"bookedEntity.tags": {"$hasAll": ["INDIVIDUAL"]}}, {a}),
         ({"contactDetails.contactId": "c-1"}, {a}),
