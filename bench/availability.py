@@ -45,10 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from tests.conftest import _create_pg_database, _drop_pg_database
 
 from bookings.app import create_app, start_services
 from bookings.availability.intervals import to_seconds
@@ -350,23 +351,6 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
     return result
 
 
-async def create_pg(base_url: str) -> tuple[str, str]:
-    name = f"bookings_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    url = sa.engine.make_url(base_url).set(database=name)
-    return url.render_as_string(hide_password=False), name
-
-
-async def drop_pg(base_url: str, name: str) -> None:
-    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 def report(r: dict[str, Any]) -> float:
     http, engine, base = r["http"], r["engine"], r["baseline"]
     p50: float = statistics.median(http)
@@ -416,11 +400,11 @@ async def main() -> None:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         results.append(("sqlite", await run_engine("SQLite", url, args.runs)))
     if args.postgres_url:
-        pg_url, name = await create_pg(args.postgres_url)
+        pg_url, name = await _create_pg_database(args.postgres_url)
         try:
             results.append(("postgres", await run_engine("PostgreSQL", pg_url, args.runs)))
         finally:
-            await drop_pg(args.postgres_url, name)
+            await _drop_pg_database(args.postgres_url, name)
     else:
         print("\n(PostgreSQL skipped: set BOOKINGS_TEST_POSTGRES_URL or --postgres-url)")
     lines = []

@@ -80,9 +80,11 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as sqlite_dialect
-from sqlalchemy.ext.asyncio import create_async_engine
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from tests.conftest import _create_pg_database, _drop_pg_database
 
 from bookings.app import create_app, start_services
 from bookings.booking import search
@@ -381,7 +383,13 @@ def _build_records(
         convert: dict[str, Any] = {}
     else:
         dialect = sqlite_dialect()
-        convert = {c.name: p for c in booking_rows.columns if (p := c.type.bind_processor(dialect))}
+        # The dialect's own processors (dialect_impl): SQLite keeps instants as text in one
+        # format, and a row in another would compare wrongly with the server's bound values.
+        convert = {
+            c.name: p
+            for c in booking_rows.columns
+            if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
+        }
     records = []
     for row in rows:
         row["site_id"] = site_id
@@ -876,23 +884,6 @@ def plan_problems(lines: list[str], sqlite: bool) -> list[str]:
     return bad
 
 
-async def create_pg(base_url: str) -> tuple[str, str]:
-    name = f"bookings_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    url = sa.engine.make_url(base_url).set(database=name)
-    return url.render_as_string(hide_password=False), name
-
-
-async def drop_pg(base_url: str, name: str) -> None:
-    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 def short_sql(statement: str) -> str:
     """One line; a select of every column of ``bookings`` as ``bookings.*``."""
     text = " ".join(statement.split())
@@ -969,11 +960,11 @@ async def main() -> None:
             r = await run_engine("SQLite", "sqlite", url, args.rows_sqlite, args.runs)
         results.append((r, report(r)))
     if not args.skip_postgres:
-        pg_url, name = await create_pg(args.postgres_url)
+        pg_url, name = await _create_pg_database(args.postgres_url)
         try:
             r = await run_engine("PostgreSQL", "pg", pg_url, args.rows_pg, args.runs)
         finally:
-            await drop_pg(args.postgres_url, name)
+            await _drop_pg_database(args.postgres_url, name)
         results.append((r, report(r)))
     lines = []
     for r, indexed in results:
