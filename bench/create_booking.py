@@ -39,9 +39,9 @@ column types, JSONB, indexes and constraints as the server's, with no scratch DD
 step), on a session set / staff set of its own in the same site, so the two never share a row
 lock while both tables grow alike over the run (the Reader's indexed columns are left NULL).
 The baseline is a floor: it leaves out what the server also does per create (authentication,
-the read transaction that plans the booking, the policy snapshot, the Reader's value rows, the
-outbox sequence, the event's remaining-capacity update, the appointment's calendar check, the
-reread of the row), as well as HTTP and validation.
+reading the service, session and policy that plan the booking, the policy snapshot, the
+Reader's value rows, the event's remaining-capacity update, the appointment's calendar check),
+as well as HTTP and validation.
 
 Prints, per engine, case and concurrency: calls, errors, creates/s, p50/p99 latency, the
 baseline's creates/s and latencies, and the ratio of the two throughputs; ends with the

@@ -18,6 +18,7 @@ until it is there, this module is the single place that knows those tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -28,7 +29,7 @@ from bookings.availability.intervals import to_seconds
 from bookings.calendar import service as calendar
 from bookings.calendar.models import calendar_event_resources as _res
 from bookings.calendar.models import calendar_events as _ev
-from bookings.platform.db import SiteScope
+from bookings.platform.db import SiteScope, any_of, one_of, one_of_param, site_select
 
 OPAQUE = "OPAQUE"
 CONFIRMED = "CONFIRMED"
@@ -51,9 +52,78 @@ class Busy(NamedTuple):
 def _epoch(scope: SiteScope, column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     """An instant column as whole seconds since the epoch, computed by the database (no
     per-row datetime objects: thousands of rows are read per call)."""
-    if scope.conn.dialect.name == "sqlite":
+    return _epoch_in(scope.conn.dialect.name, column)
+
+
+def _epoch_in(dialect: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    if dialect == "sqlite":
         return sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
     return sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
+
+
+# The statements of every appointment check, built once per shape (see ``platform/db.py``).
+
+
+@functools.cache
+def _masters_statement(types: tuple[str, ...]) -> sa.Select[Any]:
+    return site_select(_ev, _ev.c.id, _ev.c.schedule_id).where(
+        _ev.c.recurrence_type == MASTER,
+        sa.or_(
+            _ev.c.materialized_until.is_(None),
+            _ev.c.materialized_until < sa.bindparam("end_utc"),
+        ),
+        _ev.c.status == CONFIRMED,
+        any_of(_ev.c.type, types),
+        sa.or_(
+            _ev.c.series_end_utc.is_(None),
+            _ev.c.materialized_until.is_(None),
+            _ev.c.series_end_utc > _ev.c.materialized_until,
+        ),
+    )
+
+
+@functools.cache
+def _spans_statement(dialect: str, single: bool) -> sa.Select[Any]:
+    return site_select(
+        _res,
+        _res.c.event_id,
+        _res.c.resource_id,
+        _epoch_in(dialect, _res.c.start_utc),
+        _epoch_in(dialect, _res.c.end_utc),
+    ).where(
+        one_of_param(_res.c.resource_id, "resource_ids", single),
+        _res.c.start_utc < sa.bindparam("end_utc"),
+        _res.c.end_utc > sa.bindparam("start_utc"),
+        _res.c.transparency == OPAQUE,
+    )
+
+
+@functools.cache
+def _kinds_statement(types: tuple[str, ...], single: bool) -> sa.Select[Any]:
+    return site_select(_ev, _ev.c.id, _ev.c.type, _ev.c.external_schedule_id).where(
+        one_of_param(_ev.c.id, "event_ids", single), *_event_filter(types)
+    )
+
+
+@functools.cache
+def _owned_statement(dialect: str, types: tuple[str, ...], single: bool) -> sa.Select[Any]:
+    return site_select(
+        _ev,
+        _ev.c.schedule_id,
+        _epoch_in(dialect, _ev.c.start_utc),
+        _epoch_in(dialect, _ev.c.end_utc),
+        _ev.c.type,
+    ).where(
+        one_of_param(_ev.c.schedule_id, "schedule_ids", single),
+        _ev.c.start_utc < sa.bindparam("end_utc"),
+        _ev.c.end_utc > sa.bindparam("start_utc"),
+        *_event_filter(types),
+    )
+
+
+def _ids(name: str, values: Sequence[str]) -> dict[str, Any]:
+    """The bind parameter of a ``one_of_param`` of ``values``."""
+    return {name: values[0]} if len(values) == 1 else {name: list(values)}
 
 
 async def _needs_computing(
@@ -64,19 +134,7 @@ async def _needs_computing(
     end_utc: datetime,
 ) -> bool:
     """Whether a relevant live series has occurrences before ``end_utc`` not stored yet."""
-    masters = await scope.all(
-        scope.select(_ev, _ev.c.id, _ev.c.schedule_id).where(
-            _ev.c.recurrence_type == MASTER,
-            sa.or_(_ev.c.materialized_until.is_(None), _ev.c.materialized_until < end_utc),
-            _ev.c.status == CONFIRMED,
-            _ev.c.type.in_(types),
-            sa.or_(
-                _ev.c.series_end_utc.is_(None),
-                _ev.c.materialized_until.is_(None),
-                _ev.c.series_end_utc > _ev.c.materialized_until,
-            ),
-        )
-    )
+    masters = (await scope.run(_masters_statement(tuple(types)), end_utc=end_utc)).all()
     if not masters:
         return False
     wanted = set(schedule_ids)
@@ -84,8 +142,8 @@ async def _needs_computing(
         return True
     listing = (
         scope.select(_res, _res.c.event_id)
-        .where(_res.c.event_id.in_([m.id for m in masters]))
-        .where(_res.c.resource_id.in_(resource_ids))
+        .where(one_of(_res.c.event_id, [m.id for m in masters]))
+        .where(one_of(_res.c.resource_id, resource_ids))
         .limit(1)
     )
     return await scope.one_or_none(listing) is not None
@@ -115,22 +173,11 @@ async def busy_intervals(
         else await _listing_two_reads(scope, ids, types, start_utc, end_utc)
     )
     if schedules:
-        owned = scope.select(
-            _ev,
-            _ev.c.schedule_id,
-            _epoch(scope, _ev.c.start_utc),
-            _epoch(scope, _ev.c.end_utc),
-            _ev.c.type,
-        ).where(
-            _ev.c.schedule_id.in_(schedules),
-            _ev.c.start_utc < end_utc,
-            _ev.c.end_utc > start_utc,
-            _ev.c.transparency == OPAQUE,
-            _ev.c.status == CONFIRMED,
-            _ev.c.recurrence_type.in_(OCCURRENCE_TYPES),
-            _ev.c.type.in_(types),
+        owned = _owned_statement(scope.conn.dialect.name, tuple(types), len(schedules) == 1)
+        found = await scope.run(
+            owned, start_utc=start_utc, end_utc=end_utc, **_ids("schedule_ids", schedules)
         )
-        for schedule_id, a, b, kind in (await scope.conn.execute(owned)).all():
+        for schedule_id, a, b, kind in found.all():
             out.append(Busy(owners[schedule_id], int(a), int(b), kind, None))
     return out
 
@@ -139,8 +186,8 @@ def _event_filter(types: Sequence[str]) -> list[sa.ColumnElement[bool]]:
     return [
         _ev.c.transparency == OPAQUE,
         _ev.c.status == CONFIRMED,
-        _ev.c.recurrence_type.in_(OCCURRENCE_TYPES),
-        _ev.c.type.in_(types),
+        any_of(_ev.c.recurrence_type, OCCURRENCE_TYPES),
+        any_of(_ev.c.type, types),
     ]
 
 
@@ -162,7 +209,7 @@ async def _listing_joined(
         .select_from(joined)
         .where(
             _res.c.site_id == scope.site_id,
-            _res.c.resource_id.in_(ids),
+            one_of(_res.c.resource_id, ids),
             _res.c.start_utc < end_utc,
             _res.c.end_utc > start_utc,
             _res.c.transparency == OPAQUE,
@@ -181,37 +228,25 @@ async def _listing_two_reads(
     """PostgreSQL: two single-table index range reads joined here. A join planned on missing
     statistics (a fresh or just bulk-loaded table, before autovacuum analyzes it) can degrade
     to a nested loop over both tables (measured ~100x slower)."""
-    spans = await scope.conn.execute(
-        scope.select(
-            _res,
-            _res.c.event_id,
-            _res.c.resource_id,
-            _epoch(scope, _res.c.start_utc),
-            _epoch(scope, _res.c.end_utc),
-        ).where(
-            _res.c.resource_id.in_(ids),
-            _res.c.start_utc < end_utc,
-            _res.c.end_utc > start_utc,
-            _res.c.transparency == OPAQUE,
-        )
-    )
-    rows = spans.all()
+    spans = _spans_statement(scope.conn.dialect.name, len(ids) == 1)
+    rows = (
+        await scope.run(spans, start_utc=start_utc, end_utc=end_utc, **_ids("resource_ids", ids))
+    ).all()
     out: list[Busy] = []
     if rows:
         event_ids = sorted({r[0] for r in rows})
         # Few events: by id. Many: the site's events of the window (one range scan) beats
         # binding thousands of ids.
-        narrow = (
-            _ev.c.id.in_(event_ids)
-            if len(event_ids) <= _BY_ID
-            else sa.and_(_ev.c.start_utc < end_utc, _ev.c.end_utc > start_utc)
-        )
-        events = await scope.conn.execute(
-            scope.select(_ev, _ev.c.id, _ev.c.type, _ev.c.external_schedule_id).where(
-                narrow,
-                *_event_filter(types),
+        if len(event_ids) <= _BY_ID:
+            by_id = _kinds_statement(tuple(types), len(event_ids) == 1)
+            events = await scope.run(by_id, **_ids("event_ids", event_ids))
+        else:
+            events = await scope.conn.execute(
+                scope.select(_ev, _ev.c.id, _ev.c.type, _ev.c.external_schedule_id).where(
+                    sa.and_(_ev.c.start_utc < end_utc, _ev.c.end_utc > start_utc),
+                    *_event_filter(types),
+                )
             )
-        )
         kinds = {event_id: (kind, owner) for event_id, kind, owner in events.all()}
         out += [
             Busy(rid, int(a), int(b), *kinds[event_id])

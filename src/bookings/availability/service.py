@@ -6,15 +6,18 @@ policy rules (:mod:`.policy`), and shapes the answer (:mod:`.present`).
 
 For the bookings slice:
 
-``check_appointment_slot(scope, service_id, start_utc, end_utc, resource_id=None)
--> list[str]``
+``check_appointment_slot(scope, service_id, start_utc, end_utc, resource_id=None, *,
+service=None, settings=None) -> list[str]``
     The staff resource ids free for ``[start_utc, end_utc)`` of an APPOINTMENT service
     (``resource_id`` given: that one or nobody), computed by the same loaders and the same
     :func:`bookings.availability.slots.free_resources_for` as the slot lists, so a slot that
     is listed can be booked and a refused one is never listed. Policies are not checked here:
     use :func:`bookings.availability.policy.violations` with
     :func:`bookings.availability.policy.rules_of` (service). 404 ``SERVICE_NOT_FOUND``;
-    400 on ``serviceId`` for a service that is not an APPOINTMENT.
+    400 on ``serviceId`` for a service that is not an APPOINTMENT. A caller that has read
+    the service (its wire dict, as ``catalog.get_services`` gives it) or the site's settings
+    (:func:`site_settings_of` of its ``sites`` row) in its unit of work passes them, and
+    they are not read again; busy time is always read.
 ``set_booking_load_provider(provider) -> previous provider``
     (re-exported from :mod:`.loading`). ``provider.appointment_busy(scope, resource_ids,
     start_utc, end_utc) -> {resource_id: [(start, end), ...]}`` — intervals held by
@@ -45,6 +48,7 @@ from bookings.availability.loading import (
     day_of,
     resource_times,
     set_booking_load_provider,
+    settings_from,
     site_settings,
 )
 from bookings.availability.policy import PolicyRules, Violations, rules_of, violations
@@ -70,12 +74,14 @@ from bookings.platform.timezones import zone
 from bookings.staff import service as staff
 
 __all__ = [
+    "SiteSettings",
     "check_appointment_slot",
     "get_availability_time_slot",
     "get_event_time_slot",
     "list_availability_time_slots",
     "list_event_time_slots",
     "set_booking_load_provider",
+    "site_settings_of",
 ]
 
 #: Slots are computed in chunks of this many local days while a page fills up.
@@ -585,16 +591,26 @@ async def free_for_start(
     return [free_resources_for([times[r] for r in ids], shape, at) for _type, ids in plan.groups]
 
 
+def site_settings_of(time_zone: str | None, settings: Mapping[str, Any] | None) -> SiteSettings:
+    """The availability settings of a ``sites`` row (its ``time_zone`` and ``settings``)."""
+    return settings_from(time_zone, settings)
+
+
 async def check_appointment_slot(
     scope: SiteScope,
     service_id: str,
     start_utc: datetime,
     end_utc: datetime,
     resource_id: str | None = None,
+    *,
+    service: dict[str, Any] | None = None,
+    settings: SiteSettings | None = None,
 ) -> list[str]:
     """Staff resource ids free for ``[start_utc, end_utc)`` (see the module docstring)."""
-    settings = await site_settings(scope)
-    service = await load_service(scope, service_id)
+    if settings is None:
+        settings = await site_settings(scope)
+    if service is None or service.get("id") != service_id:
+        service = await load_service(scope, service_id)
     require_appointment(service)
     seconds = to_seconds(end_utc) - to_seconds(start_utc)
     if seconds <= 0:

@@ -61,7 +61,14 @@ from bookings.catalog.services import service as catalog
 from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults
-from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    one_of_param,
+    site_select,
+    utcnow,
+)
 from bookings.platform.models import sites
 from bookings.platform.signing import Signer
 from bookings.platform.timezones import zone
@@ -85,20 +92,66 @@ _excluded: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
     "bookings_excluded", default=frozenset()
 )
 
+#: Per resource, the spans of holding appointment bookings (buffers included).
+Busy = dict[str, list[tuple[datetime, datetime]]]
+#: What the availability provider read of the bookings: (resource ids, lo, hi, busy).
+SeenBusy = tuple[frozenset[str], datetime, datetime, Busy]
+#: While set, the availability provider notes there what it reads (see :func:`_placement`).
+_seen_busy: contextvars.ContextVar[list[SeenBusy] | None] = contextvars.ContextVar(
+    "bookings_seen_busy", default=None
+)
+
 
 # ---------------------------------------------------------------- reading helpers
 
 
-def _holding(now: datetime) -> sa.ColumnElement[bool]:
-    """SQL form of :func:`bookings.booking.capacity.holds`."""
+def _holding(now: datetime | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
+    """SQL form of :func:`bookings.booking.capacity.holds` (equalities rather than an
+    expanding IN, which would be rendered anew on every execution)."""
     return sa.or_(
-        _b.c.status.in_([s.value for s in capacity.ALWAYS_HOLDING]),
+        *(_b.c.status == s.value for s in sorted(capacity.ALWAYS_HOLDING)),
         sa.and_(_b.c.status == Status.CREATED.value, _b.c.hold_until > now),
     )
 
 
+# Statements of the hot paths, built once (see ``platform/db.py``).
+_SITE = site_select(sites, sites.c.time_zone, sites.c.settings)
+
+
+def _occupied_statement(kind: str, excluding: bool) -> sa.Select[Any]:
+    col = _b.c.event_id if kind == rules.CLASS else _b.c.schedule_id
+    stmt = (
+        site_select(_b, sa.func.coalesce(sa.func.sum(_b.c.participants), 0))
+        .where(col == sa.bindparam("owner"))
+        .where(_b.c.kind == kind)
+        .where(_holding(sa.bindparam("now")))
+    )
+    return stmt.where(_b.c.id != sa.bindparam("exclude")) if excluding else stmt
+
+
+_OCCUPIED = {
+    (kind, excluding): _occupied_statement(kind, excluding)
+    for kind in (rules.CLASS, rules.COURSE)
+    for excluding in (False, True)
+}
+
+
+def _busy_statement(single: bool) -> sa.Select[Any]:
+    return (
+        site_select(_b, _b.c.id, _b.c.resource_id, _b.c.start_utc, _b.c.busy_end_utc)
+        .where(_b.c.kind == rules.APPOINTMENT)
+        .where(one_of_param(_b.c.resource_id, "resource_ids", single))
+        .where(_b.c.start_utc < sa.bindparam("hi"))
+        .where(_b.c.busy_end_utc > sa.bindparam("lo"))
+        .where(_holding(sa.bindparam("now")))
+    )
+
+
+_BUSY = {single: _busy_statement(single) for single in (False, True)}
+
+
 async def _site(scope: SiteScope) -> tuple[str, dict[str, Any]]:
-    row = await scope.one_or_none(scope.select(sites, sites.c.time_zone, sites.c.settings))
+    row = (await scope.run(_SITE)).first()
     if row is None:
         return "UTC", {}
     return str(row.time_zone or "UTC"), dict(row.settings or {})
@@ -132,20 +185,21 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
-def booking_wire(row: sa.Row[Any]) -> dict[str, Any]:
-    """The wire Booking of a row."""
-    doc = {k: _copy_json(v) for k, v in (row.doc or {}).items() if k not in HIDDEN}
-    out: dict[str, Any] = {"id": row.id, **doc}
-    out["status"] = row.status
-    out["paymentStatus"] = row.payment_status
-    out["revision"] = str(row.revision)
-    out["createdDate"] = format_timestamp(row.created_date)
-    out["updatedDate"] = format_timestamp(row.updated_date)
-    if row.start_utc is not None:
-        out["startDate"] = format_timestamp(row.start_utc)
-    if row.end_utc is not None:
-        out["endDate"] = format_timestamp(row.end_utc)
-    if row.double_booked:
+def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
+    """The wire Booking of a row, or of the values of a row as they were inserted."""
+    r: Mapping[Any, Any] = row._mapping if isinstance(row, sa.Row) else row
+    doc = {k: _copy_json(v) for k, v in (r["doc"] or {}).items() if k not in HIDDEN}
+    out: dict[str, Any] = {"id": r["id"], **doc}
+    out["status"] = r["status"]
+    out["paymentStatus"] = r["payment_status"]
+    out["revision"] = str(r["revision"])
+    out["createdDate"] = format_timestamp(r["created_date"])
+    out["updatedDate"] = format_timestamp(r["updated_date"])
+    if r["start_utc"] is not None:
+        out["startDate"] = format_timestamp(r["start_utc"])
+    if r["end_utc"] is not None:
+        out["endDate"] = format_timestamp(r["end_utc"])
+    if r["double_booked"]:
         out["doubleBooked"] = True
     return out
 
@@ -154,16 +208,11 @@ async def _occupied(
     scope: SiteScope, kind: str, owner: str, now: datetime, exclude: str | None
 ) -> int:
     """Participants of capacity-holding bookings of a class event or a course schedule."""
-    col = _b.c.event_id if kind == rules.CLASS else _b.c.schedule_id
-    stmt = (
-        scope.select(_b, sa.func.coalesce(sa.func.sum(_b.c.participants), 0))
-        .where(col == owner)
-        .where(_b.c.kind == kind)
-        .where(_holding(now))
-    )
+    stmt = _OCCUPIED[(kind, exclude is not None)]
+    params: dict[str, Any] = {"owner": owner, "now": now}
     if exclude is not None:
-        stmt = stmt.where(_b.c.id != exclude)
-    return int(await scope.scalar(stmt) or 0)
+        params["exclude"] = exclude
+    return int((await scope.run(stmt, **params)).scalar() or 0)
 
 
 async def _busy(
@@ -173,22 +222,19 @@ async def _busy(
     hi: datetime,
     now: datetime,
     exclude: Iterable[str] = (),
-) -> dict[str, list[tuple[datetime, datetime]]]:
+) -> Busy:
     """Per resource, the spans (buffer included) of holding appointment bookings meeting
     ``[lo, hi)``."""
     if not resource_ids:
         return {}
-    stmt = (
-        scope.select(_b, _b.c.id, _b.c.resource_id, _b.c.start_utc, _b.c.busy_end_utc)
-        .where(_b.c.kind == rules.APPOINTMENT)
-        .where(_b.c.resource_id.in_(list(resource_ids)))
-        .where(_b.c.start_utc < hi)
-        .where(_b.c.busy_end_utc > lo)
-        .where(_holding(now))
+    ids = list(dict.fromkeys(resource_ids))
+    single = len(ids) == 1
+    result = await scope.run(
+        _BUSY[single], lo=lo, hi=hi, now=now, resource_ids=ids[0] if single else ids
     )
     skip = set(exclude)
-    out: dict[str, list[tuple[datetime, datetime]]] = {}
-    for r in await scope.all(stmt):
+    out: Busy = {}
+    for r in result.all():
         if r.id not in skip:
             out.setdefault(r.resource_id, []).append((r.start_utc, r.busy_end_utc))
     return out
@@ -200,7 +246,11 @@ class BookingLoad:
     async def appointment_busy(
         self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
     ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
-        return await _busy(scope, resource_ids, start_utc, end_utc, utcnow(), _excluded.get())
+        found = await _busy(scope, resource_ids, start_utc, end_utc, utcnow(), _excluded.get())
+        seen = _seen_busy.get()
+        if seen is not None:
+            seen.append((frozenset(resource_ids), start_utc, end_utc, found))
+        return found
 
     async def event_participants(
         self, scope: SiteScope, event_ids: Sequence[str]
@@ -307,6 +357,9 @@ class Target:
     start_utc: datetime | None = None
     end_utc: datetime | None = None
     buffer: int = 0
+    #: Class: ``totalCapacity`` by event id, as read by the statement that locked the events
+    #: (:func:`_lock_target`); ``None`` until they are locked.
+    locked_capacity: dict[str, int | None] | None = None
 
     @property
     def service_id(self) -> str:
@@ -454,7 +507,7 @@ def _capacity_error(kind: str) -> errors.ApplicationError:
 async def _lock_target(uow: UnitOfWork, target: Target, also: Iterable[str] = ()) -> None:
     """Lock the capacity owners of ``target`` (and of a previous placement ``also``)."""
     if target.kind == rules.CLASS:
-        await calendar.lock_events(uow, [target.event_id or "", *also])
+        target.locked_capacity = await calendar.lock_events(uow, [target.event_id or "", *also])
     elif target.kind == rules.COURSE:
         await calendar.lock_schedule(uow, target.schedule_id or "")
     else:
@@ -462,9 +515,15 @@ async def _lock_target(uow: UnitOfWork, target: Target, also: Iterable[str] = ()
 
 
 async def _owner_capacity(uow: UnitOfWork, target: Target) -> int | None:
-    """The capacity of a class event or a course, read after its lock."""
+    """The capacity of a class event or a course, read after its lock (a class event's by
+    the locking statement itself)."""
     if target.kind == rules.CLASS:
-        event = await calendar.get_event(uow, target.event_id or "")
+        event_id = target.event_id or ""
+        if target.locked_capacity is not None:
+            if event_id not in target.locked_capacity:
+                raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
+            return target.locked_capacity[event_id]
+        event = await calendar.get_event(uow, event_id)
         if event is None:
             raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
         cap = event.get("totalCapacity")
@@ -481,24 +540,62 @@ async def _place(
 ) -> tuple[bool, str | None]:
     """Whether ``participants`` fit at ``target`` now (owners already locked), and for an
     appointment the staff resource that takes it (``None`` when nobody is free)."""
+    fits, resource_id, _ = await _placement(uow, target, participants, now, exclude)
+    return fits, resource_id
+
+
+async def _placement(
+    uow: UnitOfWork,
+    target: Target,
+    participants: int,
+    now: datetime,
+    exclude: str | None,
+    settings: availability.SiteSettings | None = None,
+) -> tuple[bool, str | None, int | None]:
+    """:func:`_place`, and for a class or course the participants that hold it (without
+    ``participants``), as recounted. ``settings``: the site's, when already read."""
     if target.kind != rules.APPOINTMENT:
         cap = await _owner_capacity(uow, target)
         owner = target.event_id if target.kind == rules.CLASS else target.schedule_id
         used = await _occupied(uow, target.kind, owner or "", now, exclude)
-        return capacity.fits(cap, used, participants), None
+        return capacity.fits(cap, used, participants), None, used
     assert target.start_utc is not None and target.end_utc is not None
     span = capacity.busy_span(target.start_utc, target.end_utc, target.buffer)
     skip = frozenset({exclude}) if exclude else frozenset()
-    token = _excluded.set(skip)
+    seen: list[SeenBusy] = []
+    excluded, noted = _excluded.set(skip), _seen_busy.set(seen)
     try:
         free = await availability.check_appointment_slot(
-            uow, target.service_id, target.start_utc, target.end_utc, target.requested
+            uow,
+            target.service_id,
+            target.start_utc,
+            target.end_utc,
+            target.requested,
+            service=target.service,
+            settings=settings,
         )
     finally:
-        _excluded.reset(token)
-    busy = await _busy(uow, target.candidates, span[0], span[1], now, skip)
+        _seen_busy.reset(noted)
+        _excluded.reset(excluded)
+    busy = _seen_covering(seen, [r for r in target.candidates if r in free], span)
+    if busy is None:
+        busy = await _busy(uow, target.candidates, span[0], span[1], now, skip)
     chosen = capacity.pick_resource(target.candidates, free, busy, span)
-    return chosen is not None, chosen
+    return chosen is not None, chosen, None
+
+
+def _seen_covering(
+    seen: Sequence[SeenBusy], needed: Sequence[str], span: tuple[datetime, datetime]
+) -> Busy | None:
+    """The holding bookings the availability check has just read through the provider (in
+    this unit of work, under the same locks), when that read covers the ``needed`` resources
+    over ``span``: the recount need not be repeated. ``None``: it does not, count again."""
+    if not needed:
+        return {}
+    for ids, lo, hi, found in seen:
+        if lo <= span[0] and span[1] <= hi and ids.issuperset(needed):
+            return found
+    return None
 
 
 def _resource_doc(target: Target, resource_id: str | None, names: Mapping[str, Any]) -> None:
@@ -565,9 +662,22 @@ def _identity_doc(caller: Identity, contact_id: str | None) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class Planned:
+    """Everything a create needs before its write (:func:`_plan`)."""
+
+    target: Target
+    participants: int
+    doc: dict[str, Any]
+    flags: dict[str, Any]
+    #: The site's ``time_zone`` and ``settings``, read once per create.
+    site_tz: str
+    settings: dict[str, Any]
+
+
 async def _plan(
     scope: SiteScope, caller: Identity, req: CreateBookingRequest, now: datetime
-) -> tuple[Target, int, dict[str, Any], dict[str, Any]]:
+) -> Planned:
     """Everything a create needs before its write: target, participants, document, flags."""
     kind, participants = _check_shape(caller, req)
     booking = req.booking
@@ -582,7 +692,7 @@ async def _plan(
     flags = _flags(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     rules.authorize_status(caller.role, booking.status)
-    site_tz, _ = await _site(scope)
+    site_tz, settings = await _site(scope)
     entity = booking.booked_entity
     if kind == rules.CLASS:
         slot = entity.slot
@@ -649,25 +759,26 @@ async def _plan(
     if flags:
         doc["flowControlSettings"] = flags
     doc["autoAssigned"] = target.kind == rules.APPOINTMENT and target.requested is None
-    return target, participants, doc, flags
+    return Planned(target, participants, doc, flags, site_tz, settings)
 
 
 async def _insert(
-    uow: UnitOfWork,
-    caller: Identity,
-    target: Target,
-    participants: int,
-    doc: dict[str, Any],
-    flags: Mapping[str, Any],
-    status: Status,
-    now: datetime,
+    uow: UnitOfWork, caller: Identity, planned: Planned, status: Status, now: datetime
 ) -> dict[str, Any]:
     """The write of a create: lock, recount, insert, snapshot, outbox."""
+    target, participants, doc, flags = (
+        planned.target,
+        planned.participants,
+        planned.doc,
+        planned.flags,
+    )
     booking_id = new_id()
-    _, settings = await _site(uow)
-    hold = capacity.hold_minutes(settings)
+    hold = capacity.hold_minutes(planned.settings)
     await _lock_target(uow, target)
-    fits, resource_id = await _place(uow, target, participants, now, None)
+    site = None
+    if target.kind == rules.APPOINTMENT:
+        site = availability.site_settings_of(planned.site_tz, planned.settings)
+    fits, resource_id, used = await _placement(uow, target, participants, now, None, site)
     double_booked = False
     if not fits:
         if not flags.get("skipAvailabilityValidation"):
@@ -681,42 +792,42 @@ async def _insert(
     if target.kind == rules.APPOINTMENT and target.end_utc is not None:
         busy_end = capacity.busy_span(target.start_utc or now, target.end_utc, target.buffer)[1]
     member_id = caller.subject_id if caller.role == Role.MEMBER else None
-    await uow.insert(
-        _b,
-        {
-            "id": booking_id,
-            "kind": target.kind,
-            "status": status.value,
-            "payment_status": PaymentStatus.UNDEFINED.value,
-            "service_id": target.service_id,
-            "schedule_id": target.schedule_id,
-            "event_id": target.event_id,
-            "resource_id": resource_id,
-            "start_utc": target.start_utc,
-            "end_utc": target.end_utc,
-            "busy_end_utc": busy_end,
-            "participants": participants,
-            "hold_until": (
-                capacity.hold_until(now, hold) if status == Status.CREATED and hold else None
-            ),
-            "double_booked": double_booked,
-            "member_id": member_id,
-            **search.indexed_columns(doc),
-            "doc": doc,
-            "revision": 1,
-            "created_date": now,
-            "updated_date": now,
-        },
-    )
+    hold_until = capacity.hold_until(now, hold) if status == Status.CREATED and hold else None
+    values: dict[str, Any] = {
+        "id": booking_id,
+        "kind": target.kind,
+        "status": status.value,
+        "payment_status": PaymentStatus.UNDEFINED.value,
+        "service_id": target.service_id,
+        "schedule_id": target.schedule_id,
+        "event_id": target.event_id,
+        "resource_id": resource_id,
+        "start_utc": target.start_utc,
+        "end_utc": target.end_utc,
+        "busy_end_utc": busy_end,
+        "participants": participants,
+        "hold_until": hold_until,
+        "double_booked": double_booked,
+        "member_id": member_id,
+        **search.indexed_columns(doc),
+        "doc": doc,
+        "revision": 1,
+        "created_date": now,
+        "updated_date": now,
+    }
+    await uow.insert(_b, values)
     await _index_arrays(uow, booking_id, doc, None)
-    policy_id = (target.service.get("bookingPolicy") or {}).get("id")
-    if policy_id:
-        await policies.take_snapshot(uow, booking_id, str(policy_id))
-    await _sync_participants(uow, target.kind, target.event_id, now)
-    row = await _row(uow, booking_id)
-    assert row is not None
-    wire = booking_wire(row)
-    await _record(uow, booking_id, "created", "created", wire)
+    policy = target.service.get("bookingPolicy") or {}
+    if policy.get("id"):
+        await policies.take_snapshot(uow, booking_id, str(policy["id"]), policy)
+    if used is not None:
+        # The recount under the lock, plus this booking when it holds: what a recount now
+        # would find (every writer of the event's bookings holds its lock).
+        held = participants if capacity.holds(status, hold_until, now) else 0
+        await _sync_participants(uow, target.kind, target.event_id, now, used + held)
+    # The booking as inserted (its row, re-read, would say the same), its first events.
+    wire = booking_wire(values)
+    await _record(uow, booking_id, "created", "created", wire, sequence=1)
     if status == Status.CONFIRMED:
         await _record(
             uow,
@@ -731,6 +842,7 @@ async def _insert(
                 previous_payment=None,
                 send_sms=True,
             ),
+            sequence=2,
         )
     return wire
 
@@ -753,19 +865,32 @@ async def _index_arrays(
 
 
 async def _sync_participants(
-    uow: UnitOfWork, kind: str, event_id: str | None, now: datetime
+    uow: UnitOfWork, kind: str, event_id: str | None, now: datetime, total: int | None = None
 ) -> None:
-    """Keep the calendar's ``remainingCapacity`` of a class event in step."""
+    """Keep the calendar's ``remainingCapacity`` of a class event in step. ``total``: the
+    event's holding participants, when the caller has just counted them under its lock."""
     if kind == rules.CLASS and event_id:
-        total = await _occupied(uow, rules.CLASS, event_id, now, None)
+        if total is None:
+            total = await _occupied(uow, rules.CLASS, event_id, now, None)
         await calendar.set_participants_total(uow, event_id, total)
 
 
 async def _record(
-    uow: UnitOfWork, booking_id: str, slug: str, kind: events.EventKind, payload: dict[str, Any]
+    uow: UnitOfWork,
+    booking_id: str,
+    slug: str,
+    kind: events.EventKind,
+    payload: dict[str, Any],
+    sequence: int | None = None,
 ) -> None:
     await events.record(
-        uow, entity_fqdn=ENTITY_FQDN, slug=slug, entity_id=booking_id, kind=kind, payload=payload
+        uow,
+        entity_fqdn=ENTITY_FQDN,
+        slug=slug,
+        entity_id=booking_id,
+        kind=kind,
+        payload=payload,
+        sequence=sequence,
     )
 
 
@@ -799,13 +924,15 @@ async def create_booking(
     db: Database, caller: Identity, req: CreateBookingRequest
 ) -> dict[str, Any]:
     now = utcnow()
-    async with db.read(caller.site_id) as scope:
-        target, participants, doc, flags = await _plan(scope, caller, req, now)
-    assert req.booking is not None
-    status = state.initial(req.booking.status)
-    async with db.write(caller.site_id) as uow:
-        booking = await _insert(uow, caller, target, participants, doc, flags, status, now)
-    return {"booking": booking}
+
+    async def plan(scope: SiteScope) -> Planned:
+        return await _plan(scope, caller, req, now)
+
+    async def write(uow: UnitOfWork, planned: Planned) -> dict[str, Any]:
+        assert req.booking is not None
+        return await _insert(uow, caller, planned, state.initial(req.booking.status), now)
+
+    return {"booking": await db.read_then_write(caller.site_id, plan, write)}
 
 
 async def bulk_create_bookings(

@@ -52,6 +52,7 @@ each row once (``INSERT ... ON CONFLICT DO NOTHING``).
 from __future__ import annotations
 
 import copy
+import functools
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -116,7 +117,12 @@ from bookings.platform.db import (
     Database,
     SiteScope,
     UnitOfWork,
+    any_of,
     insert_ignoring_conflicts,
+    one_of,
+    one_of_param,
+    site_select,
+    site_update,
     utcnow,
 )
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
@@ -339,8 +345,19 @@ def _require_active_schedule(schedule: ScheduleState) -> None:
         )
 
 
+#: Hot statements, built once (see ``platform/db.py``).
+_EVENT_BY_ID = site_select(_ev).where(_ev.c.id == sa.bindparam("event_id"))
+_TOTAL = sa.bindparam("participants", type_=sa.Integer)
+_LEFT = _ev.c.total_capacity - _TOTAL
+_SET_PARTICIPANTS = (
+    site_update(_ev)
+    .where(_ev.c.id == sa.bindparam("event_id"))
+    .values(participants_total=_TOTAL, remaining_capacity=sa.case((_LEFT < 0, 0), else_=_LEFT))
+)
+
+
 async def _load_event(scope: SiteScope, event_id: str) -> EventState | None:
-    row = await scope.one_or_none(scope.select(_ev).where(_ev.c.id == event_id))
+    row = (await scope.run(_EVENT_BY_ID, event_id=event_id)).first()
     return event_from_row(row) if row is not None else None
 
 
@@ -424,26 +441,51 @@ async def _extend(uow: SiteScope, master: EventState, need: datetime) -> None:
     master.materialized_until = target
 
 
-def _unmaterialized(
-    scope: SiteScope, target: datetime, schedule_ids: Sequence[str] | None
-) -> sa.Select[Any]:
-    """Active MASTERs with occurrences before ``target`` that have no rows yet."""
-    stmt = scope.select(_ev).where(
+def _ids_shape(ids: Sequence[str] | None) -> tuple[str, dict[str, Any]]:
+    """How a prebuilt statement filters on ``ids`` ("any", "one", "many") and its bind
+    parameter (name ``ids``)."""
+    if ids is None:
+        return "any", {}
+    wanted = list(ids)
+    if len(wanted) == 1:
+        return "one", {"ids": wanted[0]}
+    return "many", {"ids": wanted}
+
+
+def _where_ids(stmt: sa.Select[Any], column: sa.ColumnElement[Any], shape: str) -> sa.Select[Any]:
+    return stmt if shape == "any" else stmt.where(one_of_param(column, "ids", shape == "one"))
+
+
+@functools.cache
+def _unmaterialized_statement(schedules: str, probe: bool) -> sa.Select[Any]:
+    """Active MASTERs with occurrences before ``:target`` that have no rows yet."""
+    stmt = site_select(_ev).where(
         _ev.c.recurrence_type == MASTER,
         _ev.c.status == CONFIRMED,
-        _ev.c.materialized_until < target,
+        _ev.c.materialized_until < sa.bindparam("target"),
         sa.or_(_ev.c.until_utc.is_(None), _ev.c.until_utc >= _ev.c.materialized_until),
     )
-    if schedule_ids is not None:
-        stmt = stmt.where(_ev.c.schedule_id.in_(list(schedule_ids)))
-    return stmt.order_by(_ev.c.id)
+    stmt = _where_ids(stmt, _ev.c.schedule_id, schedules).order_by(_ev.c.id)
+    return stmt.limit(1) if probe else stmt
+
+
+async def _unmaterialized(
+    scope: SiteScope, target: datetime, schedule_ids: Sequence[str] | None, probe: bool = False
+) -> Sequence[sa.Row[Any]]:
+    """Active MASTERs (of ``schedule_ids``) with occurrences before ``target`` that have no
+    rows yet; ``probe``: the first one only."""
+    shape, params = _ids_shape(schedule_ids)
+    if shape == "many" and not params["ids"]:
+        return []
+    stmt = _unmaterialized_statement(shape, probe)
+    return (await scope.run(stmt, target=target, **params)).all()
 
 
 async def _extend_all(
     uow: SiteScope, target: datetime, schedule_ids: Sequence[str] | None = None
 ) -> None:
     target = min(target, utcnow() + MAX_AHEAD)
-    for row in await uow.all(_unmaterialized(uow, target, schedule_ids)):
+    for row in await _unmaterialized(uow, target, schedule_ids):
         await _extend(uow, event_from_row(row), target)
 
 
@@ -451,8 +493,8 @@ async def _ensure_materialized(db: Database, site_id: str, target: datetime) -> 
     """Before a read reaching ``target``: extend the series that stop short, in a write."""
     target = min(target, utcnow() + MAX_AHEAD)
     async with db.read(site_id) as scope:
-        probe = await scope.one_or_none(_unmaterialized(scope, target, None).limit(1))
-    if probe is None:
+        probe = await _unmaterialized(scope, target, None, probe=True)
+    if not probe:
         return
     async with db.write(site_id) as uow:
         await _extend_all(uow, target)
@@ -853,17 +895,12 @@ async def cancel_event(uow: UnitOfWork, event_id: str) -> dict[str, Any]:
 
 
 async def set_participants_total(uow: UnitOfWork, event_id: str, total: int) -> None:
-    """The bookings hook: ``total`` participants are booked on ``event_id`` (see module doc)."""
-    event = await _require_event(uow, event_id)
-    event.participants_total = max(0, total)
-    await uow.conn.execute(
-        uow.update(_ev)
-        .where(_ev.c.id == event_id)
-        .values(
-            participants_total=event.participants_total,
-            remaining_capacity=event.remaining_capacity,
-        )
-    )
+    """The bookings hook: ``total`` participants are booked on ``event_id`` (see module doc).
+    One statement: ``remainingCapacity`` is :attr:`EventState.remaining_capacity` computed
+    by the database from the row's ``totalCapacity`` (NULL stays NULL)."""
+    result = await uow.run(_SET_PARTICIPANTS, event_id=event_id, participants=max(0, total))
+    if result.rowcount != 1:
+        raise errors.not_found("EVENT_NOT_FOUND", f"Event {event_id} not found", eventId=event_id)
 
 
 async def sessions_summary(scope: SiteScope, schedule_id: str) -> dict[str, Any]:
@@ -920,6 +957,22 @@ def event_interval(event: Mapping[str, Any]) -> tuple[datetime, datetime]:
     )
 
 
+@functools.cache
+def _occurrences_statement(
+    schedules: str, types: tuple[str, ...] | None, include_cancelled: bool
+) -> sa.Select[Any]:
+    """:func:`occurrences` without a resource filter, built once per shape."""
+    stmt = site_select(_ev).where(
+        any_of(_ev.c.recurrence_type, rules.OCCURRENCE_TYPES),
+        _ev.c.start_utc < sa.bindparam("end_utc"),
+        _ev.c.end_utc > sa.bindparam("start_utc"),
+    )
+    stmt = _where_ids(stmt, _ev.c.schedule_id, schedules)
+    if types is not None:
+        stmt = stmt.where(any_of(_ev.c.type, types))
+    return stmt if include_cancelled else stmt.where(_ev.c.status == CONFIRMED)
+
+
 async def occurrences(
     scope: SiteScope,
     *,
@@ -934,25 +987,34 @@ async def occurrences(
     writing = isinstance(scope, UnitOfWork)
     if writing:
         await _extend_all(scope, end_utc, schedule_ids)
-    stmt = scope.select(_ev).where(
-        _ev.c.recurrence_type.in_(rules.OCCURRENCE_TYPES),
-        _ev.c.start_utc < end_utc,
-        _ev.c.end_utc > start_utc,
-    )
-    if schedule_ids is not None:
-        stmt = stmt.where(_ev.c.schedule_id.in_(list(schedule_ids)))
-    if types is not None:
-        stmt = stmt.where(_ev.c.type.in_(list(types)))
-    if not include_cancelled:
-        stmt = stmt.where(_ev.c.status == CONFIRMED)
-    if resource_ids is not None:
+    nothing = (types is not None and not types) or (schedule_ids is not None and not schedule_ids)
+    if nothing:  # an empty filter matches no row
+        rows: Sequence[sa.Row[Any]] = []
+    elif resource_ids is None:
+        shape, params = _ids_shape(schedule_ids)
+        stmt = _occurrences_statement(
+            shape, tuple(types) if types is not None else None, include_cancelled
+        )
+        rows = (await scope.run(stmt, start_utc=start_utc, end_utc=end_utc, **params)).all()
+    else:
+        stmt = scope.select(_ev).where(
+            _ev.c.recurrence_type.in_(rules.OCCURRENCE_TYPES),
+            _ev.c.start_utc < end_utc,
+            _ev.c.end_utc > start_utc,
+        )
+        if schedule_ids is not None:
+            stmt = stmt.where(one_of(_ev.c.schedule_id, list(schedule_ids)))
+        if types is not None:
+            stmt = stmt.where(one_of(_ev.c.type, list(types)))
+        if not include_cancelled:
+            stmt = stmt.where(_ev.c.status == CONFIRMED)
         busy = scope.select(_res, _res.c.event_id).where(
-            _res.c.resource_id.in_(list(resource_ids)),
+            one_of(_res.c.resource_id, list(resource_ids)),
             _res.c.start_utc < end_utc,
             _res.c.end_utc > start_utc,
         )
-        stmt = stmt.where(_ev.c.id.in_(busy))
-    found = [event_from_row(r) for r in await scope.all(stmt)]
+        rows = await scope.all(stmt.where(_ev.c.id.in_(busy)))
+    found = [event_from_row(r) for r in rows]
     if not writing:
         found += await _virtual_occurrences(
             scope, start_utc, end_utc, schedule_ids, resource_ids, types
@@ -974,7 +1036,7 @@ async def _virtual_occurrences(
     end_utc = min(end_utc, now + MAX_AHEAD)
     wanted = set(resource_ids or ())
     out: list[EventState] = []
-    for row in await scope.all(_unmaterialized(scope, end_utc, schedule_ids)):
+    for row in await _unmaterialized(scope, end_utc, schedule_ids):
         master = event_from_row(row)
         if types is not None and master.type not in types:
             continue
@@ -1413,10 +1475,13 @@ async def api_events_view(db: Database, site_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- row locks (bookings slice)
 
 
-async def lock_events(uow: UnitOfWork, event_ids: Iterable[str]) -> None:
+async def lock_events(uow: UnitOfWork, event_ids: Iterable[str]) -> dict[str, int | None]:
     """Lock event rows (sorted order; SQLite: the write transaction is exclusive already):
-    the bookings slice serializes the capacity of a class session on its event row."""
-    await uow.lock(_ev, event_ids)
+    the bookings slice serializes the capacity of a class session on its event row. Returns
+    the ``totalCapacity`` of each locked event, read by the locking statement (events that
+    do not exist are absent)."""
+    rows = await uow.lock(_ev, event_ids, columns=["total_capacity"])
+    return {row.id: row.total_capacity for row in rows}
 
 
 async def lock_schedule(uow: UnitOfWork, schedule_id: str) -> None:

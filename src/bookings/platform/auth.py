@@ -99,24 +99,26 @@ async def authenticate(
     return identity
 
 
+#: The credential lookups of every request, built once (see ``platform/db.py``): a live API
+#: key, else an unexpired token, by hash. Looked up on every call, never cached, so that a
+#: revocation or an expiry takes effect at once.
+_KEY_BY_HASH = sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id).where(
+    api_keys.c.key_hash == sa.bindparam("digest"), api_keys.c.revoked_date.is_(None)
+)
+_TOKEN_BY_HASH = sa.select(
+    access_tokens.c.site_id, access_tokens.c.role, access_tokens.c.subject_id
+).where(
+    access_tokens.c.token_hash == sa.bindparam("digest"),
+    access_tokens.c.expires_date > sa.bindparam("now"),
+)
+
+
 async def _lookup(db: Database, digest: str) -> Identity | None:
-    async with db.engine.connect() as conn:
-        key = (
-            await conn.execute(
-                sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id).where(
-                    api_keys.c.key_hash == digest, api_keys.c.revoked_date.is_(None)
-                )
-            )
-        ).first()
+    async with db.connect_for_lookup() as conn:
+        key = (await conn.execute(_KEY_BY_HASH, {"digest": digest})).first()
         if key is not None:
             return Identity(key.site_id, Role(key.role), key.id)
-        token = (
-            await conn.execute(
-                sa.select(access_tokens.c.site_id, access_tokens.c.role, access_tokens.c.subject_id)
-                .where(access_tokens.c.token_hash == digest)
-                .where(access_tokens.c.expires_date > utcnow())
-            )
-        ).first()
+        token = (await conn.execute(_TOKEN_BY_HASH, {"digest": digest, "now": utcnow()})).first()
         if token is not None:
             return Identity(token.site_id, Role(token.role), token.subject_id)
     return None

@@ -11,7 +11,9 @@ holds the whole Wix domain-event envelope::
 ``entityEventSequence`` counts the events of one entity (1, 2, ...). Writers of an entity are
 serialized by the entity's own row (revision-guarded update or a fresh insert), so the next
 number is ``max + 1`` of that entity; the ``(site_id, entity_id, sequence)`` unique key turns
-any slip into an error rather than a duplicate.
+any slip into an error rather than a duplicate. A caller that knows the number — the events
+of an entity it has just inserted in this unit of work: 1, 2, ... — passes ``sequence`` and
+saves the ``max`` read.
 
 Delivery (webhooks, e-mails) reads the table after commit; nothing slow happens in here.
 :func:`list_events` is the reading side (the admin endpoint of the bookings slice uses it).
@@ -45,13 +47,16 @@ async def record(
     payload: Mapping[str, Any],
     modified_fields: Sequence[str] | None = None,
     event_time: datetime | None = None,
+    sequence: int | None = None,
 ) -> dict[str, Any]:
-    """Add one domain event to the outbox of the unit of work's site; returns its envelope."""
+    """Add one domain event to the outbox of the unit of work's site; returns its envelope.
+    ``sequence``: the entity's event number when the caller knows it (see the module doc)."""
     t = domain_events
-    last = await uow.scalar(
-        uow.select(t, sa.func.max(t.c.sequence)).where(t.c.entity_id == entity_id)
-    )
-    sequence = int(last or 0) + 1
+    if sequence is None:
+        last = await uow.scalar(
+            uow.select(t, sa.func.max(t.c.sequence)).where(t.c.entity_id == entity_id)
+        )
+        sequence = int(last or 0) + 1
     when = event_time or utcnow()
     event_id = new_id()
     body: dict[str, Any] = {

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -347,8 +348,10 @@ def nest_query_params(items: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return root
 
 
+@functools.cache
 def _list_fields(model: type[BaseModel]) -> dict[str, tuple[bool, type[BaseModel] | None]]:
-    """Field name/alias -> (is a list, nested model)."""
+    """Field name/alias -> (is a list, nested model). Models are fixed once defined: worked
+    out once per model, not on every GET."""
     out: dict[str, tuple[bool, type[BaseModel] | None]] = {}
     for name, info in model.model_fields.items():
         annotation = info.annotation

@@ -39,7 +39,15 @@ import sqlalchemy as sa
 
 from bookings.platform import errors, query
 from bookings.platform.bulk import BulkResults
-from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    one_of,
+    one_of_param,
+    site_select,
+    utcnow,
+)
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
@@ -281,11 +289,28 @@ def staff_wire(
 # ---------------------------------------------------------------- reading
 
 
+#: Statements of every appointment create, built once per shape (see ``platform/db.py``).
+_RESOURCES = {
+    single: site_select(resources).where(one_of_param(resources.c.id, "ids", single))
+    for single in (True, False)
+}
+_STAFF_BY_RESOURCE = {
+    single: site_select(staff_members).where(
+        one_of_param(staff_members.c.resource_id, "ids", single)
+    )
+    for single in (True, False)
+}
+
+
+def _ids(wanted: list[str]) -> dict[str, Any]:
+    return {"ids": wanted[0] if len(wanted) == 1 else wanted}
+
+
 async def _resource_rows(scope: SiteScope, ids: Iterable[str]) -> dict[str, sa.Row[Any]]:
     wanted = rules.dedupe(ids)
     if not wanted:
         return {}
-    rows = await scope.all(scope.select(resources).where(resources.c.id.in_(wanted)))
+    rows = (await scope.run(_RESOURCES[len(wanted) == 1], **_ids(wanted))).all()
     return {r.id: r for r in rows}
 
 
@@ -347,9 +372,7 @@ async def staff_by_resource_ids(
     wanted = rules.dedupe(resource_ids)
     if not wanted:
         return {}
-    rows = await scope.all(
-        scope.select(staff_members).where(staff_members.c.resource_id.in_(wanted))
-    )
+    rows = (await scope.run(_STAFF_BY_RESOURCE[len(wanted) == 1], **_ids(wanted))).all()
     return {r.resource_id: staff_wire(r) for r in rows}
 
 
@@ -362,7 +385,7 @@ async def working_hours_schedule_ids(
         return {}
     rows = await scope.all(
         scope.select(resources, resources.c.id, resources.c.working_hours_schedule_id).where(
-            resources.c.id.in_(wanted)
+            one_of(resources.c.id, wanted)
         )
     )
     return {r.id: r.working_hours_schedule_id for r in rows}

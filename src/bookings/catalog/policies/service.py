@@ -23,7 +23,7 @@ lock the rows they change, so concurrent calls never see or leave zero or two de
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ from bookings.platform.db import (
     SiteScope,
     UnitOfWork,
     insert_ignoring_conflicts,
+    site_select,
     utcnow,
 )
 from bookings.platform.query import FieldSpec, Kind, QuerySpec
@@ -285,12 +286,19 @@ async def default_policy_id(uow: UnitOfWork) -> str:
     return str((await ensure_default_policy(uow))["id"])
 
 
+#: One policy by id, built once (see ``platform/db.py``): every create reads its service's.
+_POLICY_BY_ID = site_select(t).where(t.c.id == sa.bindparam("policy_id"))
+
+
 async def get_policies(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Wire policies by id; unknown ids are simply absent."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}
-    rows = await scope.all(scope.select(t).where(t.c.id.in_(wanted)))
+    if len(wanted) == 1:
+        rows = (await scope.run(_POLICY_BY_ID, policy_id=wanted[0])).all()
+    else:
+        rows = await scope.all(scope.select(t).where(t.c.id.in_(wanted)))
     return {row.id: _to_wire(row) for row in rows}
 
 
@@ -318,29 +326,46 @@ async def query_policy_page(
     }
 
 
-async def take_snapshot(uow: UnitOfWork, booking_id: str, policy_id: str) -> dict[str, Any]:
+#: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` of a snapshot, by dialect name.
+_SNAPSHOT_INSERT: dict[str, Any] = {}
+
+
+async def take_snapshot(
+    uow: UnitOfWork, booking_id: str, policy_id: str, known: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Freeze ``policy_id`` for ``booking_id`` (wire snapshot). One snapshot per booking: a
     second call for the same booking returns the first snapshot unchanged.
 
     The usual call (a booking being created) costs two statements: read the policy, insert
-    the snapshot returning it; the first snapshot wins any conflict and is read back."""
-    row = await _row(uow, policy_id)
-    if row is None:
-        existing = await _snapshot_row(uow, booking_id)
-        if existing is None:
-            raise _not_found(policy_id)
-        return _snapshot_wire(existing)
+    the snapshot returning it; the first snapshot wins any conflict and is read back.
+    ``known``: the wire policy as the caller's use-case has just read it (a service's
+    ``bookingPolicy``), frozen as is without reading it again; a bare ``{"id"}`` (the
+    service's policy was not found) does not count."""
+    if known is not None and known.get("id") == policy_id and "revision" in known:
+        policy = dict(known)
+    else:
+        row = await _row(uow, policy_id)
+        if row is None:
+            existing = await _snapshot_row(uow, booking_id)
+            if existing is None:
+                raise _not_found(policy_id)
+            return _snapshot_wire(existing)
+        policy = _to_wire(row)
     s = snapshots_table
     values = {
         "site_id": uow.site_id,
         "id": new_id(),
         "booking_id": booking_id,
-        "policy": rules.snapshot_policy(_to_wire(row)),
+        "policy": rules.snapshot_policy(policy),
         "created_date": utcnow(),
     }
-    stmt = insert_ignoring_conflicts(uow.conn, s).values(**values).returning(*s.c)
-    inserted: sa.Row[Any] | None = (await uow.conn.execute(stmt)).first()
-    existing = inserted or await _snapshot_row(uow, booking_id)
+    stmt = _SNAPSHOT_INSERT.get(uow.dialect)
+    if stmt is None:  # built once per engine kind (see ``platform/db.py``)
+        stmt = insert_ignoring_conflicts(uow.conn, s).returning(s.c.id)
+        _SNAPSHOT_INSERT[uow.dialect] = stmt
+    if (await uow.conn.execute(stmt, values)).first() is not None:
+        return _snapshot_wire(values)
+    existing = await _snapshot_row(uow, booking_id)
     assert existing is not None
     return _snapshot_wire(existing)
 
@@ -361,12 +386,14 @@ async def _snapshot_row(scope: SiteScope, booking_id: str) -> sa.Row[Any] | None
     return await scope.one_or_none(scope.select(s).where(s.c.booking_id == booking_id))
 
 
-def _snapshot_wire(row: sa.Row[Any]) -> dict[str, Any]:
+def _snapshot_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
+    """The wire snapshot of a row, or of the values of a row as they were inserted."""
+    r: Mapping[Any, Any] = row._mapping if isinstance(row, sa.Row) else row
     return {
-        "id": row.id,
-        "bookingId": row.booking_id,
-        "policy": row.policy,
-        "createdDate": format_timestamp(row.created_date),
+        "id": r["id"],
+        "bookingId": r["booking_id"],
+        "policy": r["policy"],
+        "createdDate": format_timestamp(r["created_date"]),
     }
 
 

@@ -27,7 +27,7 @@ from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity
 from bookings.platform.bulk import BulkResults
-from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
+from bookings.platform.db import Database, SiteScope, UnitOfWork, site_select, utcnow
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
@@ -191,9 +191,19 @@ async def get_service(
         return await _load(scope, service_id, fields)
 
 
+#: One service by id, built once (see ``platform/db.py``): every create reads its service.
+_SERVICE_BY_ID = site_select(services).where(services.c.id == sa.bindparam("service_id"))
+
+
 async def get_services(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Services by id (for other slices, inside their unit of work)."""
-    rows = await scope.all(scope.select(services).where(services.c.id.in_(list(ids))))
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    if len(wanted) == 1:
+        rows = (await scope.run(_SERVICE_BY_ID, service_id=wanted[0])).all()
+    else:
+        rows = await scope.all(scope.select(services).where(services.c.id.in_(wanted)))
     return {s["id"]: s for s in await _rows_to_wire(scope, rows)}
 
 

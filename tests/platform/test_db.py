@@ -1,0 +1,131 @@
+"""Units of work of ``platform/db.py`` (on SQLite and PostgreSQL): the read-then-write unit,
+locks that read, prebuilt statements, the lookup connection and the pre-ping."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bookings.platform.db import SiteScope, UnitOfWork, site_select, site_update
+from bookings.platform.models import api_keys
+from bookings.platform.routing import Services
+from tests.conftest import SiteKeys, make_site
+
+_ROLE_OF = site_select(api_keys, api_keys.c.role).where(api_keys.c.id == sa.bindparam("key_id"))
+_RENAME = (
+    site_update(api_keys)
+    .where(api_keys.c.id == sa.bindparam("key_id"))
+    .values(role=sa.bindparam("new_role"))
+)
+
+
+async def key_ids(services: Services, site: SiteKeys) -> list[str]:
+    async with services.db.read(site.site_id) as scope:
+        rows = await scope.all(scope.select(api_keys, api_keys.c.id).order_by(api_keys.c.id))
+    return [r.id for r in rows]
+
+
+async def test_prebuilt_statements_are_site_scoped(services: Services, site: SiteKeys) -> None:
+    other = await make_site(services)
+    mine, theirs = (await key_ids(services, site))[0], (await key_ids(services, other))[0]
+    async with services.db.write(site.site_id) as uow:
+        assert (await uow.run(_ROLE_OF, key_id=mine)).scalar() in {"ADMIN", "APP"}
+        assert (await uow.run(_ROLE_OF, key_id=theirs)).first() is None
+        assert (await uow.run(_RENAME, key_id=theirs, new_role="APP")).rowcount == 0
+
+
+async def test_lock_reads_the_locked_rows(services: Services, site: SiteKeys) -> None:
+    ids = await key_ids(services, site)
+    async with services.db.write(site.site_id) as uow:
+        assert await uow.lock(api_keys, [ids[0], "missing"], columns=["role"]) != ()
+        rows = await uow.lock(api_keys, [*reversed(ids), "missing"], columns=["role"])
+        assert sorted((r.id, r.role) for r in rows) == sorted(
+            [(i, (await uow.run(_ROLE_OF, key_id=i)).scalar()) for i in ids]
+        )
+        one = await uow.lock(api_keys, [ids[1]], columns=["role"])
+        assert [r.id for r in one] == [ids[1]]
+        assert await uow.lock(api_keys, [], columns=["role"]) == ()
+
+
+async def test_read_then_write(services: Services, site: SiteKeys) -> None:
+    db = services.db
+    first = (await key_ids(services, site))[0]
+    seen: list[object] = []
+
+    async def read(scope: SiteScope) -> str:
+        seen.append(scope)
+        return str((await scope.run(_ROLE_OF, key_id=first)).scalar())
+
+    async def write(uow: UnitOfWork, role: str) -> str:
+        seen.append(uow)
+        await uow.run(_RENAME, key_id=first, new_role="APP" if role == "ADMIN" else "ADMIN")
+        return role
+
+    before = await db.read_then_write(site.site_id, read, write)
+    # PostgreSQL: one transaction; SQLite: the read outside the writer slot.
+    assert (seen[0] is seen[1]) == (not db.is_sqlite)
+    assert isinstance(seen[1], UnitOfWork)
+
+    async def failing(uow: UnitOfWork, role: str) -> str:
+        await uow.run(_RENAME, key_id=first, new_role=before)
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await db.read_then_write(site.site_id, read, failing)
+    async with db.read(site.site_id) as scope:
+        assert (await scope.run(_ROLE_OF, key_id=first)).scalar() != before
+        await scope.conn.rollback()
+    await db.read_then_write(site.site_id, read, write)  # back as it was
+
+
+async def test_lookups_leave_units_of_work_transactional(
+    services: Services, site: SiteKeys
+) -> None:
+    db = services.db
+    first = (await key_ids(services, site))[0]
+    async with db.read(site.site_id) as scope:
+        role = (await scope.run(_ROLE_OF, key_id=first)).scalar()
+    async with db.connect_for_lookup() as conn:
+        used = (await conn.get_raw_connection()).driver_connection
+    # A write on the very connection the lookup used (the pool hands them out in turn) is a
+    # transaction again: its change is rolled back with it.
+    for _ in range(2 * db.engine.pool.size() + 2):  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError):
+            async with db.write(site.site_id) as uow:
+                raw = (await uow.conn.get_raw_connection()).driver_connection
+                await uow.run(_RENAME, key_id=first, new_role="MEMBER")
+                raise RuntimeError("rolled back")
+        if raw is used:
+            break
+    else:
+        raise AssertionError("the lookup's connection never came back")
+    async with db.read(site.site_id) as scope:
+        assert (await scope.run(_ROLE_OF, key_id=first)).scalar() == role
+
+
+async def test_pre_ping_replaces_a_dead_connection(services: Services, site: SiteKeys) -> None:
+    db = services.db
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite has no server connection to lose")
+    pid = sa.text("SELECT pg_backend_pid()")
+    victim = await db.engine.connect()
+    killer = await db.engine.connect()
+    dead = (await victim.execute(pid)).scalar()
+    await victim.close()  # back in the pool, idle
+    await killer.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": dead})
+    await killer.close()
+    # Take every idle connection of the pool at once (the dead one among them): each is
+    # pinged on checkout, the dead one replaced, and none fails its first statement.
+    idle = db.engine.pool.checkedin()  # type: ignore[attr-defined]
+    assert idle >= 2
+    conns = []
+    try:
+        for _ in range(idle):
+            conn = await db.engine.connect()
+            conns.append(conn)
+            assert (await conn.execute(pid)).scalar() != dead
+    finally:
+        for conn in conns:
+            await conn.close()
+    async with db.connect_for_lookup() as conn:
+        assert (await conn.execute(pid)).scalar() != dead
