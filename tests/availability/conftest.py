@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 
+from tests.booking.conftest import app_error, ok
 from tests.conftest import SiteKeys
+
+__all__ = ["app_error", "ok"]
 
 TS = "/_api/service-availability/v2/time-slots"
 TS_ALIAS = "/service-availability/v2/time-slots"
@@ -15,19 +18,6 @@ EVENT_TS = "/_api/service-availability/v2/time-slots/event"
 LEGACY = "/availability-calendar/v1/availability/query"
 STAFF_TYPE = "1cd44cf8-756f-41c3-bd90-3e2ffcaf1155"
 UNKNOWN_ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
-
-
-def ok(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 200, res.text
-    body: dict[str, Any] = res.json()
-    return body
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert res.status_code == status, res.text
-    error: dict[str, Any] = res.json()["details"]["applicationError"]
-    assert error["code"] == code, res.text
-    return error
 
 
 def violation(res: httpx.Response, field: str) -> dict[str, Any]:
