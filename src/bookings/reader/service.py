@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic.alias_generators import to_camel
 
 from bookings.attendance import service as attendance
 from bookings.booking import service as bookings
@@ -36,8 +37,7 @@ def _authorize_parts(caller: Identity, parts: ExtendedParts) -> None:
         return
     for name in _BACKEND_PARTS:
         if getattr(parts, name):
-            wire_name = "".join(w.capitalize() if i else w for i, w in enumerate(name.split("_")))
-            raise errors.permission_denied(f"{wire_name} needs an admin or app identity")
+            raise errors.permission_denied(f"{to_camel(name)} needs an admin or app identity")
 
 
 async def _extend(
