@@ -150,7 +150,11 @@ def _busy_statement(single: bool) -> sa.Select[Any]:
 _BUSY = {single: _busy_statement(single) for single in (False, True)}
 
 
-async def _site(scope: SiteScope) -> tuple[str, dict[str, Any]]:
+async def _site(scope: SiteScope, caller: Identity | None = None) -> tuple[str, dict[str, Any]]:
+    """The site's time zone and settings: as the caller's credential lookup read them, else
+    read now."""
+    if caller is not None and caller.site is not None:
+        return caller.site.time_zone, dict(caller.site.settings)
     row = (await scope.run(_SITE)).first()
     if row is None:
         return "UTC", {}
@@ -358,7 +362,8 @@ class Target:
     end_utc: datetime | None = None
     buffer: int = 0
     #: Class: ``totalCapacity`` by event id, as read by the statement that locked the events
-    #: (:func:`_lock_target`); ``None`` until they are locked.
+    #: (:func:`_lock_target`, or :func:`_class_target` reading the event); ``None`` until
+    #: they are locked.
     locked_capacity: dict[str, int | None] | None = None
 
     @property
@@ -366,8 +371,18 @@ class Target:
         return str(self.service["id"])
 
 
-async def _class_target(scope: SiteScope, event_id: str, service_id: str | None) -> Target:
-    event = await calendar.get_event(scope, event_id)
+async def _class_target(
+    scope: SiteScope, event_id: str, service_id: str | None, *, lock: bool = False
+) -> Target:
+    """The target of a class booking. ``lock`` (``scope`` a unit of work): the event's row is
+    locked by the statement that reads it, and that is the target's lock
+    (:func:`_lock_target` takes no other); only for a use-case that locks nothing else."""
+    locked = lock and isinstance(scope, UnitOfWork)
+    if locked:
+        assert isinstance(scope, UnitOfWork)
+        event = await calendar.get_event_locked(scope, event_id)
+    else:
+        event = await calendar.get_event(scope, event_id)
     if event is None or event.get("status") == "CANCELLED":
         raise errors.not_found(
             "SESSION_NOT_FOUND", f"Session {event_id} not found", eventId=event_id
@@ -405,7 +420,7 @@ async def _class_target(scope: SiteScope, event_id: str, service_id: str | None)
         "title": event.get("title") or service.get("name"),
         "tags": [rules.TAGS[rules.CLASS]],
     }
-    return Target(
+    target = Target(
         rules.CLASS,
         service,
         entity,
@@ -414,6 +429,10 @@ async def _class_target(scope: SiteScope, event_id: str, service_id: str | None)
         start_utc=start,
         end_utc=end,
     )
+    if locked:
+        cap = event.get("totalCapacity")
+        target.locked_capacity = {target.event_id or "": cap if isinstance(cap, int) else None}
+    return target
 
 
 async def _appointment_target(
@@ -507,6 +526,8 @@ def _capacity_error(kind: str) -> errors.ApplicationError:
 async def _lock_target(uow: UnitOfWork, target: Target, also: Iterable[str] = ()) -> None:
     """Lock the capacity owners of ``target`` (and of a previous placement ``also``)."""
     if target.kind == rules.CLASS:
+        if target.locked_capacity is not None and not also:
+            return  # locked when its event was read (:func:`_class_target`)
         target.locked_capacity = await calendar.lock_events(uow, [target.event_id or "", *also])
     elif target.kind == rules.COURSE:
         await calendar.lock_schedule(uow, target.schedule_id or "")
@@ -692,12 +713,16 @@ async def _plan(
     flags = _flags(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     rules.authorize_status(caller.role, booking.status)
-    site_tz, settings = await _site(scope)
+    site_tz, settings = await _site(scope, caller)
     entity = booking.booked_entity
     if kind == rules.CLASS:
         slot = entity.slot
         assert slot is not None
-        target = await _class_target(scope, str(slot.event_id or slot.session_id), slot.service_id)
+        # In the write's transaction (PostgreSQL: see Database.read_then_write) the event
+        # is locked as it is read: a create locks nothing else.
+        target = await _class_target(
+            scope, str(slot.event_id or slot.session_id), slot.service_id, lock=True
+        )
     elif kind == rules.COURSE:
         assert entity.schedule is not None and entity.schedule.schedule_id is not None
         target = await _course_target(scope, entity.schedule.schedule_id)

@@ -347,6 +347,7 @@ def _require_active_schedule(schedule: ScheduleState) -> None:
 
 #: Hot statements, built once (see ``platform/db.py``).
 _EVENT_BY_ID = site_select(_ev).where(_ev.c.id == sa.bindparam("event_id"))
+_EVENT_BY_ID_LOCKED = _EVENT_BY_ID.with_for_update()
 _TOTAL = sa.bindparam("participants", type_=sa.Integer)
 _LEFT = _ev.c.total_capacity - _TOTAL
 _SET_PARTICIPANTS = (
@@ -841,6 +842,17 @@ async def get_event(scope: SiteScope, event_id: str) -> dict[str, Any] | None:
     event = await _load_event(scope, event_id)
     if event is None:
         return None
+    return rules.event_wire(event, time_zone=event.time_zone, pi=True)
+
+
+async def get_event_locked(uow: UnitOfWork, event_id: str) -> dict[str, Any] | None:
+    """:func:`get_event` by the statement that also locks its row, as :func:`lock_events`
+    does: for a use-case whose only lock is that one event (a lock of several events must
+    take them in sorted order, all at once)."""
+    row = (await uow.run(_EVENT_BY_ID_LOCKED, event_id=event_id)).first()
+    if row is None:
+        return None
+    event = event_from_row(row)
     return rules.event_wire(event, time_zone=event.time_zone, pi=True)
 
 

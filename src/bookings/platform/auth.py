@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 
 from bookings.platform import errors
 from bookings.platform.db import Database, utcnow
-from bookings.platform.models import access_tokens, api_keys
+from bookings.platform.models import access_tokens, api_keys, sites
 
 
 class Role(StrEnum):
@@ -50,11 +51,22 @@ _INITIATOR_FIELD = {
 
 
 @dataclass(frozen=True)
+class SiteFacts:
+    """A site's time zone and settings, as read together with the caller's credential."""
+
+    time_zone: str
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Identity:
     site_id: str
     role: Role
     #: The wix user id (admin key id), app id (app key id), member id or visitor id.
     subject_id: str
+    #: The site's time zone and settings when the credential lookup read them (it does: one
+    #: statement for both), so that a use-case needing them reads them no second time.
+    site: SiteFacts | None = field(default=None, compare=False)
 
     @property
     def is_backend(self) -> bool:
@@ -100,27 +112,41 @@ async def authenticate(
 
 
 #: The credential lookups of every request, built once (see ``platform/db.py``): a live API
-#: key, else an unexpired token, by hash. Looked up on every call, never cached, so that a
-#: revocation or an expiry takes effect at once.
-_KEY_BY_HASH = sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id).where(
-    api_keys.c.key_hash == sa.bindparam("digest"), api_keys.c.revoked_date.is_(None)
+#: key, else an unexpired token, by hash, with its site's time zone and settings. Looked up
+#: on every call, never cached, so that a revocation or an expiry takes effect at once.
+_SITE_FACTS = (sites.c.time_zone, sites.c.settings)
+_KEY_BY_HASH = (
+    sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id.label("subject_id"), *_SITE_FACTS)
+    .join_from(api_keys, sites, sites.c.site_id == api_keys.c.site_id, isouter=True)
+    .where(api_keys.c.key_hash == sa.bindparam("digest"), api_keys.c.revoked_date.is_(None))
 )
-_TOKEN_BY_HASH = sa.select(
-    access_tokens.c.site_id, access_tokens.c.role, access_tokens.c.subject_id
-).where(
-    access_tokens.c.token_hash == sa.bindparam("digest"),
-    access_tokens.c.expires_date > sa.bindparam("now"),
+_TOKEN_BY_HASH = (
+    sa.select(
+        access_tokens.c.site_id, access_tokens.c.role, access_tokens.c.subject_id, *_SITE_FACTS
+    )
+    .join_from(access_tokens, sites, sites.c.site_id == access_tokens.c.site_id, isouter=True)
+    .where(
+        access_tokens.c.token_hash == sa.bindparam("digest"),
+        access_tokens.c.expires_date > sa.bindparam("now"),
+    )
 )
+
+
+def _identity(row: Any) -> Identity:
+    facts = None
+    if row.time_zone is not None:
+        facts = SiteFacts(str(row.time_zone), dict(row.settings or {}))
+    return Identity(row.site_id, Role(row.role), row.subject_id, facts)
 
 
 async def _lookup(db: Database, digest: str) -> Identity | None:
     async with db.connect_for_lookup() as conn:
         key = (await conn.execute(_KEY_BY_HASH, {"digest": digest})).first()
         if key is not None:
-            return Identity(key.site_id, Role(key.role), key.id)
+            return _identity(key)
         token = (await conn.execute(_TOKEN_BY_HASH, {"digest": digest, "now": utcnow()})).first()
         if token is not None:
-            return Identity(token.site_id, Role(token.role), token.subject_id)
+            return _identity(token)
     return None
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -149,7 +150,9 @@ QUERY_SPEC = QuerySpec(
 # ---------------------------------------------------------------- rows and documents
 
 
-def _to_wire(row: sa.Row[Any]) -> dict[str, Any]:
+def _to_wire(row: Any) -> dict[str, Any]:
+    """The wire policy of a row (or of anything with the row's ``id``, ``revision``,
+    ``created_date``, ``updated_date``, ``doc`` and ``is_default``)."""
     return {
         "id": row.id,
         "revision": str(row.revision),
@@ -288,6 +291,38 @@ async def default_policy_id(uow: UnitOfWork) -> str:
 
 #: One policy by id, built once (see ``platform/db.py``): every create reads its service's.
 _POLICY_BY_ID = site_select(t).where(t.c.id == sa.bindparam("policy_id"))
+
+
+#: A policy's columns for a statement of another slice that joins it in, each labelled
+#: ``policy_<column>``; :func:`joined_policy` turns them into the wire policy.
+JOINED_COLUMNS = tuple(
+    t.c[name].label(f"policy_{name}")
+    for name in ("id", "revision", "created_date", "updated_date", "doc", "is_default")
+)
+
+
+def joined_policy(row: sa.Row[Any]) -> dict[str, Any] | None:
+    """The wire policy of a row that joined :data:`JOINED_COLUMNS` in (``None``: no policy
+    matched the join)."""
+    if row.policy_id is None:
+        return None
+    return _to_wire(
+        SimpleNamespace(
+            id=row.policy_id,
+            revision=row.policy_revision,
+            created_date=row.policy_created_date,
+            updated_date=row.policy_updated_date,
+            doc=row.policy_doc,
+            is_default=row.policy_is_default,
+        )
+    )
+
+
+def join_policy(stmt: sa.Select[Any], owner: sa.Table, policy_column: str) -> sa.Select[Any]:
+    """``stmt`` over ``owner`` with the policy its ``policy_column`` names (of the same site)
+    joined in as :data:`JOINED_COLUMNS` (a left join: no match leaves them NULL)."""
+    matches = sa.and_(t.c.site_id == owner.c.site_id, t.c.id == owner.c[policy_column])
+    return stmt.add_columns(*JOINED_COLUMNS).outerjoin_from(owner, t, matches)
 
 
 async def get_policies(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

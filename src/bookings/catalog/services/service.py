@@ -133,12 +133,18 @@ QUERY_SPEC = QuerySpec(
 
 
 async def _rows_to_wire(
-    scope: SiteScope, rows: Sequence[sa.Row[Any]], fields: Sequence[str] = ()
+    scope: SiteScope,
+    rows: Sequence[sa.Row[Any]],
+    fields: Sequence[str] = (),
+    policy_map: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Full wire services: stored document + derived fields + live policy join."""
+    """Full wire services: stored document + derived fields + live policy join.
+    ``policy_map``: their policies, when the statement that read the rows joined them in."""
     if not rows:
         return []
-    policy_map = await policies.get_policies(scope, sorted({r.booking_policy_id for r in rows}))
+    if policy_map is None:
+        ids = sorted({r.booking_policy_id for r in rows})
+        policy_map = await policies.get_policies(scope, ids)
     details: dict[str, dict[str, Any]] = {}
     if ConditionalField.STAFF_MEMBER_DETAILS.value in fields:
         ids = sorted({i for r in rows for i in r.doc.get("staffMemberIds", [])})
@@ -191,8 +197,13 @@ async def get_service(
         return await _load(scope, service_id, fields)
 
 
-#: One service by id, built once (see ``platform/db.py``): every create reads its service.
-_SERVICE_BY_ID = site_select(services).where(services.c.id == sa.bindparam("service_id"))
+#: One service by id with its policy, built once (see ``platform/db.py``): every create reads
+#: both.
+_SERVICE_BY_ID = policies.join_policy(
+    site_select(services).where(services.c.id == sa.bindparam("service_id")),
+    services,
+    "booking_policy_id",
+)
 
 
 async def get_services(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -202,8 +213,13 @@ async def get_services(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[s
         return {}
     if len(wanted) == 1:
         rows = (await scope.run(_SERVICE_BY_ID, service_id=wanted[0])).all()
-    else:
-        rows = await scope.all(scope.select(services).where(services.c.id.in_(wanted)))
+        joined = {
+            row.booking_policy_id: policy
+            for row in rows
+            if (policy := policies.joined_policy(row)) is not None
+        }
+        return {s["id"]: s for s in await _rows_to_wire(scope, rows, policy_map=joined)}
+    rows = await scope.all(scope.select(services).where(services.c.id.in_(wanted)))
     return {s["id"]: s for s in await _rows_to_wire(scope, rows)}
 
 
