@@ -1,14 +1,19 @@
 """Units of work of ``platform/db.py`` (on SQLite and PostgreSQL): the read-then-write unit,
-locks that read, prebuilt statements, the lookup connection and the pre-ping."""
+locks that read, prebuilt statements, inserts that wait for the commit, the lookup
+connection and the pre-ping."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from bookings.platform.db import SiteScope, UnitOfWork, site_select, site_update
-from bookings.platform.models import api_keys
+from bookings.booking.models import booking_values
+from bookings.platform.db import SiteScope, UnitOfWork, site_select, site_update, utcnow
+from bookings.platform.models import api_keys, domain_events
 from bookings.platform.routing import Services
+from bookings.platform.wire import new_id
 from tests.conftest import SiteKeys, make_site
 
 _ROLE_OF = site_select(api_keys, api_keys.c.role).where(api_keys.c.id == sa.bindparam("key_id"))
@@ -129,3 +134,90 @@ async def test_pre_ping_replaces_a_dead_connection(services: Services, site: Sit
             await conn.close()
     async with db.connect_for_lookup() as conn:
         assert (await conn.execute(pid)).scalar() != dead
+
+
+def outbox_row(entity_id: str, sequence: int, **extra: Any) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": new_id(),
+        "entity_fqdn": "test.entity",
+        "slug": "created",
+        "entity_id": entity_id,
+        "event_time": now,
+        "sequence": sequence,
+        "body": {"n": sequence, "text": "ünïcode"},
+        "created_date": now,
+        **extra,
+    }
+
+
+_SEQUENCES = (
+    site_select(domain_events, domain_events.c.sequence, domain_events.c.body)
+    .where(domain_events.c.entity_id == sa.bindparam("entity_id"))
+    .order_by(domain_events.c.sequence)
+)
+_VALUES = (
+    site_select(booking_values, booking_values.c.position, booking_values.c.value)
+    .where(booking_values.c.booking_id == sa.bindparam("booking_id"))
+    .order_by(booking_values.c.position)
+)
+
+
+async def test_added_rows_go_in_with_the_commit(services: Services, site: SiteKeys) -> None:
+    """Rows of two tables, several rows each, then one more of the first: all stored by the
+    commit (on PostgreSQL as one statement), none before."""
+    entity = new_id()
+    async with services.db.write(site.site_id) as uow:
+        uow.add(domain_events, outbox_row(entity, 1), outbox_row(entity, 2))
+        uow.add(
+            booking_values,
+            *(
+                {"booking_id": entity, "field": "t", "position": i, "value": f"v{i}"}
+                for i in (0, 1)
+            ),
+        )
+        # The same columns in another order: a run of its own.
+        uow.add(domain_events, dict(reversed(outbox_row(entity, 3).items())))
+        async with services.db.read(site.site_id) as other:
+            assert (await other.run(_SEQUENCES, entity_id=entity)).all() == []
+    async with services.db.read(site.site_id) as scope:
+        events = (await scope.run(_SEQUENCES, entity_id=entity)).all()
+        values = (await scope.run(_VALUES, booking_id=entity)).all()
+    assert [(r.sequence, r.body) for r in events] == [
+        (n, {"n": n, "text": "ünïcode"}) for n in (1, 2, 3)
+    ]
+    assert [(r.position, r.value) for r in values] == [(0, "v0"), (1, "v1")]
+
+
+async def test_a_statement_of_the_unit_sees_the_added_rows(
+    services: Services, site: SiteKeys
+) -> None:
+    entity = new_id()
+    async with services.db.write(site.site_id) as uow:
+        uow.add(domain_events, outbox_row(entity, 1))
+        with pytest.raises(RuntimeError, match="flush"):
+            uow.conn  # noqa: B018 - a statement on it would not see the waiting row
+        assert [r.sequence for r in (await uow.run(_SEQUENCES, entity_id=entity)).all()] == [1]
+        assert uow.conn is not None
+        uow.add(domain_events, outbox_row(entity, 2))
+        await uow.flush()
+        count = sa.select(sa.func.count()).select_from(domain_events)
+        assert (
+            await uow.conn.execute(count.where(domain_events.c.entity_id == entity))
+        ).scalar() == 2
+
+
+async def test_added_rows_of_a_failed_unit_are_not_stored(
+    services: Services, site: SiteKeys
+) -> None:
+    entity = new_id()
+    with pytest.raises(RuntimeError, match="abandoned"):
+        async with services.db.write(site.site_id) as uow:
+            uow.add(domain_events, outbox_row(entity, 1))
+            raise RuntimeError("abandoned")
+    # A failing insert fails the commit, and takes the other rows with it.
+    with pytest.raises(sa.exc.IntegrityError):
+        async with services.db.write(site.site_id) as uow:
+            uow.add(domain_events, outbox_row(entity, 1), outbox_row(entity, 1))
+    async with services.db.read(site.site_id) as scope:
+        assert (await scope.run(_SEQUENCES, entity_id=entity)).all() == []

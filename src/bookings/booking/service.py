@@ -840,19 +840,21 @@ async def _insert(
         "created_date": now,
         "updated_date": now,
     }
-    await uow.insert(_b, values)
-    await _index_arrays(uow, booking_id, doc, None)
-    policy = target.service.get("bookingPolicy") or {}
-    if policy.get("id"):
-        await policies.take_snapshot(uow, booking_id, str(policy["id"]), policy)
     if used is not None:
         # The recount under the lock, plus this booking when it holds: what a recount now
         # would find (every writer of the event's bookings holds its lock).
         held = participants if capacity.holds(status, hold_until, now) else 0
         await _sync_participants(uow, target.kind, target.event_id, now, used + held)
+    # The rows of the new booking, none read back: they go in together with the commit
+    # (UnitOfWork.add).
+    uow.add(_b, values)
+    await _index_arrays(uow, booking_id, doc, None)
+    policy = target.service.get("bookingPolicy") or {}
+    if policy.get("id"):
+        await policies.take_snapshot(uow, booking_id, str(policy["id"]), policy, fresh=True)
     # The booking as inserted (its row, re-read, would say the same), its first events.
     wire = booking_wire(values)
-    await _record(uow, booking_id, "created", "created", wire, sequence=1)
+    await _record(uow, booking_id, "created", "created", wire, sequence=1, later=True)
     if status == Status.CONFIRMED:
         await _record(
             uow,
@@ -868,6 +870,7 @@ async def _insert(
                 send_sms=True,
             ),
             sequence=2,
+            later=True,
         )
     return wire
 
@@ -879,12 +882,15 @@ async def _index_arrays(
     previous: Mapping[str, Any] | None,
 ) -> None:
     """Keep the ``booking_values`` rows of a booking in step with its document (rewritten only
-    when its array values changed)."""
-    if previous is not None:
-        if search.indexed_arrays(previous) == search.indexed_arrays(doc):
-            return
-        await uow.conn.execute(uow.delete(_values).where(_values.c.booking_id == booking_id))
+    when its array values changed). A new booking's (no ``previous``) go in with the commit
+    (UnitOfWork.add)."""
     rows = search.value_rows(booking_id, doc)
+    if previous is None:
+        uow.add(_values, *rows)
+        return
+    if search.indexed_arrays(previous) == search.indexed_arrays(doc):
+        return
+    await uow.conn.execute(uow.delete(_values).where(_values.c.booking_id == booking_id))
     if rows:
         await uow.insert(_values, *rows)
 
@@ -907,6 +913,7 @@ async def _record(
     kind: events.EventKind,
     payload: dict[str, Any],
     sequence: int | None = None,
+    later: bool = False,
 ) -> None:
     await events.record(
         uow,
@@ -916,6 +923,7 @@ async def _record(
         kind=kind,
         payload=payload,
         sequence=sequence,
+        later=later,
     )
 
 

@@ -194,11 +194,72 @@ class SiteScope:
 
 
 class UnitOfWork(SiteScope):
-    """One write transaction of one site: row locks, then changes, then commit."""
+    """One write transaction of one site: row locks, then changes, then commit.
+
+    Inserts that nothing in the unit reads back can wait for the commit (:meth:`add`): they
+    go to the database together, just before it (PostgreSQL: one statement, whatever their
+    tables), or before the unit's next statement, whichever comes first. Hence ``conn`` is
+    refused while such inserts wait: a statement sent on it directly would not see them."""
 
     def __init__(self, conn: AsyncConnection, site_id: str, dialect: str) -> None:
+        self._later: list[tuple[sa.Table, dict[str, Any]]] = []
         super().__init__(conn, site_id)
         self.dialect = dialect
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._later:
+            raise RuntimeError("inserts are waiting: flush() the unit of work before using conn")
+        return self._conn
+
+    @conn.setter
+    def conn(self, value: AsyncConnection) -> None:
+        self._conn = value
+
+    def add(self, table: sa.Table, *rows: dict[str, Any]) -> None:
+        """Insert ``rows`` (of this site) with the unit's next statement or its commit, for
+        rows that nothing in the unit reads back: a use-case that ends with several inserts
+        sends them in one round trip."""
+        self._later.extend((table, {**row, "site_id": self.site_id}) for row in rows)
+
+    async def flush(self) -> None:
+        """Send the inserts that wait (:meth:`add`), in the order they were added."""
+        if not self._later:
+            return
+        later, self._later = self._later, []
+        groups = _insert_groups(later)
+        if self.dialect == "postgresql" and sum(len(g[2]) * len(g[1]) for g in groups) < 30000:
+            shape = tuple((table, columns, len(rows)) for table, columns, rows in groups)
+            params = {
+                _later_param(g, r, c): row[c]
+                for g, (_, columns, rows) in enumerate(groups)
+                for r, row in enumerate(rows)
+                for c in columns
+            }
+            await self._conn.execute(_combined_insert(shape), params)
+            return
+        for table, _, rows in groups:
+            await self._conn.execute(_insert_into(table), rows)
+
+    async def insert(self, table: sa.Table, *rows: dict[str, Any]) -> None:
+        await self.flush()
+        await super().insert(table, *rows)
+
+    async def run(self, stmt: sa.Executable, **params: Any) -> sa.CursorResult[*tuple[Any, ...]]:
+        await self.flush()
+        return await super().run(stmt, **params)
+
+    async def one_or_none(self, stmt: sa.Select[Any]) -> sa.Row[Any] | None:
+        await self.flush()
+        return await super().one_or_none(stmt)
+
+    async def all(self, stmt: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
+        await self.flush()
+        return await super().all(stmt)
+
+    async def scalar(self, stmt: sa.Select[Any]) -> Any:
+        await self.flush()
+        return await super().scalar(stmt)
 
     async def lock(
         self,
@@ -219,6 +280,42 @@ class UnitOfWork(SiteScope):
         stmt = _lock_statement(table, id_column, tuple(columns), single, self.dialect != "sqlite")
         params = {"lock_id": ordered[0]} if single else {"lock_ids": ordered}
         return (await self.run(stmt, **params)).all()
+
+
+def _insert_groups(
+    later: Sequence[tuple[sa.Table, dict[str, Any]]],
+) -> list[tuple[sa.Table, tuple[str, ...], list[dict[str, Any]]]]:
+    """Waiting inserts as runs of rows of one table and one set of columns, in order."""
+    groups: list[tuple[sa.Table, tuple[str, ...], list[dict[str, Any]]]] = []
+    for table, row in later:
+        columns = tuple(row)
+        if groups and groups[-1][0] is table and groups[-1][1] == columns:
+            groups[-1][2].append(row)
+        else:
+            groups.append((table, columns, [row]))
+    return groups
+
+
+def _later_param(group: int, row: int, column: str) -> str:
+    return f"later{group}_{row}_{column}"
+
+
+@functools.lru_cache(maxsize=256)
+def _combined_insert(shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> sa.Insert:
+    """One statement for runs of inserts (PostgreSQL): one single-row ``INSERT`` per row, all
+    but the last as data-modifying CTEs of the last. Built once per shape, so compiled once
+    (SQLAlchemy caches no multi-row ``VALUES``: it would compile that anew on every call)."""
+    statements = [
+        sa.insert(table).values(
+            {c: sa.bindparam(_later_param(g, r, c), type_=table.c[c].type) for c in columns}
+        )
+        for g, (table, columns, count) in enumerate(shape)
+        for r in range(count)
+    ]
+    *first, last = statements
+    if first:
+        last = last.add_cte(*(stmt.cte(f"later{i}") for i, stmt in enumerate(first)))
+    return last
 
 
 class Database:
@@ -288,7 +385,9 @@ class Database:
     @asynccontextmanager
     async def write(self, site_id: str) -> AsyncIterator[UnitOfWork]:
         async with self.connect_for_write() as conn:
-            yield UnitOfWork(conn, site_id, self.dialect)
+            uow = UnitOfWork(conn, site_id, self.dialect)
+            yield uow
+            await uow.flush()
 
     @asynccontextmanager
     async def read(self, site_id: str) -> AsyncIterator[SiteScope]:

@@ -48,9 +48,11 @@ async def record(
     modified_fields: Sequence[str] | None = None,
     event_time: datetime | None = None,
     sequence: int | None = None,
+    later: bool = False,
 ) -> dict[str, Any]:
     """Add one domain event to the outbox of the unit of work's site; returns its envelope.
-    ``sequence``: the entity's event number when the caller knows it (see the module doc)."""
+    ``sequence``: the entity's event number when the caller knows it (see the module doc).
+    ``later``: the row goes in with the unit's commit (:meth:`UnitOfWork.add`)."""
     t = domain_events
     if sequence is None:
         last = await uow.scalar(
@@ -79,19 +81,20 @@ async def record(
         body["deletedEvent"] = {"deletedEntity": dict(payload)}
     else:
         body["actionEvent"] = {"body": dict(payload)}
-    await uow.insert(
-        t,
-        {
-            "id": event_id,
-            "entity_fqdn": entity_fqdn,
-            "slug": slug,
-            "entity_id": entity_id,
-            "event_time": when,
-            "sequence": sequence,
-            "body": body,
-            "created_date": utcnow(),
-        },
-    )
+    row = {
+        "id": event_id,
+        "entity_fqdn": entity_fqdn,
+        "slug": slug,
+        "entity_id": entity_id,
+        "event_time": when,
+        "sequence": sequence,
+        "body": body,
+        "created_date": utcnow(),
+    }
+    if later:
+        uow.add(t, row)
+    else:
+        await uow.insert(t, row)
     return body
 
 

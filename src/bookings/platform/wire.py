@@ -58,8 +58,9 @@ def format_timestamp(value: datetime) -> str:
     """RFC 3339 UTC with milliseconds: ``2026-01-30T13:30:00.000Z``."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # ``isoformat`` ends ``+00:00`` in UTC (and pads the year to four digits, where strftime's
+    # ``%Y`` does not): a few times cheaper than strftime, on every instant of every answer.
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 _TIMESTAMP_RE = re.compile(

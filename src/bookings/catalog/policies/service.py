@@ -366,7 +366,12 @@ _SNAPSHOT_INSERT: dict[str, Any] = {}
 
 
 async def take_snapshot(
-    uow: UnitOfWork, booking_id: str, policy_id: str, known: Mapping[str, Any] | None = None
+    uow: UnitOfWork,
+    booking_id: str,
+    policy_id: str,
+    known: Mapping[str, Any] | None = None,
+    *,
+    fresh: bool = False,
 ) -> dict[str, Any]:
     """Freeze ``policy_id`` for ``booking_id`` (wire snapshot). One snapshot per booking: a
     second call for the same booking returns the first snapshot unchanged.
@@ -375,7 +380,9 @@ async def take_snapshot(
     the snapshot returning it; the first snapshot wins any conflict and is read back.
     ``known``: the wire policy as the caller's use-case has just read it (a service's
     ``bookingPolicy``), frozen as is without reading it again; a bare ``{"id"}`` (the
-    service's policy was not found) does not count."""
+    service's policy was not found) does not count. ``fresh``: the booking is being created
+    in this unit of work, so it has no snapshot yet, and this one goes in with the unit's
+    commit (:meth:`UnitOfWork.add`)."""
     if known is not None and known.get("id") == policy_id and "revision" in known:
         policy = dict(known)
     else:
@@ -394,6 +401,9 @@ async def take_snapshot(
         "policy": rules.snapshot_policy(policy),
         "created_date": utcnow(),
     }
+    if fresh:
+        uow.add(s, {k: v for k, v in values.items() if k != "site_id"})
+        return _snapshot_wire(values)
     stmt = _SNAPSHOT_INSERT.get(uow.dialect)
     if stmt is None:  # built once per engine kind (see ``platform/db.py``)
         stmt = insert_ignoring_conflicts(uow.conn, s).returning(s.c.id)
