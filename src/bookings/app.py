@@ -23,6 +23,7 @@ from bookings.config import Settings
 from bookings.identity import routes as identity_routes
 from bookings.identity import site_properties
 from bookings.platform import errors
+from bookings.platform.dispatch import RouteTable
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
@@ -99,6 +100,8 @@ def create_app(
         return JSONResponse({"status": "ok", "database": svc.db.dialect, "version": __version__})
 
     _install_openapi(app)
+    # Last, when every route is there: the API methods' routes found by a table.
+    app.router.middleware_stack = RouteTable(app.router.middleware_stack, app.router.routes)
     return app
 
 

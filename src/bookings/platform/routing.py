@@ -27,6 +27,7 @@ from bookings.config import Settings
 from bookings.platform import errors, wire
 from bookings.platform.auth import Identity, Role, authenticate, require_role
 from bookings.platform.db import Database
+from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.signing import Signer
 
 ReqT = TypeVar("ReqT", bound=BaseModel)
@@ -257,6 +258,7 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
         return JSONResponse(body, status_code=200)
 
     endpoint.__name__ = method.name
+    setattr(endpoint, API_ENDPOINT, True)
     return endpoint
 
 
