@@ -24,6 +24,7 @@ from bookings.identity import routes as identity_routes
 from bookings.identity import site_properties
 from bookings.platform import errors
 from bookings.platform.dispatch import RouteTable
+from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
@@ -108,7 +109,7 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     async def api_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, errors.ApiError)
-        return JSONResponse(exc.body(), status_code=exc.http_status)
+        return WireJSONResponse(exc.body(), status_code=exc.http_status)
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -138,7 +138,8 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
 
 
 async def test_malformed_json_is_a_400(client: httpx.AsyncClient, site: SiteKeys) -> None:
-    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000):
+    nan = (b'{"thing": {"price": NaN}}', b'{"a": [Infinity]}', b'{"a": -Infinity}')
+    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000, *nan):
         res = await client.post(
             f"/_api/test/v1/things/{THING}/echo",
             headers={**site.admin, "content-type": "application/json"},

@@ -35,6 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bookings.platform.json_encoding import dumps_text
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -330,7 +332,7 @@ class Database:
         self.dialect = self.url.get_backend_name()
         if self.dialect not in {"sqlite", "postgresql"}:
             raise ValueError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "json_serializer": dumps_text}
         if self.dialect == "sqlite":
             database = self.url.database or ""
             if database in {"", ":memory:"}:

@@ -21,13 +21,14 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from bookings.config import Settings
 from bookings.platform import errors, wire
 from bookings.platform.auth import Identity, Role, authenticate, require_role
 from bookings.platform.db import Database
 from bookings.platform.dispatch import API_ENDPOINT
+from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.signing import Signer
 
 ReqT = TypeVar("ReqT", bound=BaseModel)
@@ -165,11 +166,16 @@ def _first_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _not_json(constant: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``: Python reads them, JSON has no such values."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse_json_object(raw: bytes, field: str = "body") -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw, object_pairs_hook=_first_key_wins)
+        data = json.loads(raw, object_pairs_hook=_first_key_wins, parse_constant=_not_json)
     except (ValueError, RecursionError):
         raise errors.invalid_field(field, "is not valid JSON", errors.FORMAT) from None
     if not isinstance(data, dict):
@@ -255,7 +261,7 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
         )
         result = await method.handler(call, message)
         body = wire.to_wire(result) if isinstance(result, BaseModel) else result
-        return JSONResponse(body, status_code=200)
+        return WireJSONResponse(body, status_code=200)
 
     endpoint.__name__ = method.name
     setattr(endpoint, API_ENDPOINT, True)
