@@ -5,8 +5,9 @@ the booking document, its policy snapshot and its outbox event are all JSON). or
 the same compact UTF-8 text several times faster, but for the spelling of some floats
 (``1e-7`` where Python writes ``1e-07``, ``0.00001`` for ``1e-05``: the same numbers). Where
 it cannot write a value (an integer beyond 64 bits, a non-string key) it raises, and the
-standard library writes it instead, so no value is ever changed. NaN and the infinities are not JSON and never get this far: request bodies
-that contain them are refused (``platform/routing.py``).
+standard library writes it instead, so no value is ever changed. NaN and the infinities are
+not JSON and never get this far: request bodies that contain them are refused
+(``platform/routing.py``).
 
 JSON in stays with the standard library: orjson reads an integer beyond 64 bits as a float,
 which would change a stored value.
