@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -449,6 +450,38 @@ def _ping_in_one_round_trip(engine: AsyncEngine) -> None:
         return True
 
     dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+
+#: Errors of a database that cannot take the statement now: a refused or broken connection,
+#: and asyncpg's no connection (08*), out of connections (53300), shutting down or starting
+#: up (57P01-57P03).
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset, aborted
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or cannot take work right now
+    (an answer of 503, worth a retry) rather than that a statement is wrong (a bug: 500):
+    a refused or broken connection, a pool with no connection free in time, a PostgreSQL
+    server out of connections or shutting down, a SQLite file locked past the busy
+    timeout."""
+    if isinstance(exc, (sa.exc.TimeoutError, *_UNAVAILABLE)):
+        return True
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        orig = exc.orig
+        if isinstance(orig, _UNAVAILABLE):
+            return True
+        if isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(orig):
+            return True
+    return False
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -159,6 +159,15 @@ def internal_error() -> ApplicationError:
     return ApplicationError("INTERNAL", "Internal server error", http_status=500)
 
 
+def unavailable() -> ApplicationError:
+    """The database cannot take the request now (HTTP 503, worth a retry). A write whose
+    connection broke at its commit may have committed: the client checks before it retries
+    a create."""
+    return ApplicationError(
+        "UNAVAILABLE", "The database is unavailable right now: try again shortly", http_status=503
+    )
+
+
 def revision_mismatch(entity: str, entity_id: str, given: int, current: int) -> ApplicationError:
     """An update carried a stale ``revision``: someone changed the entity first (HTTP 409)."""
     return ApplicationError(

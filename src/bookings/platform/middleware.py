@@ -1,5 +1,6 @@
 """The outermost layer: a request id on every response, one log line per request, and a
-last-resort net that turns an unexpected exception into the error envelope (HTTP 500)."""
+last-resort net that turns an unexpected exception into the error envelope: HTTP 503 when
+the database cannot be reached or cannot take work now (``db.is_unavailable``), else 500."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookings.platform import errors
+from bookings.platform.db import is_unavailable
 
 log = logging.getLogger("bookings.request")
 
@@ -44,17 +46,28 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unhandled error", extra={"requestId": request_id})
+        except Exception as exc:
+            if is_unavailable(exc):
+                log.warning(
+                    "database unavailable: %s: %s",
+                    type(exc).__name__,
+                    exc,
+                    extra={"requestId": request_id},
+                )
+                error, headers = errors.unavailable(), [(b"retry-after", b"1")]
+            else:
+                log.exception("unhandled error", extra={"requestId": request_id})
+                error, headers = errors.internal_error(), []
             if not response_started:
-                body = json.dumps(errors.internal_error().body()).encode()
+                body = json.dumps(error.body()).encode()
                 await send_with_id(
                     {
                         "type": "http.response.start",
-                        "status": 500,
+                        "status": error.http_status,
                         "headers": [
                             (b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),
+                            *headers,
                         ],
                     }
                 )
