@@ -12,7 +12,7 @@ from starlette.routing import Match, Route
 
 from bookings.app import create_app
 from bookings.config import Settings
-from bookings.platform.dispatch import RouteTable
+from bookings.platform.dispatch import API_ENDPOINT, RouteTable
 from tests.conftest import SiteKeys
 
 
@@ -43,7 +43,7 @@ def test_the_table_finds_the_routers_route_for_every_path_and_verb(tmp_path: Pat
     table = app.router.middleware_stack
     assert isinstance(table, RouteTable)
     routes = list(app.router.routes)
-    api = [r for r in routes if isinstance(r, Route) and getattr(r.endpoint, "__api_endpoint__", 0)]
+    api = [r for r in routes if isinstance(r, Route) and getattr(r.endpoint, API_ENDPOINT, False)]
     assert len(api) > 300
     checked = 0
     for route in api:
@@ -59,7 +59,7 @@ def test_the_table_finds_the_routers_route_for_every_path_and_verb(tmp_path: Pat
                     assert (
                         chosen is None
                         or method not in (chosen.methods or ())
-                        or not (getattr(chosen.endpoint, "__api_endpoint__", False))
+                        or not (getattr(chosen.endpoint, API_ENDPOINT, False))
                     ), (method, path)
                 else:
                     assert found[0] is chosen, (method, path, found[0].path, chosen)

@@ -150,10 +150,10 @@ def _busy_statement(single: bool) -> sa.Select[Any]:
 _BUSY = {single: _busy_statement(single) for single in (False, True)}
 
 
-async def _site(scope: SiteScope, caller: Identity | None = None) -> tuple[str, dict[str, Any]]:
+async def _site(scope: SiteScope, caller: Identity) -> tuple[str, dict[str, Any]]:
     """The site's time zone and settings: as the caller's credential lookup read them, else
     read now."""
-    if caller is not None and caller.site is not None:
+    if caller.site is not None:
         return caller.site.time_zone, dict(caller.site.settings)
     row = (await scope.run(_SITE)).first()
     if row is None:
@@ -377,10 +377,9 @@ async def _class_target(
     """The target of a class booking. ``lock`` (``scope`` a unit of work): the event's row is
     locked by the statement that reads it, and that is the target's lock
     (:func:`_lock_target` takes no other); only for a use-case that locks nothing else."""
-    locked = lock and isinstance(scope, UnitOfWork)
-    if locked:
-        assert isinstance(scope, UnitOfWork)
-        event = await calendar.get_event_locked(scope, event_id)
+    uow = scope if lock and isinstance(scope, UnitOfWork) else None
+    if uow is not None:
+        event = await calendar.get_event_locked(uow, event_id)
     else:
         event = await calendar.get_event(scope, event_id)
     if event is None or event.get("status") == "CANCELLED":
@@ -429,7 +428,7 @@ async def _class_target(
         start_utc=start,
         end_utc=end,
     )
-    if locked:
+    if uow is not None:
         cap = event.get("totalCapacity")
         target.locked_capacity = {target.event_id or "": cap if isinstance(cap, int) else None}
     return target
@@ -1551,7 +1550,7 @@ async def reschedule_booking(
             if slot.start_date is None or slot.end_date is None:
                 field_name = "slot.startDate" if slot.start_date is None else "slot.endDate"
                 raise errors.invalid_field(field_name, "is required", errors.REQUIRED_FIELD)
-            site_tz, _ = await _site(uow)
+            site_tz, _ = await _site(uow, caller)
             service_id = slot.service_id or row.service_id
             if service_id != row.service_id:
                 raise errors.failed_precondition(

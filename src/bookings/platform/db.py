@@ -231,7 +231,8 @@ class UnitOfWork(SiteScope):
             return
         later, self._later = self._later, []
         groups = _insert_groups(later)
-        if self.dialect == "postgresql" and sum(len(g[2]) * len(g[1]) for g in groups) < 30000:
+        binds = sum(len(columns) * len(rows) for _, columns, rows in groups)
+        if self.dialect == "postgresql" and binds <= _MAX_BINDS:
             shape = tuple((table, columns, len(rows)) for table, columns, rows in groups)
             params = {
                 _later_param(g, r, c): row[c]
@@ -283,6 +284,10 @@ class UnitOfWork(SiteScope):
         stmt = _lock_statement(table, id_column, tuple(columns), single, self.dialect != "sqlite")
         params = {"lock_id": ordered[0]} if single else {"lock_ids": ordered}
         return (await self.run(stmt, **params)).all()
+
+
+#: Bind parameters of one statement at most (asyncpg takes 32767).
+_MAX_BINDS = 30000
 
 
 def _insert_groups(

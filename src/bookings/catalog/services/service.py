@@ -207,20 +207,22 @@ _SERVICE_BY_ID = policies.join_policy(
 
 
 async def get_services(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Services by id (for other slices, inside their unit of work)."""
+    """Services by id (for other slices, inside their unit of work), read with their
+    policies in one statement."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     if len(wanted) == 1:
         rows = (await scope.run(_SERVICE_BY_ID, service_id=wanted[0])).all()
-        joined = {
-            row.booking_policy_id: policy
-            for row in rows
-            if (policy := policies.joined_policy(row)) is not None
-        }
-        return {s["id"]: s for s in await _rows_to_wire(scope, rows, policy_map=joined)}
-    rows = await scope.all(scope.select(services).where(services.c.id.in_(wanted)))
-    return {s["id"]: s for s in await _rows_to_wire(scope, rows)}
+    else:
+        some = scope.select(services).where(services.c.id.in_(wanted))
+        rows = await scope.all(policies.join_policy(some, services, "booking_policy_id"))
+    joined = {
+        row.booking_policy_id: policy
+        for row in rows
+        if (policy := policies.joined_policy(row)) is not None
+    }
+    return {s["id"]: s for s in await _rows_to_wire(scope, rows, policy_map=joined)}
 
 
 async def query_services(
