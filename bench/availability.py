@@ -52,13 +52,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from tests.conftest import _create_pg_database, _drop_pg_database
 
 from bookings.app import create_app, start_services
+from bookings.availability.appointments import load_service, make_plan
 from bookings.availability.intervals import to_seconds
 from bookings.availability.loading import resource_times, site_settings
-from bookings.availability.service import load_service, make_plan
 from bookings.availability.slots import list_slots
 from bookings.booking import capacity, search
 from bookings.booking.models import booking_values
 from bookings.booking.models import bookings as booking_rows
+from bookings.booking.ports import holding_bookings
 from bookings.calendar import zoned
 from bookings.config import Settings
 from bookings.identity import service as identity
@@ -271,12 +272,13 @@ class Site:
             times = await resource_times(
                 scope,
                 plan.resources,
+                load=holding_bookings(),
                 lo=lo,
                 hi=hi,
                 reach=timedelta(minutes=DURATION + BUFFER),
                 site_zone=zone("UTC"),
             )
-        groups = [[times[r] for r in ids] for _, ids in plan.groups]
+        groups = [[times.times[r] for r in ids] for _, ids in plan.groups]
         a, b = to_seconds(lo), to_seconds(hi)
 
         async def run() -> Any:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bookings.cli import main
-from bookings.platform.auth import Role, authenticate
+from bookings.identity.credentials import authenticate
+from bookings.platform.auth import Role
 from bookings.platform.db import Database
 from bookings.platform.errors import ApiError
 

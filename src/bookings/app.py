@@ -20,8 +20,8 @@ from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
 from bookings.config import Settings
+from bookings.identity import credentials, site_properties
 from bookings.identity import routes as identity_routes
-from bookings.identity import site_properties
 from bookings.platform import errors
 from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
@@ -44,6 +44,14 @@ ROUTERS = [
 ]
 
 
+def wire_slices() -> None:
+    """The one place where slices are plugged into each other's hook points."""
+    from bookings.catalog.policies import service as policies
+    from bookings.catalog.services import service as catalog
+
+    policies.policy_deleted.wire(catalog.reassign_policy)
+
+
 def api_methods(routers: Sequence[ApiRouter] = ()) -> list[ApiMethod[Any]]:
     return [m for router in [*ROUTERS, *routers] for m in router.methods]
 
@@ -57,7 +65,7 @@ async def start_services(settings: Settings) -> Services:
     db = Database(settings.database_url)
     await migrations.upgrade(db)
     signer = await load_signer(db, settings.secret)
-    return Services(db=db, settings=settings, signer=signer)
+    return Services(db=db, settings=settings, signer=signer, lookup=credentials.lookup)
 
 
 def create_app(
@@ -67,6 +75,7 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app. ``services`` given: use them (tests); else open them on startup."""
     settings = settings or (services.settings if services else Settings.from_env())
+    wire_slices()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bookings.demo_catalog import seed_demo_catalog
 from bookings.identity import service as identity
-from bookings.platform.auth import Role, authenticate
+from bookings.identity.credentials import authenticate
+from bookings.platform.auth import Role
 from bookings.platform.errors import ApiError
 from bookings.platform.routing import Services
 

@@ -1,5 +1,5 @@
 """Event time slots (class sessions) through HTTP: capacity, cancelled sessions, filters,
-paging, the single-event GET and the bookings provider hook."""
+paging, the single-event GET, and the booking load every use case is given."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from typing import Any
 import httpx
 
 from bookings.availability import service as availability
+from bookings.availability.schemas import (
+    ListAvailabilityTimeSlotsRequest,
+    ListEventTimeSlotsRequest,
+)
 from bookings.calendar import service as calendar
+from bookings.platform import wire
 from bookings.platform.db import SiteScope
 from bookings.platform.routing import Services
 from tests.availability.conftest import (
@@ -173,14 +178,21 @@ async def test_cancelled_and_full_sessions(
 
 
 class Provider:
-    """A stand-in for the bookings slice."""
+    """A stand-in for the bookings slice: the load every availability use case is given."""
 
     def __init__(self, busy: dict[str, list[tuple[datetime, datetime]]], booked: dict[str, int]):
         self.busy, self.booked = busy, booked
+        self.excluded: list[frozenset[str]] = []
 
     async def appointment_busy(
-        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
+        self,
+        scope: SiteScope,
+        resource_ids: Sequence[str],
+        start_utc: datetime,
+        end_utc: datetime,
+        exclude: frozenset[str] = frozenset(),
     ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
+        self.excluded.append(exclude)
         return {r: v for r, v in self.busy.items() if r in resource_ids}
 
     async def event_participants(
@@ -189,7 +201,7 @@ class Provider:
         return {e: n for e, n in self.booked.items() if e in event_ids}
 
 
-async def test_bookings_provider_hook(
+async def test_slots_count_the_booking_load_they_are_given(
     client: httpx.AsyncClient, site: SiteKeys, services: Services
 ) -> None:
     cat = Catalog(client, site)
@@ -200,16 +212,41 @@ async def test_bookings_provider_hook(
     provider = Provider(
         {ana["resourceId"]: [(nine, nine + timedelta(minutes=75))]}, {sessions[0]["id"]: 6}
     )
-    previous = availability.set_booking_load_provider(provider)
-    try:
-        body = {
-            "serviceId": svc["id"],
-            "fromLocalDate": f"{monday}T00:00:00",
-            "toLocalDate": f"{monday + timedelta(days=1)}T00:00:00",
-        }
-        starts = [s["localStartDate"][11:16] for s in (await cat.slots(body, TS))["timeSlots"]]
-        assert starts == ["10:15", "11:30", "12:45", "14:00", "15:15"]
-        first = (await cat.slots(week(), EVENT_TS))["timeSlots"][0]
-        assert (first["totalCapacity"], first["remainingCapacity"]) == (8, 2)
-    finally:
-        availability.set_booking_load_provider(previous)
+    body = {
+        "serviceId": svc["id"],
+        "fromLocalDate": f"{monday}T00:00:00",
+        "toLocalDate": f"{monday + timedelta(days=1)}T00:00:00",
+    }
+    listed = await availability.list_availability_time_slots(
+        services.db,
+        provider,
+        services.signer,
+        site.site_id,
+        wire.parse(ListAvailabilityTimeSlotsRequest, body),
+    )
+    starts = [s["localStartDate"][11:16] for s in listed["timeSlots"]]
+    assert starts == ["10:15", "11:30", "12:45", "14:00", "15:15"]
+    events = await availability.list_event_time_slots(
+        services.db,
+        provider,
+        services.signer,
+        site.site_id,
+        wire.parse(ListEventTimeSlotsRequest, week()),
+    )
+    first = events["timeSlots"][0]
+    assert (first["totalCapacity"], first["remainingCapacity"]) == (8, 2)
+    # the check a reschedule makes leaves the moved booking out through the load
+    async with services.db.read(site.site_id) as scope:
+        check = await availability.check_appointment_slot(
+            scope,
+            provider,
+            svc["id"],
+            nine,
+            nine + timedelta(hours=1),
+            exclude=frozenset({"moved"}),
+        )
+    assert check.free == []  # the load's span blocks 09:00
+    assert provider.excluded[-1] == frozenset({"moved"})
+    # over HTTP the slots count the real bookings: none here, so 09:00 is offered
+    http = [s["localStartDate"][11:16] for s in (await cat.slots(body, TS))["timeSlots"]]
+    assert http[0] == "09:00"

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bookings.identity.models import sites
 from bookings.platform.db import Database
-from bookings.platform.models import sites
 from tests.conftest import SiteKeys
 
 API = "/_api/bookings-service/v2/bookings"

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bookings.app import wire_slices
 from bookings.catalog.policies import service as policies
+from bookings.catalog.services import service as catalog
 from bookings.identity import service as identity
 from bookings.platform.db import UnitOfWork
 from bookings.platform.routing import Services
@@ -454,14 +456,14 @@ async def test_delete(client: httpx.AsyncClient, site: SiteKeys) -> None:
         if uow.site_id == site.site_id:
             calls.append((deleted, default))
 
-    policies.on_policy_deleted(hook)
+    policies.policy_deleted.wire(catalog.reassign_policy, hook)
     try:
         made = await create(client, site, name="Gone")
         res = await client.delete(f"{BASE}/{made['id']}", headers=site.admin)
         assert res.status_code == 200, res.text
         assert res.json() == {}
     finally:
-        policies._deleted_hooks.remove(hook)
+        wire_slices()
     default = await default_policy(client, site)
     assert calls == [(made["id"], default["id"])]
     app_error(

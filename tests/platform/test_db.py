@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from bookings.booking.models import booking_values
+from bookings.identity.models import api_keys
 from bookings.platform.db import SiteScope, UnitOfWork, site_select, site_update, utcnow
-from bookings.platform.models import api_keys, domain_events
+from bookings.platform.models import domain_events
 from bookings.platform.routing import Services
 from bookings.platform.wire import new_id
 from tests.conftest import SiteKeys, make_site

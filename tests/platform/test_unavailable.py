@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from bookings.app import create_app
 from bookings.config import Settings
+from bookings.identity import credentials
 from bookings.platform.db import Database, is_unavailable
 from bookings.platform.routing import Services
 from bookings.platform.signing import Signer
@@ -56,7 +57,9 @@ async def test_a_database_that_refuses_connections_answers_503(tmp_path: Path) -
     url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/test"
     settings = Settings(data_dir=tmp_path, database_url=url, demo=False, log_json=False)
     db = Database(url)
-    services = Services(db=db, settings=settings, signer=Signer(b"k" * 32))
+    services = Services(
+        db=db, settings=settings, signer=Signer(b"k" * 32), lookup=credentials.lookup
+    )
     transport = httpx.ASGITransport(app=create_app(services=services))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

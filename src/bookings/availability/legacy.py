@@ -17,24 +17,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.availability import present
+from bookings.availability.appointments import load_service, make_plan, slot_locations
+from bookings.availability.events import event_items
+from bookings.availability.inputs import (
+    EVENT_TYPES,
+    duration_minutes,
+    local_or_instant,
+    request_zone,
+)
 from bookings.availability.intervals import from_seconds, to_seconds
 from bookings.availability.loading import day_of, resource_times, site_settings
+from bookings.availability.paging import Item
 from bookings.availability.policy import Violations, violations
+from bookings.availability.ports import BookingLoad
 from bookings.availability.schemas import (
     STAFF_RESOURCE_TYPE_ID,
     QueryAvailabilityRequest,
     ResourceTypeFilter,
-)
-from bookings.availability.service import (
-    EVENT_TYPES,
-    Item,
-    duration_minutes,
-    event_items,
-    load_service,
-    local_or_instant,
-    make_plan,
-    request_zone,
-    slot_locations,
 )
 from bookings.availability.slots import list_slots
 from bookings.platform import errors
@@ -116,6 +115,7 @@ def entry(
 
 async def appointment_entries(
     scope: SiteScope,
+    load: BookingLoad,
     service: dict[str, Any],
     tz: ZoneInfo,
     lo: datetime,
@@ -141,12 +141,13 @@ async def appointment_entries(
     times = await resource_times(
         scope,
         plan.resources,
+        load=load,
         lo=lo,
         hi=hi,
         reach=timedelta(seconds=shape.duration + shape.buffer),
         site_zone=zone(settings.time_zone),
     )
-    groups = [[times[r] for r in ids] for _, ids in plan.groups]
+    groups = [[times.times[r] for r in ids] for _, ids in plan.groups]
     out: list[tuple[Item, dict[str, Any]]] = []
     for cand in list_slots(
         groups, shape, lo=to_seconds(lo), hi=to_seconds(hi), now=to_seconds(now)
@@ -183,7 +184,7 @@ async def appointment_entries(
 
 
 async def query_availability(
-    db: Database, site_id: str, req: QueryAvailabilityRequest
+    db: Database, load: BookingLoad, site_id: str, req: QueryAvailabilityRequest
 ) -> dict[str, Any]:
     flat = flatten(req.query.filter or {})
     missing = [f for f in ("serviceId", "startDate", "endDate") if f not in flat]
@@ -248,9 +249,11 @@ async def query_availability(
         for service_id in service_ids:
             service = await load_service(scope, service_id)
             if service.get("type") == "APPOINTMENT":
-                found += await appointment_entries(scope, service, tz, lo, hi, now, resource_ids)
+                found += await appointment_entries(
+                    scope, load, service, tz, lo, hi, now, resource_ids
+                )
             elif service.get("type") in EVENT_TYPES:
-                found += await event_entries(scope, service, tz, lo, hi, now)
+                found += await event_entries(scope, load, service, tz, lo, hi, now)
     kept = []
     for item, e in found:
         if bookable is not None and e["bookable"] != bookable:
@@ -275,6 +278,7 @@ async def query_availability(
 
 async def event_entries(
     scope: SiteScope,
+    load: BookingLoad,
     service: dict[str, Any],
     tz: ZoneInfo,
     lo: datetime,
@@ -282,7 +286,15 @@ async def event_entries(
     now: datetime,
 ) -> list[tuple[Item, dict[str, Any]]]:
     items = await event_items(
-        scope, [str(service["id"])], tz, lo, hi, now, include_cancelled=False, event_filter=None
+        scope,
+        load,
+        [str(service["id"])],
+        tz,
+        lo,
+        hi,
+        now,
+        include_cancelled=False,
+        event_filter=None,
     )
     out: list[tuple[Item, dict[str, Any]]] = []
     for item in items:

@@ -4,27 +4,29 @@
 * per resource: working-hours windows (expanded WORKING_HOURS occurrences of its
   working-hours schedule; local days when it has none) and busy intervals: OPAQUE
   non-cancelled events listing it (the resource entry OPAQUE too), OPAQUE events of its own
-  events schedule (time off, blocked time), and what the bookings provider reports. An
+  events schedule (time off, blocked time), and what the bookings hold (a
+  :class:`bookings.availability.ports.BookingLoad`, passed in). An
   APPOINTMENT event of a service's schedule is extended by that service's
   ``timeBetweenSessions``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.availability import calendar_port
 from bookings.availability.intervals import Interval, merge, to_seconds
+from bookings.availability.ports import BookingLoad, HeldRead
 from bookings.availability.slots import ResourceTime
 from bookings.calendar import service as calendar
 from bookings.calendar import zoned
 from bookings.catalog.services import service as catalog
+from bookings.identity import service as identity
 from bookings.platform.db import SiteScope
-from bookings.platform.models import sites
 from bookings.platform.timezones import zone
 
 #: Event types that occupy a resource (WORKING_HOURS never does).
@@ -34,56 +36,6 @@ MAX_BUFFER = timedelta(minutes=720)
 #: Default longest ``fromLocalDate``..``toLocalDate`` range (site setting
 #: ``availability.maxRangeDays`` overrides it).
 MAX_RANGE_DAYS = 366
-
-
-# ---------------------------------------------------------------- the bookings hook
-
-
-class BookingLoadProvider(Protocol):
-    """What the bookings slice tells availability (see :func:`set_booking_load_provider`)."""
-
-    async def appointment_busy(
-        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
-    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
-        """Per resource id, the intervals held by capacity-holding appointment bookings that
-        overlap ``[start_utc, end_utc)``, **already extended by their own buffer**."""
-        ...
-
-    async def event_participants(
-        self, scope: SiteScope, event_ids: Sequence[str]
-    ) -> Mapping[str, int]:
-        """Per event id, the participants of its capacity-holding bookings (events it does
-        not mention fall back to the calendar's ``remainingCapacity``)."""
-        ...
-
-
-class NoBookings:
-    """The default provider: no bookings exist yet."""
-
-    async def appointment_busy(
-        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
-    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
-        return {}
-
-    async def event_participants(
-        self, scope: SiteScope, event_ids: Sequence[str]
-    ) -> Mapping[str, int]:
-        return {}
-
-
-_provider: BookingLoadProvider = NoBookings()
-
-
-def set_booking_load_provider(provider: BookingLoadProvider | None) -> BookingLoadProvider:
-    """Register the bookings slice's provider (``None``: back to none); returns the previous."""
-    global _provider
-    previous = _provider
-    _provider = provider if provider is not None else NoBookings()
-    return previous
-
-
-def booking_load_provider() -> BookingLoadProvider:
-    return _provider
 
 
 # ---------------------------------------------------------------- site settings
@@ -123,10 +75,8 @@ def settings_from(time_zone: str | None, settings: Mapping[str, Any] | None) -> 
 
 
 async def site_settings(scope: SiteScope) -> SiteSettings:
-    row = await scope.one_or_none(scope.select(sites, sites.c.time_zone, sites.c.settings))
-    if row is None:
-        return settings_from(None, None)
-    return settings_from(row.time_zone, row.settings)
+    facts = await identity.site_facts(scope)
+    return settings_from(facts.time_zone, facts.settings)
 
 
 # ---------------------------------------------------------------- resources
@@ -184,21 +134,32 @@ async def _buffers(
     return out
 
 
+@dataclass(frozen=True)
+class ResourceTimes:
+    """Per resource id its windows and busy time, and what was read of the bookings."""
+
+    times: dict[str, ResourceTime]
+    held: HeldRead | None
+
+
 async def resource_times(
     scope: SiteScope,
     resources: Mapping[str, Mapping[str, Any]],
     *,
+    load: BookingLoad,
     lo: datetime,
     hi: datetime,
     reach: timedelta,
     site_zone: ZoneInfo,
     known_buffers: Mapping[str, int] | None = None,
-) -> dict[str, ResourceTime]:
+    exclude: frozenset[str] = frozenset(),
+) -> ResourceTimes:
     """Windows and busy time of ``resources`` (Resource V2 wire dicts by id) for slots
     starting in ``[lo, hi)`` that last up to ``reach`` (duration + buffer).
-    ``known_buffers``: buffers (seconds) of services already loaded, by service id."""
+    ``known_buffers``: buffers (seconds) of services already loaded, by service id;
+    ``exclude``: ids of bookings not to count."""
     if not resources:
-        return {}
+        return ResourceTimes({}, None)
     ids = sorted(resources)
     wh_of = {rid: working_schedule(resources[rid]) for rid in ids}
     wh_ids = sorted({s for s in wh_of.values() if s})
@@ -231,7 +192,7 @@ async def resource_times(
     for item in found:
         extra = buffers.get(item.external_schedule_id or "", 0)
         busy[item.resource_id].append((item.start, item.end + extra))
-    held = await _provider.appointment_busy(scope, ids, busy_lo, busy_hi)
+    held = await load.appointment_busy(scope, ids, busy_lo, busy_hi, exclude)
     for rid, spans in held.items():
         if rid in busy:
             busy[rid].extend((to_seconds(a), to_seconds(b)) for a, b in spans)
@@ -246,7 +207,7 @@ async def resource_times(
         else:
             own = merged.get(schedule, ())
         out[rid] = ResourceTime(rid, own, tuple(merge(busy[rid])))
-    return out
+    return ResourceTimes(out, HeldRead(frozenset(ids), busy_lo, busy_hi, held))
 
 
 def day_of(instant: datetime, tz: ZoneInfo) -> date:

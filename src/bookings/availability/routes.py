@@ -1,10 +1,13 @@
-"""Time Slots V2 and the legacy Availability Calendar: every public path alias."""
+"""Time Slots V2 and the legacy Availability Calendar: every public path alias.
+
+Slots count the bookings that hold capacity as the writer counts them: the booking slice's
+:func:`bookings.booking.ports.holding_bookings`, passed to every use case."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bookings.availability import legacy, service
+from bookings.availability import service
 from bookings.availability.schemas import (
     GetAvailabilityTimeSlotRequest,
     GetEventTimeSlotRequest,
@@ -15,6 +18,7 @@ from bookings.availability.schemas import (
     ListMultiServiceTimeSlotsRequest,
     QueryAvailabilityRequest,
 )
+from bookings.booking.ports import holding_bookings
 from bookings.platform import auth, errors
 from bookings.platform.routing import ApiRouter, Call
 
@@ -39,7 +43,7 @@ async def list_availability_time_slots(
 ) -> dict[str, Any]:
     """List appointment time slots of a service"""
     return await service.list_availability_time_slots(
-        call.db, call.services.signer, call.site_id, req
+        call.db, holding_bookings(), call.services.signer, call.site_id, req
     )
 
 
@@ -54,7 +58,7 @@ async def get_availability_time_slot(
     call: Call, req: GetAvailabilityTimeSlotRequest
 ) -> dict[str, Any]:
     """Get one appointment time slot with all its free resources"""
-    return await service.get_availability_time_slot(call.db, call.site_id, req)
+    return await service.get_availability_time_slot(call.db, holding_bookings(), call.site_id, req)
 
 
 @router.method(
@@ -80,7 +84,9 @@ async def list_end_options(
 )
 async def list_event_time_slots(call: Call, req: ListEventTimeSlotsRequest) -> dict[str, Any]:
     """List class and course session time slots"""
-    return await service.list_event_time_slots(call.db, call.services.signer, call.site_id, req)
+    return await service.list_event_time_slots(
+        call.db, holding_bookings(), call.services.signer, call.site_id, req
+    )
 
 
 @router.method(
@@ -92,7 +98,7 @@ async def list_event_time_slots(call: Call, req: ListEventTimeSlotsRequest) -> d
 )
 async def get_event_time_slot(call: Call, req: GetEventTimeSlotRequest) -> dict[str, Any]:
     """Get the time slot of one class or course session"""
-    return await service.get_event_time_slot(call.db, call.site_id, req)
+    return await service.get_event_time_slot(call.db, holding_bookings(), call.site_id, req)
 
 
 @router.method(
@@ -133,4 +139,4 @@ async def get_multi_service(call: Call, req: GetMultiServiceTimeSlotRequest) -> 
 )
 async def query_availability(call: Call, req: QueryAvailabilityRequest) -> dict[str, Any]:
     """Availability Calendar (legacy): query slots"""
-    return await legacy.query_availability(call.db, call.site_id, req)
+    return await service.query_availability(call.db, holding_bookings(), call.site_id, req)

@@ -16,13 +16,12 @@ first, so owner-then-booking is the only lock order (no deadlocks).
 Which bookings hold capacity: :mod:`bookings.booking.capacity`. The hold of CREATED bookings
 is the site setting ``createdBookingHoldMinutes`` (``sites.settings``, default 15).
 
-Importing this module registers the availability booking-load provider, so listed slots
-count the same bookings the writer does.
+Occupancy is counted by :mod:`bookings.booking.load`, which is also what the slot lists count
+(the availability check takes it as an argument).
 """
 
 from __future__ import annotations
 
-import contextvars
 import copy
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, rules, search, state
+from bookings.booking import capacity, load, rules, search, state
 from bookings.booking.models import booking_values as _values
 from bookings.booking.models import bookings as _b
 from bookings.booking.schemas import (
@@ -58,6 +57,7 @@ from bookings.calendar import service as calendar
 from bookings.calendar import zoned
 from bookings.catalog.policies import service as policies
 from bookings.catalog.services import service as catalog
+from bookings.identity import service as identity
 from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults
@@ -65,11 +65,8 @@ from bookings.platform.db import (
     Database,
     SiteScope,
     UnitOfWork,
-    one_of_param,
-    site_select,
     utcnow,
 )
-from bookings.platform.models import sites
 from bookings.platform.signing import Signer
 from bookings.platform.timezones import zone
 from bookings.platform.wire import (
@@ -87,78 +84,14 @@ BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: Stored in the document, never shown on the wire.
 HIDDEN = ("flowControlSettings", "autoAssigned")
 
-#: Booking ids the availability provider must not count (a reschedule moves them).
-_excluded: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
-    "bookings_excluded", default=frozenset()
-)
-
-#: Per resource, the spans of holding appointment bookings (buffers included).
-Busy = dict[str, list[tuple[datetime, datetime]]]
-#: What the availability provider read of the bookings: (resource ids, lo, hi, busy).
-SeenBusy = tuple[frozenset[str], datetime, datetime, Busy]
-#: While set, the availability provider notes there what it reads (see :func:`_placement`).
-_seen_busy: contextvars.ContextVar[list[SeenBusy] | None] = contextvars.ContextVar(
-    "bookings_seen_busy", default=None
-)
-
-
 # ---------------------------------------------------------------- reading helpers
 
 
-def _holding(now: datetime | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
-    """SQL form of :func:`bookings.booking.capacity.holds` (equalities rather than an
-    expanding IN, which would be rendered anew on every execution)."""
-    return sa.or_(
-        *(_b.c.status == s.value for s in sorted(capacity.ALWAYS_HOLDING)),
-        sa.and_(_b.c.status == Status.CREATED.value, _b.c.hold_until > now),
-    )
-
-
-# Statements of the hot paths, built once (see ``platform/db.py``).
-_SITE = site_select(sites, sites.c.time_zone, sites.c.settings)
-
-
-def _occupied_statement(kind: str, excluding: bool) -> sa.Select[Any]:
-    col = _b.c.event_id if kind == rules.CLASS else _b.c.schedule_id
-    stmt = (
-        site_select(_b, sa.func.coalesce(sa.func.sum(_b.c.participants), 0))
-        .where(col == sa.bindparam("owner"))
-        .where(_b.c.kind == kind)
-        .where(_holding(sa.bindparam("now")))
-    )
-    return stmt.where(_b.c.id != sa.bindparam("exclude")) if excluding else stmt
-
-
-_OCCUPIED = {
-    (kind, excluding): _occupied_statement(kind, excluding)
-    for kind in (rules.CLASS, rules.COURSE)
-    for excluding in (False, True)
-}
-
-
-def _busy_statement(single: bool) -> sa.Select[Any]:
-    return (
-        site_select(_b, _b.c.id, _b.c.resource_id, _b.c.start_utc, _b.c.busy_end_utc)
-        .where(_b.c.kind == rules.APPOINTMENT)
-        .where(one_of_param(_b.c.resource_id, "resource_ids", single))
-        .where(_b.c.start_utc < sa.bindparam("hi"))
-        .where(_b.c.busy_end_utc > sa.bindparam("lo"))
-        .where(_holding(sa.bindparam("now")))
-    )
-
-
-_BUSY = {single: _busy_statement(single) for single in (False, True)}
-
-
 async def _site(scope: SiteScope, caller: Identity) -> tuple[str, dict[str, Any]]:
-    """The site's time zone and settings: as the caller's credential lookup read them, else
-    read now."""
-    if caller.site is not None:
-        return caller.site.time_zone, dict(caller.site.settings)
-    row = (await scope.run(_SITE)).first()
-    if row is None:
-        return "UTC", {}
-    return str(row.time_zone or "UTC"), dict(row.settings or {})
+    """The site's time zone and settings (the identity slice's: no statement when the
+    caller's credential lookup read them)."""
+    facts = await identity.site_facts(scope, caller)
+    return facts.time_zone, dict(facts.settings)
 
 
 def booking_not_found(booking_id: str) -> errors.ApplicationError:
@@ -206,72 +139,6 @@ def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
     if r["double_booked"]:
         out["doubleBooked"] = True
     return out
-
-
-async def _occupied(
-    scope: SiteScope, kind: str, owner: str, now: datetime, exclude: str | None
-) -> int:
-    """Participants of capacity-holding bookings of a class event or a course schedule."""
-    stmt = _OCCUPIED[(kind, exclude is not None)]
-    params: dict[str, Any] = {"owner": owner, "now": now}
-    if exclude is not None:
-        params["exclude"] = exclude
-    return int((await scope.run(stmt, **params)).scalar() or 0)
-
-
-async def _busy(
-    scope: SiteScope,
-    resource_ids: Sequence[str],
-    lo: datetime,
-    hi: datetime,
-    now: datetime,
-    exclude: Iterable[str] = (),
-) -> Busy:
-    """Per resource, the spans (buffer included) of holding appointment bookings meeting
-    ``[lo, hi)``."""
-    if not resource_ids:
-        return {}
-    ids = list(dict.fromkeys(resource_ids))
-    single = len(ids) == 1
-    result = await scope.run(
-        _BUSY[single], lo=lo, hi=hi, now=now, resource_ids=ids[0] if single else ids
-    )
-    skip = set(exclude)
-    out: Busy = {}
-    for r in result.all():
-        if r.id not in skip:
-            out.setdefault(r.resource_id, []).append((r.start_utc, r.busy_end_utc))
-    return out
-
-
-class BookingLoad:
-    """The availability booking-load provider: what the writer counts, the slot lists count."""
-
-    async def appointment_busy(
-        self, scope: SiteScope, resource_ids: Sequence[str], start_utc: datetime, end_utc: datetime
-    ) -> Mapping[str, Sequence[tuple[datetime, datetime]]]:
-        found = await _busy(scope, resource_ids, start_utc, end_utc, utcnow(), _excluded.get())
-        seen = _seen_busy.get()
-        if seen is not None:
-            seen.append((frozenset(resource_ids), start_utc, end_utc, found))
-        return found
-
-    async def event_participants(
-        self, scope: SiteScope, event_ids: Sequence[str]
-    ) -> Mapping[str, int]:
-        if not event_ids:
-            return {}
-        stmt = (
-            scope.select(_b, _b.c.event_id, sa.func.sum(_b.c.participants).label("total"))
-            .where(_b.c.kind == rules.CLASS)
-            .where(_b.c.event_id.in_(list(event_ids)))
-            .where(_holding(utcnow()))
-            .group_by(_b.c.event_id)
-        )
-        return {str(r.event_id): int(r.total or 0) for r in await scope.all(stmt)}
-
-
-availability.set_booking_load_provider(BookingLoad())
 
 
 # ---------------------------------------------------------------- the plan of a booking
@@ -577,45 +444,31 @@ async def _placement(
     if target.kind != rules.APPOINTMENT:
         cap = await _owner_capacity(uow, target)
         owner = target.event_id if target.kind == rules.CLASS else target.schedule_id
-        used = await _occupied(uow, target.kind, owner or "", now, exclude)
+        used = await load.occupied(uow, target.kind, owner or "", now, exclude)
         return capacity.fits(cap, used, participants), None, used
     assert target.start_utc is not None and target.end_utc is not None
     span = capacity.busy_span(target.start_utc, target.end_utc, target.buffer)
     skip = frozenset({exclude}) if exclude else frozenset()
-    seen: list[SeenBusy] = []
-    excluded, noted = _excluded.set(skip), _seen_busy.set(seen)
-    try:
-        free = await availability.check_appointment_slot(
-            uow,
-            target.service_id,
-            target.start_utc,
-            target.end_utc,
-            target.requested,
-            service=target.service,
-            settings=settings,
-        )
-    finally:
-        _seen_busy.reset(noted)
-        _excluded.reset(excluded)
-    busy = _seen_covering(seen, [r for r in target.candidates if r in free], span)
-    if busy is None:
-        busy = await _busy(uow, target.candidates, span[0], span[1], now, skip)
-    chosen = capacity.pick_resource(target.candidates, free, busy, span)
+    check = await availability.check_appointment_slot(
+        uow,
+        load.HoldingBookings(now),
+        target.service_id,
+        target.start_utc,
+        target.end_utc,
+        target.requested,
+        exclude=skip,
+        service=target.service,
+        settings=settings,
+    )
+    free = check.free
+    needed = [r for r in target.candidates if r in free]
+    # The check has just read the holding bookings under the same locks: when that read
+    # covers the free candidates over the span, it need not be repeated.
+    held = {} if not needed else check.held.covering(needed, span) if check.held else None
+    if held is None:
+        held = await load.busy(uow, target.candidates, span[0], span[1], now, skip)
+    chosen = capacity.pick_resource(target.candidates, free, held, span)
     return chosen is not None, chosen, None
-
-
-def _seen_covering(
-    seen: Sequence[SeenBusy], needed: Sequence[str], span: tuple[datetime, datetime]
-) -> Busy | None:
-    """The holding bookings the availability check has just read through the provider (in
-    this unit of work, under the same locks), when that read covers the ``needed`` resources
-    over ``span``: the recount need not be repeated. ``None``: it does not, count again."""
-    if not needed:
-        return {}
-    for ids, lo, hi, found in seen:
-        if lo <= span[0] and span[1] <= hi and ids.issuperset(needed):
-            return found
-    return None
 
 
 def _resource_doc(target: Target, resource_id: str | None, names: Mapping[str, Any]) -> None:
@@ -901,7 +754,7 @@ async def _sync_participants(
     event's holding participants, when the caller has just counted them under its lock."""
     if kind == rules.CLASS and event_id:
         if total is None:
-            total = await _occupied(uow, rules.CLASS, event_id, now, None)
+            total = await load.occupied(uow, rules.CLASS, event_id, now, None)
         await calendar.set_participants_total(uow, event_id, total)
 
 
@@ -1467,7 +1320,7 @@ async def update_number_of_participants(
         if holding and wanted > row.participants:
             cap = await _owner_capacity(uow, target)
             owner = row.event_id if row.kind == rules.CLASS else row.schedule_id
-            used = await _occupied(uow, row.kind, owner or "", now, row.id)
+            used = await load.occupied(uow, row.kind, owner or "", now, row.id)
             if not capacity.fits(cap, used, wanted):
                 raise _capacity_error(row.kind)
         doc = copy.deepcopy(row.doc)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bookings.identity import service
+from bookings.identity.credentials import authenticate
 from bookings.identity.schemas import GrantType, TokenRequest
 from bookings.platform import errors
-from bookings.platform.auth import authenticate
 from bookings.platform.routing import ApiRouter, Call
 
 router = ApiRouter("OAuth")

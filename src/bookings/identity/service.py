@@ -9,10 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bookings.identity.models import access_tokens, api_keys, sites
 from bookings.platform import errors
-from bookings.platform.auth import Identity, Role, hash_secret, new_secret
-from bookings.platform.db import Database, SiteScope, utcnow
-from bookings.platform.models import access_tokens, api_keys, sites
+from bookings.platform.auth import Identity, Role, SiteFacts, hash_secret, new_secret
+from bookings.platform.db import Database, SiteScope, site_select, utcnow
 from bookings.platform.timezones import is_valid_zone
 
 #: Refresh tokens outlive access tokens; a visitor session can be resumed for this long.
@@ -86,6 +86,20 @@ async def create_site(
             raise errors.conflict("SITE_ALREADY_EXISTS", f"Site {site_id} already exists")
         await conn.execute(sa.insert(sites).values(**row))
     return Site(site_id, name, time_zone, str(row["client_id"]), {})
+
+
+_FACTS = site_select(sites, sites.c.time_zone, sites.c.settings)
+
+
+async def site_facts(scope: SiteScope, caller: Identity | None = None) -> SiteFacts:
+    """The scope's site time zone and settings: as ``caller``'s credential lookup read them
+    (no statement), else read now (UTC and no settings for a site that is gone)."""
+    if caller is not None and caller.site is not None and caller.site_id == scope.site_id:
+        return caller.site
+    row = (await scope.run(_FACTS)).first()
+    if row is None:
+        return SiteFacts("UTC", {})
+    return SiteFacts(str(row.time_zone or "UTC"), dict(row.settings or {}))
 
 
 async def site_time_zone(scope: SiteScope) -> str:

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
-
 from bookings.platform import errors
-from bookings.platform.db import Database, utcnow
-from bookings.platform.models import access_tokens, api_keys, sites
+from bookings.platform.db import Database
 
 
 class Role(StrEnum):
@@ -94,60 +91,27 @@ def credential_from_header(header: str | None) -> str | None:
     return value or None
 
 
+#: Finds the live credential with this SHA-256 digest: ``lookup(db, digest) -> Identity |
+#: None``. The identity slice owns the credentials (``bookings.identity.credentials``); the
+#: app passes its lookup in (``Services.lookup``).
+CredentialLookup = Callable[[Database, str], Awaitable[Identity | None]]
+
+
 async def authenticate(
-    db: Database, authorization: str | None, site_header: str | None
+    db: Database, lookup: CredentialLookup, authorization: str | None, site_header: str | None
 ) -> Identity:
     """The caller behind ``Authorization``; 401 when there is none or it is unknown."""
     credential = credential_from_header(authorization)
     if credential is None:
         raise errors.unauthenticated("Missing credentials: send an API key or access token")
     digest = hash_secret(credential)
-    identity = await _lookup(db, digest)
+    identity = await lookup(db, digest)
     if identity is None:
         raise errors.unauthenticated("Unknown, revoked or expired credentials")
     wanted_site = (site_header or "").strip()
     if wanted_site and wanted_site != identity.site_id:
         raise errors.permission_denied("These credentials do not belong to the requested site")
     return identity
-
-
-#: The credential lookups of every request, built once (see ``platform/db.py``): a live API
-#: key, else an unexpired token, by hash, with its site's time zone and settings. Looked up
-#: on every call, never cached, so that a revocation or an expiry takes effect at once.
-_SITE_FACTS = (sites.c.time_zone, sites.c.settings)
-_KEY_BY_HASH = (
-    sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id.label("subject_id"), *_SITE_FACTS)
-    .join_from(api_keys, sites, sites.c.site_id == api_keys.c.site_id, isouter=True)
-    .where(api_keys.c.key_hash == sa.bindparam("digest"), api_keys.c.revoked_date.is_(None))
-)
-_TOKEN_BY_HASH = (
-    sa.select(
-        access_tokens.c.site_id, access_tokens.c.role, access_tokens.c.subject_id, *_SITE_FACTS
-    )
-    .join_from(access_tokens, sites, sites.c.site_id == access_tokens.c.site_id, isouter=True)
-    .where(
-        access_tokens.c.token_hash == sa.bindparam("digest"),
-        access_tokens.c.expires_date > sa.bindparam("now"),
-    )
-)
-
-
-def _identity(row: Any) -> Identity:
-    facts = None
-    if row.time_zone is not None:
-        facts = SiteFacts(str(row.time_zone), dict(row.settings or {}))
-    return Identity(row.site_id, Role(row.role), row.subject_id, facts)
-
-
-async def _lookup(db: Database, digest: str) -> Identity | None:
-    async with db.connect_for_lookup() as conn:
-        key = (await conn.execute(_KEY_BY_HASH, {"digest": digest})).first()
-        if key is not None:
-            return _identity(key)
-        token = (await conn.execute(_TOKEN_BY_HASH, {"digest": digest, "now": utcnow()})).first()
-        if token is not None:
-            return _identity(token)
-    return None
 
 
 def require_role(identity: Identity, allowed: frozenset[Role]) -> None:

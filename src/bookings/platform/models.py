@@ -1,60 +1,11 @@
-"""Platform tables: sites (tenants), API keys, access tokens and instance secrets.
-
-``api_keys`` and ``access_tokens`` are looked up by the hash of the credential before the site
-is known, so they carry a global unique index on that hash besides their ``(site_id, id)``
-primary key. In a distributed (Citus) setup they are reference tables.
-"""
+"""Platform tables: the instance secrets and the outbox of domain events. (Sites, API keys
+and access tokens are the identity slice's: :mod:`bookings.identity.models`.)"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from bookings.platform.db import Json, UtcDateTime, metadata
-
-sites = sa.Table(
-    "sites",
-    metadata,
-    sa.Column("site_id", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("time_zone", sa.String(64), nullable=False),
-    sa.Column("client_id", sa.String(36), nullable=False, unique=True),
-    sa.Column("settings", Json, nullable=False),
-    sa.Column("created_date", UtcDateTime, nullable=False),
-    sa.Column("updated_date", UtcDateTime, nullable=False),
-)
-
-api_keys = sa.Table(
-    "api_keys",
-    metadata,
-    sa.Column(
-        "site_id", sa.String(36), sa.ForeignKey("sites.site_id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("id", sa.String(36), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("key_hint", sa.String(16), nullable=False),
-    sa.Column("created_date", UtcDateTime, nullable=False),
-    sa.Column("revoked_date", UtcDateTime, nullable=True),
-    sa.PrimaryKeyConstraint("site_id", "id"),
-)
-
-access_tokens = sa.Table(
-    "access_tokens",
-    metadata,
-    sa.Column(
-        "site_id", sa.String(36), sa.ForeignKey("sites.site_id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("id", sa.String(36), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("subject_id", sa.String(36), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("refresh_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("expires_date", UtcDateTime, nullable=False),
-    sa.Column("refresh_expires_date", UtcDateTime, nullable=False),
-    sa.Column("created_date", UtcDateTime, nullable=False),
-    sa.PrimaryKeyConstraint("site_id", "id"),
-)
 
 instance_secrets = sa.Table(
     "instance_secrets",

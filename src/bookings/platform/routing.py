@@ -25,7 +25,13 @@ from starlette.responses import Response
 
 from bookings.config import Settings
 from bookings.platform import errors, wire
-from bookings.platform.auth import Identity, Role, authenticate, require_role
+from bookings.platform.auth import (
+    CredentialLookup,
+    Identity,
+    Role,
+    authenticate,
+    require_role,
+)
 from bookings.platform.db import Database
 from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.json_encoding import WireJSONResponse
@@ -39,11 +45,13 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Services:
-    """What a handler may use: the database, settings and the signer."""
+    """What a handler may use: the database, settings, the signer, and the credential lookup
+    (the identity slice's, passed in by the app)."""
 
     db: Database
     settings: Settings
     signer: Signer
+    lookup: CredentialLookup
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,7 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
         if method.roles is not None:
             identity = await authenticate(
                 services.db,
+                services.lookup,
                 request.headers.get("authorization"),
                 request.headers.get("wix-site-id"),
             )

@@ -9,9 +9,9 @@ open one of their own, so that a use-case stays one transaction:
 * :func:`get_policies` — wire policies by id (the live ``service.bookingPolicy`` join);
 * :func:`query_policy_page` — one page of Query Booking Policies on a read scope;
 * :func:`take_snapshot`, :func:`list_snapshots` — frozen policies of bookings;
-* :func:`on_policy_deleted` — register a hook run inside Delete Booking Policy, after the
-  row is gone, with ``(uow, deleted_policy_id, default_policy_id)``: the services slice moves
-  the services of a deleted policy to the site default there.
+* :data:`policy_deleted` — the hook point run inside Delete Booking Policy, after the row is
+  gone, with ``(uow, deleted_policy_id, default_policy_id)``: the app wires the services
+  slice's, which moves the services of a deleted policy to the site default.
 
 **One default per site.** A partial unique index (``site_id WHERE is_default``) forbids a
 second default; the lazy creation inserts with ``ON CONFLICT DO NOTHING`` and reads back the
@@ -44,6 +44,7 @@ from bookings.platform.db import (
     site_select,
     utcnow,
 )
+from bookings.platform.hooks import Hooks
 from bookings.platform.query import FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
@@ -55,16 +56,10 @@ NOT_FOUND = "BOOKING_POLICY_NOT_FOUND"
 MAX_SORT = 10
 
 PolicyDeletedHook = Callable[[UnitOfWork, str, str], Awaitable[None]]
-_deleted_hooks: list[PolicyDeletedHook] = []
+#: Run inside Delete Booking Policy: ``hook(uow, deleted_policy_id, default_policy_id)``.
+policy_deleted = Hooks[PolicyDeletedHook]("policy deleted")
 
 t = policies_table
-
-
-def on_policy_deleted(hook: PolicyDeletedHook) -> PolicyDeletedHook:
-    """Register ``hook(uow, deleted_policy_id, default_policy_id)``; usable as a decorator."""
-    if hook not in _deleted_hooks:
-        _deleted_hooks.append(hook)
-    return hook
 
 
 # ---------------------------------------------------------------- query whitelist
@@ -552,7 +547,7 @@ async def delete_policy(db: Database, site_id: str, policy_id: str) -> None:
             )
         await uow.conn.execute(uow.delete(t).where(t.c.id == policy_id))
         default_id = await default_policy_id(uow)
-        for hook in list(_deleted_hooks):
+        for hook in policy_deleted:
             await hook(uow, policy_id, default_id)
 
 

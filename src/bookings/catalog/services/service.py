@@ -703,7 +703,6 @@ async def query_policies(
         return {"bookingPolicies": items, "pagingMetadata": page["pagingMetadata"]}
 
 
-@policies.on_policy_deleted
 async def reassign_policy(uow: UnitOfWork, old_policy_id: str, new_policy_id: str) -> None:
     """Services of a deleted policy fall back to ``new_policy_id`` (the site default)."""
     await uow.conn.execute(

@@ -1,0 +1,295 @@
+"""Event time slots: class and course sessions as slots, with their booked capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bookings.availability import present
+from bookings.availability.inputs import (
+    EVENT_LIMIT,
+    EVENT_TYPES,
+    add_month,
+    request_zone,
+    slot_not_found,
+    violations_filter,
+    window,
+)
+from bookings.availability.intervals import to_seconds
+from bookings.availability.loading import (
+    day_of,
+    site_settings,
+)
+from bookings.availability.paging import (
+    Item,
+    filtered,
+    frozen_params,
+    paged,
+    paging_metadata,
+    resume,
+)
+from bookings.availability.policy import rules_of, violations
+from bookings.availability.ports import BookingLoad
+from bookings.availability.schemas import (
+    STAFF_RESOURCE_TYPE_ID,
+    GetEventTimeSlotRequest,
+    ListEventTimeSlotsRequest,
+)
+from bookings.calendar import service as calendar
+from bookings.calendar import zoned
+from bookings.catalog.services import service as catalog
+from bookings.platform import errors
+from bookings.platform.db import Database, SiteScope, utcnow
+from bookings.platform.signing import Signer
+
+# ---------------------------------------------------------------- event slots
+
+
+_EVENT_FILTER_FIELDS = {
+    "id": False,
+    "scheduleId": False,
+    "type": False,
+    "status": False,
+    "title": False,
+    "location.id": False,
+    "location.type": False,
+    "resources.id": True,
+}
+
+
+def _event_values(event: Mapping[str, Any], path: str) -> list[Any]:
+    if path == "resources.id":
+        return [r.get("id") for r in event.get("resources") or ()]
+    node: Any = event
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return [] if node is None else [node]
+
+
+def event_filter_matches(event: Mapping[str, Any], flt: Any, path: str = "eventFilter") -> bool:
+    """A small subset of the Calendar Events query filter, on one event wire dict:
+    implicit equality, ``$eq $ne $in $nin $hasSome $exists``, ``$and $or $not``."""
+    if not isinstance(flt, Mapping):
+        raise errors.invalid_field(path, "must be an object", errors.FORMAT)
+    for key, value in flt.items():
+        here = f"{path}.{key}"
+        if key == "$and" or key == "$or":
+            if not isinstance(value, list) or not value:
+                raise errors.invalid_field(here, "must be a non-empty array", errors.FORMAT)
+            results = [event_filter_matches(event, v, f"{here}[{i}]") for i, v in enumerate(value)]
+            if not (all(results) if key == "$and" else any(results)):
+                return False
+        elif key == "$not":
+            if event_filter_matches(event, value, here):
+                return False
+        elif key in _EVENT_FILTER_FIELDS:
+            if not _condition(_event_values(event, key), value, here):
+                return False
+        else:
+            raise errors.invalid_field(
+                here, "is not a supported filter field", errors.FIELD_NOT_ALLOWED
+            )
+    return True
+
+
+def _condition(values: list[Any], cond: Any, path: str) -> bool:
+    if not isinstance(cond, Mapping):
+        return cond in values
+    for op, operand in cond.items():
+        if op == "$eq":
+            ok = operand in values
+        elif op == "$ne":
+            ok = operand not in values
+        elif op in ("$in", "$hasSome", "$nin"):
+            if not isinstance(operand, list):
+                raise errors.invalid_field(f"{path}.{op}", "must be an array", errors.FORMAT)
+            hit = any(v in operand for v in values)
+            ok = not hit if op == "$nin" else hit
+        elif op == "$exists":
+            ok = bool(values) == bool(operand)
+        else:
+            raise errors.invalid_field(
+                f"{path}.{op}", "is not a supported operator", errors.FIELD_NOT_ALLOWED
+            )
+        if not ok:
+            return False
+    return True
+
+
+def staff_on_event(event: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
+    ids, names = [], {}
+    for entry in event.get("resources") or ():
+        if entry.get("type") == STAFF_RESOURCE_TYPE_ID and entry.get("id"):
+            ids.append(str(entry["id"]))
+            if entry.get("name"):
+                names[str(entry["id"])] = str(entry["name"])
+    return ids, names
+
+
+def event_item(
+    event: Mapping[str, Any],
+    service: Mapping[str, Any],
+    tz: ZoneInfo,
+    now: datetime,
+    participants: Mapping[str, int],
+) -> Item:
+    start, end = calendar.event_interval(event)
+    total = event.get("totalCapacity")
+    if not isinstance(total, int):
+        default = service.get("defaultCapacity")
+        total = default if isinstance(default, int) else 0
+    if event["id"] in participants:
+        remaining = total - participants[event["id"]]
+    else:
+        stored = event.get("remainingCapacity")
+        remaining = stored if isinstance(stored, int) else total
+    broken = violations(rules_of(service), start, now)
+    ids, names = staff_on_event(event)
+    shown = [present.resources_entry(STAFF_RESOURCE_TYPE_ID, ids, names, None)] if ids else []
+    slot = present.time_slot(
+        service_id=str(service["id"]),
+        schedule_id=str(event.get("scheduleId") or "") or None,
+        local_start=zoned.to_local(start, tz),
+        local_end=zoned.to_local(end, tz),
+        location=present.event_location(event.get("location")),
+        capacity=present.Capacity(total, remaining),
+        violations=broken,
+        available_resources=shown,
+        event=event,
+        cancelled=event.get("status") == "CANCELLED",
+    )
+    key = (to_seconds(start), str(event["id"]))
+    return Item(key, slot, slot["bookable"], day_of(start, tz), broken, to_seconds(end))
+
+
+async def event_items(
+    scope: SiteScope,
+    load: BookingLoad,
+    service_ids: Sequence[str] | None,
+    tz: ZoneInfo,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    *,
+    include_cancelled: bool,
+    event_filter: Mapping[str, Any] | None,
+) -> list[Item]:
+    schedule_ids: list[str] | None = None
+    services: dict[str, dict[str, Any]] = {}
+    if service_ids is not None:
+        services = await catalog.get_services(scope, list(service_ids))
+        schedule_ids = sorted(
+            str(s["schedule"]["id"])
+            for s in services.values()
+            if s.get("type") in EVENT_TYPES and (s.get("schedule") or {}).get("id")
+        )
+        if not schedule_ids:
+            return []
+    events = await calendar.occurrences(
+        scope,
+        start_utc=lo,
+        end_utc=hi,
+        schedule_ids=schedule_ids,
+        types=EVENT_TYPES,
+        include_cancelled=include_cancelled,
+    )
+    events = [e for e in events if calendar.event_interval(e)[0] >= lo]
+    if service_ids is None:
+        owners = sorted({str(e.get("externalScheduleId")) for e in events})
+        services = await catalog.get_services(scope, owners) if owners else {}
+    by_schedule = {
+        str(s["schedule"]["id"]): s
+        for s in services.values()
+        if s.get("type") in EVENT_TYPES and (s.get("schedule") or {}).get("id")
+    }
+    events = [e for e in events if e.get("scheduleId") in by_schedule]
+    if event_filter:
+        events = [e for e in events if event_filter_matches(e, event_filter)]
+    participants = await load.event_participants(scope, [str(e["id"]) for e in events])
+    return [event_item(e, by_schedule[e["scheduleId"]], tz, now, participants) for e in events]
+
+
+async def list_event_time_slots(
+    db: Database, load: BookingLoad, signer: Signer, site_id: str, req: ListEventTimeSlotsRequest
+) -> dict[str, Any]:
+    position: tuple[Any, ...] | None = None
+    paging = req.cursor_paging
+    limit = paging.limit if paging and paging.limit else None
+    if paging is not None and paging.cursor:
+        req, position, stored = resume(
+            signer, site_id, "event-time-slots", paging.cursor, ListEventTimeSlotsRequest, str
+        )
+        limit = limit or stored
+    limit = limit or EVENT_LIMIT
+    if req.event_filter is not None:
+        event_filter_matches({}, req.event_filter)  # validates the filter up front
+    now = utcnow()
+    async with db.read(site_id) as scope:
+        settings = await site_settings(scope)
+        tz = request_zone(req.time_zone, settings)
+        lo, hi = window(req.from_local_date, req.to_local_date, tz, settings, now)
+        if req.max_slots_per_day is not None and hi > add_month(lo):
+            raise errors.invalid_field(
+                "maxSlotsPerDay",
+                "needs toLocalDate at most one month after fromLocalDate",
+                errors.OTHER,
+                rule_name="RANGE_TOO_LONG",
+            )
+        include_non_bookable = req.include_non_bookable is not False
+        wanted = violations_filter(req.booking_policy_violations)
+        minimum = req.min_bookable_capacity
+
+        def extra(item: Item) -> bool:
+            return minimum is None or int(item.slot["bookableCapacity"]) >= minimum
+
+        async def compute(a: datetime, b: datetime) -> list[Item]:
+            items = await event_items(
+                scope,
+                load,
+                req.service_ids,
+                tz,
+                a,
+                b,
+                now,
+                include_cancelled=include_non_bookable,
+                event_filter=req.event_filter,
+            )
+            items.sort(key=lambda i: i.key)
+            return filtered(
+                items,
+                bookable=None if include_non_bookable else True,
+                wanted=wanted,
+                per_day=req.max_slots_per_day,
+                extra=extra,
+            )
+
+        page, has_next = await paged(compute, lo, hi, tz, position, limit)
+    params = frozen_params(req, lo, tz, limit)
+    return {
+        "timeSlots": [i.slot for i in page],
+        "timeZone": tz.key,
+        "pagingMetadata": paging_metadata(
+            signer, site_id, "event-time-slots", params, page, has_next
+        ),
+    }
+
+
+async def get_event_time_slot(
+    db: Database, load: BookingLoad, site_id: str, req: GetEventTimeSlotRequest
+) -> dict[str, Any]:
+    now = utcnow()
+    async with db.read(site_id) as scope:
+        settings = await site_settings(scope)
+        tz = request_zone(req.time_zone, settings)
+        event = await calendar.get_event(scope, req.event_id)
+        if event is None or event.get("type") not in EVENT_TYPES:
+            raise slot_not_found()
+        owner = str(event.get("externalScheduleId") or "")
+        service = (await catalog.get_services(scope, [owner])).get(owner) if owner else None
+        if service is None or service.get("type") not in EVENT_TYPES:
+            raise slot_not_found()
+        participants = await load.event_participants(scope, [req.event_id])
+        item = event_item(event, service, tz, now, participants)
+    return {"timeSlot": item.slot, "timeZone": tz.key}
