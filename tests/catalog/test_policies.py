@@ -22,6 +22,7 @@ from tests.conftest import SiteKeys
 BASE = "/bookings/v1/booking-policies"
 API = f"/_api{BASE}"
 BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
+
 UNKNOWN = "6f1c3b8e-0d7a-4e7b-9c61-2f9d0a3e5b14"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 

@@ -80,11 +80,7 @@ class Plan:
 
 
 async def load_service(scope: SiteScope, service_id: str) -> dict[str, Any]:
-    found = await catalog.get_services(scope, [service_id])
-    service = found.get(service_id)
-    if service is None:
-        raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
-    return service
+    return dict((await catalog.require_service(scope, service_id)).wire)
 
 
 def require_appointment(service: Mapping[str, Any]) -> None:

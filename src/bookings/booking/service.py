@@ -61,6 +61,7 @@ from bookings.identity import service as identity
 from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults
+from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import (
     Database,
     SiteScope,
@@ -80,7 +81,6 @@ from bookings.platform.wire import (
 from bookings.staff import service as staff
 
 ENTITY_FQDN = "wix.bookings.v2.booking"
-BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: Stored in the document, never shown on the wire.
 HIDDEN = ("flowControlSettings", "autoAssigned")
 
@@ -196,12 +196,7 @@ def _local(instant: datetime, tz: str) -> str:
 
 
 async def _service(scope: SiteScope, service_id: str) -> dict[str, Any]:
-    found = await catalog.get_services(scope, [service_id])
-    if service_id not in found:
-        raise errors.not_found(
-            "SERVICE_NOT_FOUND", f"Service {service_id} not found", serviceId=service_id
-        )
-    return found[service_id]
+    return dict((await catalog.require_service(scope, service_id)).wire)
 
 
 def _require_type(service: Mapping[str, Any], kind: str) -> None:

@@ -13,10 +13,9 @@ from typing import Any
 
 from pydantic import Field
 
+from bookings.platform.constants import BOOKINGS_APP_ID as BOOKINGS_APP_ID
 from bookings.platform.wire import Int64, LocalDateTime, WireModel
 
-#: The Wix Bookings app: owner of every schedule bookings creates (and the default appId).
-BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: ``externalId`` of the site's business schedule (default working hours).
 BUSINESS_SCHEDULE_EXTERNAL_ID = "4e0579a5-491e-4e70-a872-d097eed6e520"
 BUSINESS_SCHEDULE_NAME = "business"

@@ -17,8 +17,6 @@ from pydantic_core import PydanticCustomError
 from bookings.platform import errors
 from bookings.platform.wire import DecimalString, FieldMask, Guid, Int64, WireModel
 
-#: The Wix Bookings app: ``appId`` of a policy created without one.
-BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: Wix keeps these numbers in int32 fields.
 MAX_INT32 = 2**31 - 1
 

@@ -32,10 +32,11 @@ import sqlalchemy as sa
 from bookings.catalog.policies import rules
 from bookings.catalog.policies.models import booking_policies as policies_table
 from bookings.catalog.policies.models import booking_policy_snapshots as snapshots_table
-from bookings.catalog.policies.schemas import BOOKINGS_APP_ID, BookingPolicy
+from bookings.catalog.policies.schemas import BookingPolicy
 from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity, Role
+from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import (
     Database,
     SiteScope,

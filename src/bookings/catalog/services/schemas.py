@@ -19,7 +19,6 @@ from bookings.platform.wire import (
     WireModel,
 )
 
-BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: The booking form every service uses unless it names another.
 DEFAULT_FORM_ID = "00000000-0000-0000-0000-000000000000"
 

@@ -22,11 +22,13 @@ from bookings.catalog.services.models import (
     service_staff,
     services,
 )
-from bookings.catalog.services.schemas import BOOKINGS_APP_ID, DEFAULT_FORM_ID, ConditionalField
+from bookings.catalog.services.schemas import DEFAULT_FORM_ID, ConditionalField
+from bookings.catalog.services.views import ServiceView, service_not_found
 from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity
 from bookings.platform.bulk import BulkResults
+from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import Database, SiteScope, UnitOfWork, site_select, utcnow
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
@@ -186,7 +188,7 @@ def _staff_detail(resource_id: str, member: dict[str, Any]) -> dict[str, Any]:
 async def _load(scope: SiteScope, service_id: str, fields: Sequence[str] = ()) -> dict[str, Any]:
     row = await scope.one_or_none(scope.select(services).where(services.c.id == service_id))
     if row is None:
-        raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
+        raise service_not_found(service_id)
     return (await _rows_to_wire(scope, [row], fields))[0]
 
 
@@ -223,6 +225,19 @@ async def get_services(scope: SiteScope, ids: Sequence[str]) -> dict[str, dict[s
         if (policy := policies.joined_policy(row)) is not None
     }
     return {s["id"]: s for s in await _rows_to_wire(scope, rows, policy_map=joined)}
+
+
+async def get_service_views(scope: SiteScope, ids: Sequence[str]) -> dict[str, ServiceView]:
+    """:func:`get_services` as typed views (for other slices)."""
+    return {sid: ServiceView(svc) for sid, svc in (await get_services(scope, ids)).items()}
+
+
+async def require_service(scope: SiteScope, service_id: str) -> ServiceView:
+    """The service as a typed view; 404 ``SERVICE_NOT_FOUND`` when there is none."""
+    found = await get_services(scope, [service_id])
+    if service_id not in found:
+        raise service_not_found(service_id)
+    return ServiceView(found[service_id])
 
 
 async def query_services(
@@ -486,7 +501,7 @@ async def _update(uow: UnitOfWork, data: dict[str, Any], mask: Sequence[str] | N
         uow.select(services).where(services.c.id == service_id).with_for_update()
     )
     if row is None:
-        raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
+        raise service_not_found(service_id)
     if int(data["revision"]) != row.revision:
         raise errors.revision_mismatch("Service", service_id, int(data["revision"]), row.revision)
     patch = _clean_input(data)
@@ -562,7 +577,7 @@ async def bulk_update_services(
 async def _delete(uow: UnitOfWork, service_id: str) -> None:
     row = await uow.one_or_none(uow.select(services).where(services.c.id == service_id))
     if row is None:
-        raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
+        raise service_not_found(service_id)
     await calendar.cancel_schedule(uow, row.schedule_id)
     for table in (service_staff, service_business_locations, service_slugs):
         await uow.conn.execute(uow.delete(table).where(table.c.service_id == service_id))
@@ -594,7 +609,7 @@ async def set_service_locations(
             uow.select(services).where(services.c.id == service_id).with_for_update()
         )
         if row is None:
-            raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
+            raise service_not_found(service_id)
         doc = copy.deepcopy(row.doc)
         doc["bookingPolicy"] = {"id": row.booking_policy_id}
         doc["locations"] = locations
@@ -625,7 +640,7 @@ async def set_custom_slug(
             uow.select(services).where(services.c.id == service_id).with_for_update()
         )
         if row is None:
-            raise errors.not_found("SERVICE_NOT_FOUND", f"Service {service_id} not found")
+            raise service_not_found(service_id)
         if await _slug_owner(uow, name) not in (None, service_id):
             raise errors.conflict("SLUG_ALREADY_EXISTS", f"Slug {name!r} is taken")
         doc = copy.deepcopy(row.doc)
