@@ -33,7 +33,7 @@ from bookings.platform.routing import ApiRouter, Call
 router = ApiRouter("Attendance")
 
 #: Replacements of the proto prefix ``/v2/attendance`` (canonical first).
-SINGLE = (
+single = router.paths(
     "/bookings/bookings-attendance",
     "/_api/bookings-attendance",
     "/_api/bookings-attendance/v2/attendance",
@@ -42,20 +42,12 @@ SINGLE = (
     "/bookings/v2/attendance",
 )
 #: Replacements of the proto prefix ``/v2/bulk/attendance`` (canonical first).
-BULK = (
+bulk = router.paths(
     "/bookings/v2/bulk/attendance",
     "/bookings-attendance/v2/bulk/attendance",
     "/_api/bookings-attendance/v2/bulk/attendance",
     "/bookings/attendance/v2/bulk/attendance",
 )
-
-
-def single(suffix: str) -> list[str]:
-    return [f"{p}{suffix}" for p in SINGLE]
-
-
-def bulk(suffix: str) -> list[str]:
-    return [f"{p}{suffix}" for p in BULK]
 
 
 @router.method(

@@ -24,11 +24,7 @@ from bookings.platform.routing import ApiRouter, Call
 
 router = ApiRouter("Time Slots V2")
 
-_V2 = ("/_api/service-availability/v2", "/service-availability/v2")
-
-
-def _paths(suffix: str) -> list[str]:
-    return [prefix + suffix for prefix in _V2]
+_paths = router.paths("/_api/service-availability/v2", "/service-availability/v2")
 
 
 @router.method(

@@ -30,26 +30,18 @@ from bookings.platform.routing import ApiRouter, Call
 
 router = ApiRouter("Bookings Writer V2")
 
-SINGLE = ("/_api/bookings-service/v2/bookings", "/bookings/v2/bookings")
-BULK = (
+single = router.paths("/_api/bookings-service/v2/bookings", "/bookings/v2/bookings")
+bulk = router.paths(
     "/bookings/v2/bulk/bookings",
     "/bookings/bookings/v2/bulk/bookings",
     "/_api/bookings-service/v2/bulk/bookings",
 )
-MSB = (
+msb = router.paths(
     "/_api/bookings-service/v2/multi_service_bookings",
     "/bookings/multiServiceBookings/v2/multi_service_bookings",
 )
-ANONYMOUS = ("/v1/anonymous-bookings", "/_api/v1/anonymous-bookings")
-ANONYMOUS_MSB = ("/v1/anonymous-multi-service-bookings",)
-
-
-def single(suffix: str = "") -> list[str]:
-    return [f"{p}{suffix}" for p in SINGLE]
-
-
-def bulk(suffix: str) -> list[str]:
-    return [f"{p}{suffix}" for p in BULK]
+anonymous = router.paths("/v1/anonymous-bookings", "/_api/v1/anonymous-bookings")
+anonymous_msb = router.paths("/v1/anonymous-multi-service-bookings")
 
 
 @router.method("createBooking", "POST", single(), roles=ANYONE, request=CreateBookingRequest)
@@ -269,9 +261,7 @@ for _name, _verb, _suffix in (
         "/remove_bookings_from_multi_service_booking",
     ),
 ):
-    router.unimplemented(
-        _name, _verb, [f"{p}{_suffix}" for p in MSB], _MSB_WHAT, roles=MEMBERS_AND_BACKEND
-    )
+    router.unimplemented(_name, _verb, msb(_suffix), _MSB_WHAT, roles=MEMBERS_AND_BACKEND)
 router.unimplemented(
     "bulkGetMultiServiceBookingAllowedActions",
     "POST",
@@ -290,18 +280,18 @@ for _name, _verb, _suffix in (
     ("rescheduleBookingAnonymously", "POST", "/{token}/reschedule"),
     ("getServiceAnonymously", "GET", "/{token}/service"),
 ):
-    router.unimplemented(_name, _verb, [f"{p}{_suffix}" for p in ANONYMOUS], _ANON_WHAT, roles=None)
+    router.unimplemented(_name, _verb, anonymous(_suffix), _ANON_WHAT, roles=None)
 router.unimplemented(
     "getAnonymousActionToken",
     "GET",
-    [f"{p}/{{bookingId}}/token" for p in ANONYMOUS],
+    anonymous("/{bookingId}/token"),
     _ANON_WHAT,
     roles=BACKEND,
 )
 router.unimplemented(
     "getAnonymousActionTokenForMultiServiceBooking",
     "GET",
-    [f"{p}/{{multiServiceBookingId}}/token" for p in ANONYMOUS_MSB],
+    anonymous_msb("/{multiServiceBookingId}/token"),
     _ANON_WHAT,
     roles=BACKEND,
 )
@@ -309,6 +299,4 @@ for _name, _verb, _suffix in (
     ("getMultiServiceBookingAnonymously", "GET", "/{token}"),
     ("cancelMultiServiceBookingAnonymously", "POST", "/{token}/cancel"),
 ):
-    router.unimplemented(
-        _name, _verb, [f"{p}{_suffix}" for p in ANONYMOUS_MSB], _ANON_WHAT, roles=None
-    )
+    router.unimplemented(_name, _verb, anonymous_msb(_suffix), _ANON_WHAT, roles=None)

@@ -45,11 +45,7 @@ from bookings.platform.routing import ApiRouter, Call
 
 router = ApiRouter("Calendar")
 
-_PREFIXES = ("/calendar/v3", "/_api/calendar/v3")
-
-
-def paths(suffix: str) -> list[str]:
-    return [prefix + suffix for prefix in _PREFIXES]
+paths = router.paths("/calendar/v3", "/_api/calendar/v3")
 
 
 def _pi(call: Call, fields: list[RequestedFields] | None) -> bool:

@@ -99,12 +99,35 @@ class AnyRequest(BaseModel):
     """The request of a method this server does not implement: any JSON object."""
 
 
+class PathFamily:
+    """The public prefixes of one proto path family, canonical first: ``family("/query")``
+    is the list of every public path of that method (the first is the one shown in
+    ``/openapi.json``)."""
+
+    def __init__(self, *prefixes: str) -> None:
+        if not prefixes:
+            raise ValueError("a path family needs at least one prefix")
+        self.prefixes = prefixes
+
+    def __call__(self, suffix: str = "") -> list[str]:
+        return [prefix + suffix for prefix in self.prefixes]
+
+    def with_api_aliases(self) -> PathFamily:
+        """The same family with the ``/_api`` alias of each prefix after them all."""
+        return PathFamily(*self.prefixes, *("/_api" + p for p in self.prefixes))
+
+
 class ApiRouter:
     """The API methods of one slice."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
         self.methods: list[ApiMethod[Any]] = []
+
+    @staticmethod
+    def paths(*prefixes: str) -> PathFamily:
+        """A family of public prefixes for this router's methods (see :class:`PathFamily`)."""
+        return PathFamily(*prefixes)
 
     def method(
         self,

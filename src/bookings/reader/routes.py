@@ -15,11 +15,7 @@ from bookings.reader.schemas import (
 
 router = ApiRouter("Bookings Reader")
 
-_PREFIXES = ("/_api/bookings-reader/v2", "/bookings/bookings-reader/v2")
-
-
-def reader(suffix: str) -> list[str]:
-    return [p + suffix for p in _PREFIXES]
+reader = router.paths("/_api/bookings-reader/v2", "/bookings/bookings-reader/v2")
 
 
 @router.method(

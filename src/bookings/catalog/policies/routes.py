@@ -37,7 +37,7 @@ SNAPSHOTS = "/booking-policy-snapshots/v1/policy-snapshots"
 
 
 def _paths(path: str) -> list[str]:
-    return [path, f"/_api{path}"]
+    return router.paths(path, f"/_api{path}")()
 
 
 @router.method(

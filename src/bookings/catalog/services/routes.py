@@ -28,20 +28,12 @@ from bookings.platform.wire import to_wire
 router = ApiRouter("Services")
 
 #: Every public prefix of the two proto path families (www.wixapis.com mappings).
-_SERVICES = ("/_api/bookings/v2/services", "/bookings/v2/services")
-_BULK = (
+services = router.paths("/_api/bookings/v2/services", "/bookings/v2/services")
+bulk = router.paths(
     "/bookings/v2/bulk/services",
     "/bookings/services/v2/bulk/services",
     "/_api/bookings/v2/bulk/services",
 )
-
-
-def services(suffix: str = "") -> list[str]:
-    return [p + suffix for p in _SERVICES]
-
-
-def bulk(suffix: str) -> list[str]:
-    return [p + suffix for p in _BULK]
 
 
 def _fields(values: list[Any] | None) -> list[str]:
