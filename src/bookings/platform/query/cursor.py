@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bookings.platform.cursors import CursorCodec, CursorRejected
 from bookings.platform.query.filter import _bad
 from bookings.platform.query.paging import ParsedQuery, Position, QueryPage
 from bookings.platform.query.sort import SortKey, order_by, parse_sort, sort_keys
@@ -28,7 +29,7 @@ from bookings.platform.query.sql import _all, _any, _bind, _compile
 from bookings.platform.signing import Signer
 
 _COMPRESS_OVER = 1024
-_CURSOR_VERSION = 1
+_CODEC = CursorCodec("query")
 
 
 def _encode_value(value: Any) -> Any:
@@ -64,8 +65,6 @@ def encode_cursor(signer: Signer, scope_key: str, parsed: ParsedQuery, position:
     """A signed cursor continuing ``parsed`` at ``position``."""
     filter_json = json.dumps(parsed.filter, separators=(",", ":"), sort_keys=True)
     payload: dict[str, Any] = {
-        "v": _CURSOR_VERSION,
-        "s": scope_key,
         "o": [[path, "DESC" if desc else "ASC"] for path, desc in parsed.sort],
         "l": parsed.limit,
         "p": [_encode_value(v) for v in position.values],
@@ -77,7 +76,7 @@ def encode_cursor(signer: Signer, scope_key: str, parsed: ParsedQuery, position:
         payload["fz"] = base64.b64encode(packed).decode("ascii")
     else:
         payload["f"] = parsed.filter
-    return signer.sign(payload)
+    return _CODEC.seal(signer, scope_key, payload)
 
 
 def _decode_cursor(
@@ -89,15 +88,11 @@ def _decode_cursor(
     limit: int | None,
 ) -> ParsedQuery:
     try:
-        payload = signer.verify(token)
-    except Exception:
+        payload = _CODEC.open(signer, scope_key, token)
+    except CursorRejected as exc:
+        if exc.foreign:
+            raise _bad(path, "is not a cursor of this query") from None
         raise _bad(path, "is not a valid cursor") from None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("v") != _CURSOR_VERSION
-        or payload.get("s") != scope_key
-    ):
-        raise _bad(path, "is not a cursor of this query")
     try:
         if "fz" in payload:
             filter_ = json.loads(zlib.decompress(base64.b64decode(payload["fz"])))
