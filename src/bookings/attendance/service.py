@@ -30,7 +30,7 @@ from bookings.booking import service as bookings
 from bookings.calendar import service as calendar
 from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity
-from bookings.platform.bulk import BulkResults
+from bookings.platform.bulk import bulk_each
 from bookings.platform.db import (
     Database,
     SiteScope,
@@ -273,16 +273,12 @@ async def bulk_set_attendance(
     """Set each item in its own transaction; per-item failures travel in the results."""
     if not items:
         raise rules.attendances_missing()
-    results = BulkResults(return_entity)
-    for index, item in enumerate(items):
+
+    async def set_one(index: int, item: AttendanceIn) -> dict[str, Any]:
         prefix = f"attendanceDetails[{index}].attendance"
-        try:
-            done = await set_attendance(db, site_id, item, prefix=prefix)
-        except errors.ApiError as exc:
-            results.failed(index, None, exc)
-        else:
-            results.ok(index, done["id"], done)
-    return results.to_wire()
+        return await set_attendance(db, site_id, item, prefix=prefix)
+
+    return await bulk_each(items, set_one, return_entity=return_entity)
 
 
 # ---------------------------------------------------------------- get, delete
@@ -303,15 +299,10 @@ async def delete_attendance(db: Database, site_id: str, attendance_id: str) -> N
 async def bulk_delete_attendances(
     db: Database, site_id: str, attendance_ids: Sequence[str]
 ) -> dict[str, Any]:
-    results = BulkResults(False)
-    for index, attendance_id in enumerate(attendance_ids):
-        try:
-            await delete_attendance(db, site_id, attendance_id)
-        except errors.ApiError as exc:
-            results.failed(index, attendance_id, exc)
-        else:
-            results.ok(index, attendance_id)
-    return results.to_wire()
+    async def delete(_index: int, attendance_id: str) -> None:
+        await delete_attendance(db, site_id, attendance_id)
+
+    return await bulk_each(attendance_ids, delete, item_id=str)
 
 
 # ---------------------------------------------------------------- query, count

@@ -7,8 +7,9 @@ per-item failures travel inside a 200 response.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bookings.platform.errors import ApiError, ApplicationError, InvalidRequest
 
@@ -47,6 +48,38 @@ class BulkResults:
                 "undetailedFailures": 0,
             },
         }
+
+
+T = TypeVar("T")
+
+
+def _no_id(_item: Any) -> str | None:
+    return None
+
+
+async def bulk_each(
+    items: Iterable[T],
+    run: Callable[[int, T], Awaitable[dict[str, Any] | None]],
+    *,
+    return_entity: bool = False,
+    item_id: Callable[[T], str | None] = _no_id,
+) -> dict[str, Any]:
+    """Run ``run(index, item)`` for each item, in order, each its own use case (own
+    transaction): an item's failure (an API error) is that item's result and the rest go
+    on. ``run`` answers the entity (its ``id`` is the item's id) or ``None`` (deletes: the id
+    is ``item_id(item)``, which also names a failed item). The bulk answer of Wix."""
+    results = BulkResults(return_entity)
+    for index, item in enumerate(items):
+        try:
+            entity = await run(index, item)
+        except ApiError as exc:
+            results.failed(index, item_id(item), exc)
+        else:
+            if entity is None:
+                results.ok(index, item_id(item))
+            else:
+                results.ok(index, entity.get("id"), entity)
+    return results.to_wire()
 
 
 def item_error(error: ApiError) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from bookings.catalog.services.views import ServiceView, service_not_found
 from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity
-from bookings.platform.bulk import BulkResults
+from bookings.platform.bulk import bulk_each
 from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import Database, SiteScope, UnitOfWork, site_select, utcnow
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
@@ -464,15 +464,10 @@ async def create_service(db: Database, caller: Identity, data: dict[str, Any]) -
 async def bulk_create_services(
     db: Database, caller: Identity, items: Sequence[dict[str, Any]], return_entity: bool
 ) -> dict[str, Any]:
-    results = BulkResults(return_entity)
-    for index, data in enumerate(items):
-        try:
-            created = await create_service(db, caller, data)
-        except errors.ApiError as exc:
-            results.failed(index, None, exc)
-        else:
-            results.ok(index, created["id"], created)
-    return results.to_wire()
+    async def create(_index: int, data: dict[str, Any]) -> dict[str, Any]:
+        return await create_service(db, caller, data)
+
+    return await bulk_each(items, create, return_entity=return_entity)
 
 
 def _merge(
@@ -563,15 +558,16 @@ async def bulk_update_services(
     items: Sequence[tuple[dict[str, Any], Sequence[str] | None]],
     return_entity: bool,
 ) -> dict[str, Any]:
-    results = BulkResults(return_entity)
-    for index, (data, mask) in enumerate(items):
-        try:
-            updated = await update_service(db, site_id, data, mask)
-        except errors.ApiError as exc:
-            results.failed(index, data.get("id"), exc)
-        else:
-            results.ok(index, updated["id"], updated)
-    return results.to_wire()
+    Item = tuple[dict[str, Any], Sequence[str] | None]
+
+    async def update(_index: int, item: Item) -> dict[str, Any]:
+        return await update_service(db, site_id, *item)
+
+    def id_of(item: Item) -> str | None:
+        value = item[0].get("id")
+        return str(value) if value is not None else None
+
+    return await bulk_each(items, update, return_entity=return_entity, item_id=id_of)
 
 
 async def _delete(uow: UnitOfWork, service_id: str) -> None:
@@ -590,15 +586,10 @@ async def delete_service(db: Database, site_id: str, service_id: str) -> None:
 
 
 async def bulk_delete_services(db: Database, site_id: str, ids: Sequence[str]) -> dict[str, Any]:
-    results = BulkResults(False)
-    for index, service_id in enumerate(ids):
-        try:
-            await delete_service(db, site_id, service_id)
-        except errors.ApiError as exc:
-            results.failed(index, service_id, exc)
-        else:
-            results.ok(index, service_id)
-    return results.to_wire()
+    async def delete(_index: int, service_id: str) -> None:
+        await delete_service(db, site_id, service_id)
+
+    return await bulk_each(ids, delete, item_id=str)
 
 
 async def set_service_locations(
