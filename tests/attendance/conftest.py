@@ -18,9 +18,9 @@ from tests.booking.conftest import (
     course_booking,
     created,
     next_monday,
-    ok,
 )
 from tests.conftest import SiteKeys
+from tests.helpers import ok
 
 SINGLE = "/bookings/bookings-attendance"
 BULK = "/bookings/v2/bulk/attendance"

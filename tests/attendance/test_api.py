@@ -15,8 +15,9 @@ from bookings.attendance import service as attendance_service
 from bookings.platform import events
 from bookings.platform.routing import Services
 from tests.attendance.conftest import BULK, GUID, SINGLE, STAMP, Booked, book_everything
-from tests.booking.conftest import UNKNOWN_ID, app_error, ok, token, violation
+from tests.booking.conftest import UNKNOWN_ID, token
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 MEMBER_ID = "5e0d7f0e-4c1a-4b8e-9a53-1f0d4c6d2a11"
 OTHER_MEMBER_ID = "8a1b7c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"

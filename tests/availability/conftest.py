@@ -7,8 +7,12 @@ from typing import Any
 
 import httpx
 
-from tests.booking.conftest import app_error, ok
 from tests.conftest import SiteKeys
+from tests.helpers import (
+    app_error,
+    ok,
+    violation,  # noqa: F401 (used by the package)
+)
 
 __all__ = ["app_error", "ok"]
 
@@ -18,15 +22,6 @@ EVENT_TS = "/_api/service-availability/v2/time-slots/event"
 LEGACY = "/availability-calendar/v1/availability/query"
 STAFF_TYPE = "1cd44cf8-756f-41c3-bd90-3e2ffcaf1155"
 UNKNOWN_ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
-
-
-def violation(res: httpx.Response, field: str) -> dict[str, Any]:
-    assert res.status_code == 400, res.text
-    found: list[dict[str, Any]] = res.json()["details"]["validationError"]["fieldViolations"]
-    for v in found:
-        if v["field"] == field:
-            return v
-    raise AssertionError(f"no violation on {field} in {found}")
 
 
 def next_weekday(weekday: int, weeks_ahead: int = 1, today: date | None = None) -> date:

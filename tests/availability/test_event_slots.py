@@ -18,17 +18,9 @@ from bookings.calendar import service as calendar
 from bookings.platform import wire
 from bookings.platform.db import SiteScope
 from bookings.platform.routing import Services
-from tests.availability.conftest import (
-    EVENT_TS,
-    STAFF_TYPE,
-    TS,
-    Catalog,
-    app_error,
-    next_weekday,
-    ok,
-    violation,
-)
+from tests.availability.conftest import EVENT_TS, STAFF_TYPE, TS, Catalog, next_weekday
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 
 async def setup_yoga(

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.availability.conftest import LEGACY, Catalog, next_weekday, violation
+from tests.availability.conftest import LEGACY, Catalog, next_weekday
 from tests.conftest import SiteKeys
+from tests.helpers import violation
 
 ALIASES = (
     LEGACY,

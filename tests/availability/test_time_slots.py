@@ -7,18 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.availability.conftest import (
-    STAFF_TYPE,
-    TS,
-    TS_ALIAS,
-    UNKNOWN_ID,
-    Catalog,
-    app_error,
-    next_weekday,
-    ok,
-    violation,
-)
+from tests.availability.conftest import STAFF_TYPE, TS, TS_ALIAS, UNKNOWN_ID, Catalog, next_weekday
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 
 def day_body(service_id: str, day: Any, **extra: Any) -> dict[str, Any]:

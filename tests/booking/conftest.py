@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from bookings.identity.models import sites
 from bookings.platform.db import Database
 from tests.conftest import SiteKeys
+from tests.helpers import ok
 
 API = "/_api/bookings-service/v2/bookings"
 ALT = "/bookings/v2/bookings"
@@ -20,28 +21,6 @@ BULK = "/bookings/v2/bulk/bookings"
 CONFIRMATION = "/bookings/v2/confirmation"
 EVENTS = "/_api/bookings-server/v1/domain-events"
 UNKNOWN_ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
-
-
-def ok(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 200, res.text
-    body: dict[str, Any] = res.json()
-    return body
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert res.status_code == status, res.text
-    error: dict[str, Any] = res.json()["details"]["applicationError"]
-    assert error["code"] == code, res.text
-    return error
-
-
-def violation(res: httpx.Response, field: str, rule: str) -> dict[str, Any]:
-    assert res.status_code == 400, res.text
-    found: list[dict[str, Any]] = res.json()["details"]["validationError"]["fieldViolations"]
-    for v in found:
-        if v["field"] == field and v["violatedRule"] == rule:
-            return v
-    raise AssertionError(f"no {rule} on {field} in {found}")
 
 
 def next_monday(weeks: int = 2) -> date:

@@ -19,7 +19,6 @@ from tests.booking.conftest import (
     EVENTS,
     UNKNOWN_ID,
     Catalog,
-    app_error,
     appointment_booking,
     class_booking,
     course_booking,
@@ -27,12 +26,11 @@ from tests.booking.conftest import (
     created,
     local,
     next_monday,
-    ok,
     set_hold,
     token,
-    violation,
 )
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 BOOKINGS_APP = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"

@@ -23,10 +23,10 @@ from tests.booking.conftest import (
     course_booking,
     created,
     next_monday,
-    ok,
     set_hold,
 )
 from tests.conftest import SiteKeys
+from tests.helpers import ok
 
 
 async def stored(services: Services, site: SiteKeys, booking_id: str) -> dict[str, Any]:

@@ -9,30 +9,9 @@ import pytest
 
 from bookings.platform.routing import Services
 from tests.conftest import SiteKeys, make_site
+from tests.helpers import ok
 
 BASE = "/calendar/v3"
-
-
-def ok(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 200, res.text
-    body: dict[str, Any] = res.json()
-    return body
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert res.status_code == status, res.text
-    error: dict[str, Any] = res.json()["details"]["applicationError"]
-    assert error["code"] == code, res.text
-    return error
-
-
-def violation(res: httpx.Response, field: str, rule: str | None = None) -> dict[str, Any]:
-    assert res.status_code == 400, res.text
-    found: list[dict[str, Any]] = res.json()["details"]["validationError"]["fieldViolations"]
-    for v in found:
-        if v["field"] == field and (rule is None or v["violatedRule"] == rule):
-            return v
-    raise AssertionError(f"no violation on {field} ({rule}) in {found}")
 
 
 class Calendar:

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 
 from bookings.calendar.schemas import BOOKINGS_APP_ID
-from tests.calendar.conftest import BASE, Calendar, app_error, local, ok, violation
+from tests.calendar.conftest import BASE, Calendar, local
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 EVENT_ID = re.compile(r"^[0-9a-f]{64}$")

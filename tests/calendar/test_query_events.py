@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.calendar.conftest import BASE, Calendar, local, ok, violation
+from tests.calendar.conftest import BASE, Calendar, local
+from tests.helpers import ok, violation
 
 
 async def one_off(cal: Calendar, sid: str, start: str, end: str, **fields: Any) -> dict[str, Any]:

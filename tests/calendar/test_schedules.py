@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 
 from bookings.calendar.schemas import BOOKINGS_APP_ID
-from tests.calendar.conftest import BASE, Calendar, app_error, local, ok, violation
+from tests.calendar.conftest import BASE, Calendar, local
 from tests.calendar.test_events import TIMESTAMP
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok, violation
 
 
 async def test_create_and_get_schedule_exact_wire(london: Calendar) -> None:

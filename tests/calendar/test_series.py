@@ -8,7 +8,8 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tests.calendar.conftest import BASE, Calendar, app_error, local, ok, violation
+from tests.calendar.conftest import BASE, Calendar, local
+from tests.helpers import app_error, ok, violation
 
 WINDOW = {"fromLocalDate": "2027-01-01T00:00:00", "toLocalDate": "2027-03-01T00:00:00"}
 

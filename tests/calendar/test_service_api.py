@@ -15,8 +15,9 @@ from bookings.calendar import service as calendar
 from bookings.calendar.schemas import BOOKINGS_APP_ID, BUSINESS_SCHEDULE_EXTERNAL_ID
 from bookings.platform.db import SiteScope
 from bookings.platform.routing import Services
-from tests.calendar.conftest import BASE, Calendar, local, ok
+from tests.calendar.conftest import BASE, Calendar, local
 from tests.conftest import make_site
+from tests.helpers import ok
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

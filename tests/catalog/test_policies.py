@@ -18,6 +18,7 @@ from bookings.identity import service as identity
 from bookings.platform.db import UnitOfWork
 from bookings.platform.routing import Services
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, violation
 
 BASE = "/bookings/v1/booking-policies"
 API = f"/_api{BASE}"
@@ -76,17 +77,6 @@ def expected(got: dict[str, Any], revision: str = "1", **fields: Any) -> dict[st
         **defaults(),
         **fields,
     }
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> None:
-    assert res.status_code == status, res.text
-    assert res.json()["details"]["applicationError"]["code"] == code
-
-
-def violation(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 400, res.text
-    found: dict[str, Any] = res.json()["details"]["validationError"]["fieldViolations"][0]
-    return found
 
 
 async def create(client: httpx.AsyncClient, site: SiteKeys, **policy: Any) -> dict[str, Any]:

@@ -12,14 +12,10 @@ from bookings.app import api_methods
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from tests.conftest import SiteKeys
+from tests.helpers import app_error
 from tests.wire.echo import router as echo_router
 
 PROPS = "/site-properties/v4/properties"
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> None:
-    assert res.status_code == status, res.text
-    assert res.json()["details"]["applicationError"]["code"] == code
 
 
 async def visitor_token(client: httpx.AsyncClient, client_id: str) -> dict[str, Any]:

@@ -16,17 +16,15 @@ from bookings.platform.routing import Services
 from tests.booking.conftest import (
     API,
     Catalog,
-    app_error,
     appointment_booking,
     class_booking,
     course_booking,
     created,
     next_monday,
-    ok,
     token,
-    violation,
 )
 from tests.conftest import SiteKeys, make_site
+from tests.helpers import app_error, ok, violation
 
 READER = "/_api/bookings-reader/v2"
 READER_ALT = "/bookings/bookings-reader/v2"

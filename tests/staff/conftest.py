@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import SiteKeys
+from tests.helpers import ok
 
 STAFF = "/bookings/v1/staff-members"
 RESOURCES = "/bookings/v2/resources"
@@ -16,26 +17,6 @@ STAFF_TYPE = "1cd44cf8-756f-41c3-bd90-3e2ffcaf1155"
 UNKNOWN_ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-
-def violation(res: httpx.Response) -> dict[str, Any]:
-    """The only field violation of a 400."""
-    assert res.status_code == 400, res.text
-    found = res.json()["details"]["validationError"]["fieldViolations"]
-    assert len(found) == 1, found
-    return dict(found[0])
-
-
-def app_error(res: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert res.status_code == status, res.text
-    error = res.json()["details"]["applicationError"]
-    assert error["code"] == code, error
-    return dict(error)
-
-
-def ok(res: httpx.Response) -> dict[str, Any]:
-    assert res.status_code == 200, res.text
-    return dict(res.json())
 
 
 def assert_entity_basics(entity: dict[str, Any]) -> None:

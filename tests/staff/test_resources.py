@@ -9,6 +9,8 @@ import httpx
 from bookings.platform.routing import Services
 from bookings.staff import calendar_port
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok
+from tests.helpers import only_violation as violation
 from tests.staff.conftest import (
     BULK_RESOURCES,
     GUID,
@@ -16,12 +18,9 @@ from tests.staff.conftest import (
     STAFF,
     STAFF_TYPE,
     UNKNOWN_ID,
-    app_error,
     assert_entity_basics,
     create_resource,
     create_staff,
-    ok,
-    violation,
     visitor_headers,
 )
 

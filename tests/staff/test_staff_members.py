@@ -11,17 +11,16 @@ from bookings.staff import calendar_port
 from bookings.staff import service as staff
 from bookings.staff.rules import BUSINESS_SCHEDULE_EXTERNAL_ID
 from tests.conftest import SiteKeys
+from tests.helpers import app_error, ok
+from tests.helpers import only_violation as violation
 from tests.staff.conftest import (
     GUID,
     RESOURCES,
     STAFF,
     STAFF_TYPE,
     UNKNOWN_ID,
-    app_error,
     assert_entity_basics,
     create_staff,
-    ok,
-    violation,
     visitor_headers,
 )
 
