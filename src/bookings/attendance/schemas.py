@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from bookings.attendance.rules import AttendanceStatus
 from bookings.platform import errors
+from bookings.platform.query.requests import CountRequest, QueryRequest
 from bookings.platform.wire import Guid, Timestamp, WireModel
 
 #: Largest ``numberOfAttendees`` (an int32 on the wire).
@@ -69,12 +70,12 @@ class BulkSetAttendanceRequest(WireModel):
     return_full_entity: bool = False
 
 
-class QueryAttendanceRequest(WireModel):
-    query: dict[str, Any] | None = None
+class QueryAttendanceRequest(QueryRequest):
+    pass
 
 
-class CountAttendancesRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountAttendancesRequest(CountRequest):
+    pass
 
 
 class DeleteAttendanceRequest(WireModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from bookings.platform.query.requests import CountRequest
 from bookings.platform.wire import WireModel
 
 
@@ -27,8 +28,8 @@ class QueryExtendedBookingsRequest(ExtendedParts):
     query: dict[str, Any] | None = None
 
 
-class CountExtendedBookingsRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountExtendedBookingsRequest(CountRequest):
+    pass
 
 
 class DeprecatedQueryRequest(ExtendedParts):

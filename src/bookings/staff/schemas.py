@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from bookings.platform.query.requests import CountRequest, QueryRequest
 from bookings.platform.wire import FieldMask, Guid, Int64, WireModel
 
 
@@ -127,12 +128,11 @@ class BulkDeleteResourcesRequest(WireModel):
     ids: list[Guid] = Field(min_length=1, max_length=50)
 
 
-class QueryResourcesRequest(WireModel):
-    query: dict[str, Any] | None = None
+class QueryResourcesRequest(QueryRequest):
+    pass
 
 
-class CountResourcesRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountResourcesRequest(CountRequest):
     search: dict[str, Any] | None = None
 
 
@@ -177,13 +177,12 @@ class DeleteStaffMemberRequest(WireModel):
     staff_member_id: Guid
 
 
-class QueryStaffMembersRequest(WireModel):
-    query: dict[str, Any] | None = None
+class QueryStaffMembersRequest(QueryRequest):
     fields: Fields = Field(default=None, max_length=3)
 
 
-class CountStaffMembersRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountStaffMembersRequest(CountRequest):
+    pass
 
 
 class AssignWorkingHoursScheduleRequest(WireModel):

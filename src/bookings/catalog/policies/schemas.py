@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from bookings.platform import errors
+from bookings.platform.query.requests import CountRequest, QueryRequest
 from bookings.platform.wire import DecimalString, FieldMask, Guid, Int64, WireModel
 
 #: Wix keeps these numbers in int32 fields.
@@ -242,8 +243,8 @@ class EmptyResponse(WireModel):
     pass
 
 
-class QueryBookingPoliciesRequest(WireModel):
-    query: dict[str, Any]
+class QueryBookingPoliciesRequest(QueryRequest):
+    query: dict[str, Any]  # required here
 
 
 class QueryBookingPoliciesResponse(WireModel):
@@ -251,8 +252,8 @@ class QueryBookingPoliciesResponse(WireModel):
     paging_metadata: dict[str, Any] | None = None
 
 
-class CountBookingPoliciesRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountBookingPoliciesRequest(CountRequest):
+    pass
 
 
 class CountBookingPoliciesResponse(WireModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
+from bookings.platform.query.requests import CountRequest, QueryRequest
 from bookings.platform.wire import (
     FieldMask,
     Guid,
@@ -253,13 +254,12 @@ class BulkDeleteServicesRequest(WireModel):
     participant_notification: ParticipantNotification | None = None
 
 
-class QueryServicesRequest(WireModel):
-    query: dict[str, Any] | None = None
+class QueryServicesRequest(QueryRequest):
     conditional_fields: list[ConditionalField] | None = Field(default=None, max_length=5)
 
 
-class CountServicesRequest(WireModel):
-    filter: dict[str, Any] | None = None
+class CountServicesRequest(CountRequest):
+    pass
 
 
 class SetServiceLocationsRequest(WireModel):
