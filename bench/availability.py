@@ -60,9 +60,9 @@ from bookings.booking import capacity, search
 from bookings.booking.models import booking_values
 from bookings.booking.models import bookings as booking_rows
 from bookings.booking.ports import holding_bookings
-from bookings.calendar import zoned
 from bookings.config import Settings
 from bookings.identity import service as identity
+from bookings.platform import zoned
 from bookings.platform.auth import Role
 from bookings.platform.routing import Services
 from bookings.platform.timezones import zone

@@ -46,10 +46,14 @@ ROUTERS = [
 
 def wire_slices() -> None:
     """The one place where slices are plugged into each other's hook points."""
+    from bookings.calendar import ports as calendar
     from bookings.catalog.policies import service as policies
     from bookings.catalog.services import service as catalog
+    from bookings.staff import service as staff
 
     policies.policy_deleted.wire(catalog.reassign_policy)
+    calendar.events_changed.wire(catalog.derive_from_sessions)
+    calendar.resource_details.wire(staff.event_resource_details)
 
 
 def api_methods(routers: Sequence[ApiRouter] = ()) -> list[ApiMethod[Any]]:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bookings.availability import calendar_port, loading
+from bookings.availability import loading
 from bookings.availability import service as availability
 from bookings.booking.ports import holding_bookings
+from bookings.calendar import busy
 from bookings.platform.routing import Services
 from tests.availability.conftest import TS, Catalog, next_weekday
 from tests.conftest import SiteKeys
@@ -126,7 +127,7 @@ async def test_stored_and_computed_busy_time_agree(
     owners = {own: ana["resourceId"], ben["resource"]["eventsSchedule"]["id"]: ben["resourceId"]}
     lo = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
     async with services.db.read(site.site_id) as scope:
-        stored = await calendar_port.busy_intervals(
+        stored = await busy.busy_intervals(
             scope,
             resource_ids=ids,
             owners=owners,
@@ -134,7 +135,7 @@ async def test_stored_and_computed_busy_time_agree(
             start_utc=lo,
             end_utc=lo + timedelta(days=15),
         )
-        computed = await calendar_port._computed(
+        computed = await busy._computed(
             scope, ids, owners, loading.BUSY_TYPES, lo, lo + timedelta(days=15)
         )
     assert sorted(stored) == sorted(computed)

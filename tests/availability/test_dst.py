@@ -12,7 +12,7 @@ import pytest
 from bookings.availability.intervals import from_seconds, to_seconds
 from bookings.availability.loading import local_days
 from bookings.availability.slots import ResourceTime, SlotShape, list_slots
-from bookings.calendar import zoned
+from bookings.platform import zoned
 from bookings.platform.routing import Services
 from tests.availability.conftest import TS, Catalog
 from tests.conftest import make_site

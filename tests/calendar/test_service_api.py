@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from bookings.app import wire_slices
+from bookings.calendar import ports as calendar_ports
 from bookings.calendar import service as calendar
 from bookings.calendar.schemas import BOOKINGS_APP_ID, BUSINESS_SCHEDULE_EXTERNAL_ID
 from bookings.platform.db import SiteScope
@@ -209,7 +211,7 @@ async def test_capacity_hook_and_resource_details(
     async def details(scope: SiteScope, ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
         return {i: {"name": f"Staff {i}", "type": "STAFF"} for i in ids if i.startswith("s")}
 
-    previous = calendar.set_resource_details_provider(details)
+    calendar_ports.resource_details.wire(details)
     try:
         event = await cal.event(
             {
@@ -220,7 +222,7 @@ async def test_capacity_hook_and_resource_details(
             }
         )
     finally:
-        calendar.set_resource_details_provider(previous)
+        wire_slices()
     assert event["resources"] == [
         {"id": "s1", "name": "Staff s1", "type": "STAFF", "transparency": "OPAQUE"},
         {"id": "room", "transparency": "OPAQUE"},

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookings.calendar import zoned
 from bookings.calendar.recurrence import (
     Series,
     WeeklyRule,
@@ -23,6 +22,7 @@ from bookings.calendar.recurrence import (
     occurrence,
     occurrence_on,
 )
+from bookings.platform import zoned
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

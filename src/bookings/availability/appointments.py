@@ -45,9 +45,8 @@ from bookings.availability.schemas import (
     SlotLocation,
 )
 from bookings.availability.slots import SlotShape, free_resources_for, list_slots
-from bookings.calendar import zoned
 from bookings.catalog.services import service as catalog
-from bookings.platform import errors
+from bookings.platform import errors, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.signing import Signer
 from bookings.platform.timezones import zone

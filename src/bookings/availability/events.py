@@ -38,9 +38,8 @@ from bookings.availability.schemas import (
     ListEventTimeSlotsRequest,
 )
 from bookings.calendar import service as calendar
-from bookings.calendar import zoned
 from bookings.catalog.services import service as catalog
-from bookings.platform import errors
+from bookings.platform import errors, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.signing import Signer
 

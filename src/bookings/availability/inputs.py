@@ -16,8 +16,7 @@ from bookings.availability.schemas import (
     CustomerChoices,
     ViolationsFilter,
 )
-from bookings.calendar import zoned
-from bookings.platform import errors, wire
+from bookings.platform import errors, wire, zoned
 from bookings.platform.timezones import zone
 
 CHUNK_DAYS = 32

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from bookings.platform.zoned import to_seconds as to_seconds
+
 Interval = tuple[int, int]
 
 __all__ = [
@@ -19,13 +21,6 @@ __all__ = [
     "subtract",
     "to_seconds",
 ]
-
-
-def to_seconds(instant: datetime) -> int:
-    """An aware instant as whole seconds since the epoch (sub-second parts dropped)."""
-    if instant.tzinfo is None:
-        raise ValueError("to_seconds takes an aware instant")
-    return int(instant.timestamp() // 1)
 
 
 def from_seconds(seconds: int) -> datetime:

@@ -18,14 +18,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bookings.availability import calendar_port
 from bookings.availability.intervals import Interval, merge, to_seconds
 from bookings.availability.ports import BookingLoad, HeldRead
 from bookings.availability.slots import ResourceTime
 from bookings.calendar import service as calendar
-from bookings.calendar import zoned
 from bookings.catalog.services import service as catalog
 from bookings.identity import service as identity
+from bookings.platform import zoned
 from bookings.platform.db import SiteScope
 from bookings.platform.timezones import zone
 
@@ -116,7 +115,7 @@ def buffer_seconds(service: Mapping[str, Any]) -> int:
 
 
 async def _buffers(
-    scope: SiteScope, found: Iterable[calendar_port.Busy], known: Mapping[str, int]
+    scope: SiteScope, found: Iterable[calendar.Busy], known: Mapping[str, int]
 ) -> dict[str, int]:
     """Buffers (seconds) of the services owning APPOINTMENT events, by service id."""
     out = dict(known)
@@ -180,7 +179,7 @@ async def resource_times(
     busy_lo, busy_hi = lo - MAX_BUFFER, hi + reach
     busy: dict[str, list[Interval]] = {rid: [] for rid in ids}
     owner_of = {s: rid for rid in ids if (s := events_schedule(resources[rid]))}
-    found = await calendar_port.busy_intervals(
+    found = await calendar.busy_intervals(
         scope,
         resource_ids=ids,
         owners=owner_of,

@@ -18,7 +18,7 @@ from bookings.availability.loading import (
     day_of,
 )
 from bookings.availability.policy import Violations
-from bookings.calendar import zoned
+from bookings.platform import zoned
 from bookings.platform.signing import Signer
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bookings.availability.policy import Violations
-from bookings.calendar import zoned
+from bookings.platform import zoned
 from bookings.platform.wire import format_local_datetime
 
 #: At most this many resources per type in a listed slot's ``availableResources``.

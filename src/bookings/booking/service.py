@@ -54,11 +54,10 @@ from bookings.booking.schemas import (
 )
 from bookings.booking.state import Status
 from bookings.calendar import service as calendar
-from bookings.calendar import zoned
 from bookings.catalog.policies import service as policies
 from bookings.catalog.services import service as catalog
 from bookings.identity import service as identity
-from bookings.platform import errors, events, query
+from bookings.platform import errors, events, query, zoned
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults
 from bookings.platform.constants import BOOKINGS_APP_ID

@@ -3,7 +3,7 @@
 A series is its first occurrence (the MASTER's own ``start``/``end``, wall-clock in the
 series' zone) and a :class:`WeeklyRule`. Occurrence ``k`` (k = 0, 1, ...) starts at
 ``start + k * interval`` weeks **in local wall time** and is then converted to an instant, so a
-09:00 class stays 09:00 across DST changes (see :mod:`bookings.calendar.zoned` for gaps and
+09:00 class stays 09:00 across DST changes (see :mod:`bookings.platform.zoned` for gaps and
 overlaps). Its end is ``end + k * interval`` weeks in wall time too; if a gap would make an
 occurrence empty, it keeps the first occurrence's absolute duration instead.
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bookings.calendar.zoned import to_local, to_utc
+from bookings.platform.zoned import to_local, to_utc
 
 #: Wire names of the weekdays, Monday first (``datetime.weekday()`` order).
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bookings.calendar import zoned
 from bookings.calendar.recurrence import (
     WEEKDAYS,
     Occurrence,
@@ -40,7 +39,7 @@ from bookings.calendar.schemas import (
     Transparency,
     ZonedDateIn,
 )
-from bookings.platform import errors
+from bookings.platform import errors, zoned
 from bookings.platform.wire import format_local_datetime, format_timestamp, to_wire
 
 TITLE = InheritedField.TITLE.value

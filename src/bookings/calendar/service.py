@@ -35,12 +35,13 @@ include_cancelled=False) -> list[dict]``
     The hook for the bookings slice: the number of booked participants of an event;
     ``remainingCapacity = max(0, totalCapacity - total)`` (stored, filterable). Until it is
     called, ``remainingCapacity == totalCapacity``. It does not bump the event's revision.
-``on_events_changed(hook)``, ``sessions_summary(scope, schedule_id) -> dict``
-    ``hook(scope, schedule_ids)`` runs inside the unit of work that created or changed
-    events of those schedules; the services slice uses it with ``sessions_summary`` to derive
-    a class's or course's staff, durations and first/last session.
-``set_resource_details_provider(provider) -> previous provider``
-    Lets the staff/resources slice fill the read-only ``resources[].name/type``.
+``sessions_summary(scope, schedule_id) -> dict``
+    Staff, durations and first/last session of a schedule's sessions (for the services
+    slice's ``events_changed`` hook, :mod:`bookings.calendar.ports`).
+``busy_intervals(scope, *, resource_ids, owners, types, start_utc, end_utc) -> list[Busy]``
+    Busy time of resources, for the availability engine (:mod:`.busy`).
+
+Hook points other slices plug into (wired by the app): :mod:`bookings.calendar.ports`.
 
 Materialization: a MASTER's INSTANCE rows exist from its start up to ``materialized_until``
 (``HORIZON`` ahead at creation); reads past it extend it first inside a write unit of work.
@@ -62,7 +63,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules, zoned
+from bookings.calendar import ports, rules
+from bookings.calendar.busy import Busy, busy_intervals
 from bookings.calendar.models import (
     calendar_event_resources,
     calendar_events,
@@ -111,7 +113,7 @@ from bookings.calendar.schemas import (
     ZonedDateIn,
 )
 from bookings.identity.service import site_time_zone
-from bookings.platform import errors, query, wire
+from bookings.platform import errors, query, wire, zoned
 from bookings.platform.bulk import BulkResults
 from bookings.platform.db import (
     Database,
@@ -131,6 +133,8 @@ from bookings.platform.signing import Signer
 __all__ = [
     "BOOKINGS_APP_ID",
     "BUSINESS_SCHEDULE_EXTERNAL_ID",
+    "Busy",
+    "busy_intervals",
     "cancel_event",
     "cancel_schedule",
     "create_event",
@@ -140,10 +144,8 @@ __all__ = [
     "get_event",
     "get_schedule",
     "occurrences",
-    "on_events_changed",
     "sessions_summary",
     "set_participants_total",
-    "set_resource_details_provider",
     "update_schedule",
 ]
 
@@ -158,34 +160,12 @@ BUSINESS_HOURS = (time(9, 0), time(17, 0))
 
 _NAMESPACE = uuid.UUID("6f0f6a1e-4d1c-5a63-9d65-1f0c8e0b7c2a")
 
-ResourceDetails = Callable[[SiteScope, Sequence[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
-#: Called inside the unit of work whenever events of these schedules were created or changed.
-EventsChanged = Callable[[SiteScope, Sequence[str]], Awaitable[None]]
-_events_changed: list[EventsChanged] = []
-
-
-def on_events_changed(hook: EventsChanged) -> EventsChanged:
-    """Register ``hook(scope, schedule_ids)`` (e.g. services deriving data from sessions)."""
-    _events_changed.append(hook)
-    return hook
-
 
 async def _notify_changed(scope: SiteScope, events: Sequence[EventState]) -> None:
+    """Run the ``events_changed`` hooks (:mod:`bookings.calendar.ports`)."""
     schedule_ids = sorted({e.schedule_id for e in events})
-    for hook in _events_changed:
+    for hook in ports.events_changed:
         await hook(scope, schedule_ids)
-
-
-_resource_details: ResourceDetails | None = None
-
-
-def set_resource_details_provider(provider: ResourceDetails | None) -> ResourceDetails | None:
-    """Register ``provider(scope, resource_ids) -> {id: {"name", "type"}}``, used to fill the
-    read-only ``resources[].name``/``type`` of events when they are written. Returns the
-    provider it replaces."""
-    global _resource_details
-    previous, _resource_details = _resource_details, provider
-    return previous
 
 
 # ---------------------------------------------------------------- query whitelists
@@ -377,11 +357,12 @@ def _require_active_event(event: EventState) -> None:
 
 
 async def _fill_resource_details(scope: SiteScope, events: Sequence[EventState]) -> None:
-    provider = _resource_details
     ids = sorted({str(r["id"]) for e in events for r in e.resources})
-    if provider is None or not ids:
+    if not ids:
         return
-    details = await provider(scope, ids)
+    details: dict[str, Mapping[str, Any]] = {}
+    for provider in ports.resource_details:
+        details.update(await provider(scope, ids))
     for e in events:
         for r in e.resources:
             found = details.get(str(r["id"]))

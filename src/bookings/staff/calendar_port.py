@@ -52,8 +52,3 @@ async def cancel_schedule(uow: UnitOfWork, schedule_id: str) -> None:
     """Cancel a schedule and its future events; one gone or already cancelled is left alone."""
     if is_active(await get_schedule(uow, schedule_id)):
         await calendar.cancel_schedule(uow, schedule_id)
-
-
-def provide_resource_details(provider: ResourceDetails) -> None:
-    """Let the calendar fill the read-only ``resources[].name``/``type`` of events."""
-    calendar.set_resource_details_provider(provider)

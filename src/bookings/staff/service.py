@@ -400,9 +400,6 @@ async def event_resource_details(
     return {rid: {"name": row.name, "type": row.type_id} for rid, row in rows.items()}
 
 
-calendar_port.provide_resource_details(event_resource_details)
-
-
 # ---------------------------------------------------------------- resources: writing
 
 

@@ -720,7 +720,6 @@ async def reassign_policy(uow: UnitOfWork, old_policy_id: str, new_policy_id: st
     )
 
 
-@calendar.on_events_changed
 async def derive_from_sessions(scope: SiteScope, schedule_ids: Sequence[str]) -> None:
     """A class's or course's staff, session durations and (courses) first and last session
     follow its sessions on the calendar. Derived data: the revision does not change."""

@@ -56,3 +56,10 @@ def is_ambiguous(local: datetime, tz: ZoneInfo) -> bool:
 def today(now: datetime, tz: ZoneInfo) -> date:
     """The calendar date in ``tz`` at instant ``now``."""
     return to_local(now, tz).date()
+
+
+def to_seconds(instant: datetime) -> int:
+    """An aware instant as whole seconds since the epoch (sub-second parts dropped)."""
+    if instant.tzinfo is None:
+        raise ValueError("to_seconds takes an aware instant")
+    return int(instant.timestamp() // 1)

@@ -1,4 +1,4 @@
-"""The only place availability reads the calendar's busy time.
+"""Busy time of resources: what the availability engine reads of the calendar.
 
 Busy time is hot (a month of a 20-person business is thousands of events), and building the
 calendar's full event wire dicts for each costs ~50 µs; so the stored occurrences are read
@@ -12,8 +12,7 @@ relevant series is not materialized through the window, this falls back to
 :func:`bookings.calendar.service.occurrences`, which computes them. The result is the same
 either way (a test checks it).
 
-TODO(calendar): this belongs in ``calendar/service.py`` as a public ``busy_intervals(...)``;
-until it is there, this module is the single place that knows those tables.
+Other slices call it as ``bookings.calendar.service.busy_intervals``.
 """
 
 from __future__ import annotations
@@ -25,11 +24,11 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from bookings.availability.intervals import to_seconds
 from bookings.calendar import service as calendar
 from bookings.calendar.models import calendar_event_resources as _res
 from bookings.calendar.models import calendar_events as _ev
 from bookings.platform.db import SiteScope, any_of, one_of, one_of_param, site_select
+from bookings.platform.zoned import to_seconds
 
 OPAQUE = "OPAQUE"
 CONFIRMED = "CONFIRMED"
