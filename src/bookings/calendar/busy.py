@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from bookings.calendar import service as calendar
+from bookings.calendar import occurrences as calendar
 from bookings.calendar.models import calendar_event_resources as _res
 from bookings.calendar.models import calendar_events as _ev
 from bookings.platform.db import SiteScope, any_of, one_of, one_of_param, site_select
