@@ -123,6 +123,22 @@ async def test_list_and_get_event_slots(
     ] == [sessions[1]["id"]]
     bad = await client.post(EVENT_TS, json=week(eventFilter={"bogus": 1}), headers=site.admin)
     violation(bad, "eventFilter.bogus")
+
+    # the platform's query language: $not, $or, array operators on resources.id
+    def listed(flt: dict[str, Any]) -> Any:
+        return cat.slots(week(eventFilter=flt), EVENT_TS)
+
+    not_first = await listed({"$not": {"id": sessions[0]["id"]}})
+    assert [s["eventInfo"]["eventId"] for s in not_first["timeSlots"]] == [sessions[1]["id"]]
+    either = {"$or": [{"id": sessions[0]["id"]}, {"resources.id": {"$hasSome": ["nobody"]}}]}
+    assert len((await listed(either))["timeSlots"]) == 1
+    staffed = await listed({"resources.id": {"$isEmpty": False}})
+    assert len(staffed["timeSlots"]) == 2
+    unstaffed = await listed({"resources.id": {"$isEmpty": True}})
+    assert unstaffed["timeSlots"] == []
+    wrong_op = week(eventFilter={"title": {"$startsWith": "M"}})
+    res = await client.post(EVENT_TS, json=wrong_op, headers=site.admin)
+    violation(res, "eventFilter.title.$startsWith", "FIELD_NOT_ALLOWED")
     month = {
         "fromLocalDate": f"{monday}T00:00:00",
         "toLocalDate": f"{monday + timedelta(days=40)}T00:00:00",

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from bookings.availability import present
 from bookings.availability.inputs import (
     EVENT_LIMIT,
@@ -39,23 +41,48 @@ from bookings.availability.schemas import (
 )
 from bookings.calendar import service as calendar
 from bookings.catalog.services import service as catalog
-from bookings.platform import errors, zoned
+from bookings.platform import errors, query, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
+from bookings.platform.query import match
 from bookings.platform.signing import Signer
 
 # ---------------------------------------------------------------- event slots
 
 
-_EVENT_FILTER_FIELDS = {
-    "id": False,
-    "scheduleId": False,
-    "type": False,
-    "status": False,
-    "title": False,
-    "location.id": False,
-    "location.type": False,
-    "resources.id": True,
-}
+# The ``eventFilter`` of List Event Time Slots: parsed and validated by the platform's query
+# language against this whitelist, then evaluated on each event (occurrences may be computed,
+# not stored). The columns name the fields; no SQL is made of them.
+_RESOURCES = sa.Table("event_filter_resources", sa.MetaData(), sa.Column("value", sa.String))
+_SCALAR = frozenset({query.EQ, query.NE, query.IN, query.NIN, query.EXISTS})
+EVENT_FILTER = query.QuerySpec(
+    fields=[
+        *(
+            query.FieldSpec(path, sa.column(path), operators=_SCALAR)
+            for path in (
+                "id",
+                "scheduleId",
+                "type",
+                "status",
+                "title",
+                "location.id",
+                "location.type",
+            )
+        ),
+        query.FieldSpec(
+            "resources.id",
+            array=query.ArrayStorage(_RESOURCES, {}),
+            operators=frozenset(
+                {query.EQ, query.NE, query.IN, query.NIN, query.HAS_SOME, query.IS_EMPTY}
+            ),
+        ),
+    ],
+    tiebreaker=sa.column("id"),
+)
+
+
+def parse_event_filter(flt: Any) -> query.Node:
+    """The ``eventFilter`` of a request, validated (400 on ``eventFilter...``)."""
+    return query.normalize_filter(EVENT_FILTER, flt, "eventFilter")
 
 
 def _event_values(event: Mapping[str, Any], path: str) -> list[Any]:
@@ -67,54 +94,9 @@ def _event_values(event: Mapping[str, Any], path: str) -> list[Any]:
     return [] if node is None else [node]
 
 
-def event_filter_matches(event: Mapping[str, Any], flt: Any, path: str = "eventFilter") -> bool:
-    """A small subset of the Calendar Events query filter, on one event wire dict:
-    implicit equality, ``$eq $ne $in $nin $hasSome $exists``, ``$and $or $not``."""
-    if not isinstance(flt, Mapping):
-        raise errors.invalid_field(path, "must be an object", errors.FORMAT)
-    for key, value in flt.items():
-        here = f"{path}.{key}"
-        if key == "$and" or key == "$or":
-            if not isinstance(value, list) or not value:
-                raise errors.invalid_field(here, "must be a non-empty array", errors.FORMAT)
-            results = [event_filter_matches(event, v, f"{here}[{i}]") for i, v in enumerate(value)]
-            if not (all(results) if key == "$and" else any(results)):
-                return False
-        elif key == "$not":
-            if event_filter_matches(event, value, here):
-                return False
-        elif key in _EVENT_FILTER_FIELDS:
-            if not _condition(_event_values(event, key), value, here):
-                return False
-        else:
-            raise errors.invalid_field(
-                here, "is not a supported filter field", errors.FIELD_NOT_ALLOWED
-            )
-    return True
-
-
-def _condition(values: list[Any], cond: Any, path: str) -> bool:
-    if not isinstance(cond, Mapping):
-        return cond in values
-    for op, operand in cond.items():
-        if op == "$eq":
-            ok = operand in values
-        elif op == "$ne":
-            ok = operand not in values
-        elif op in ("$in", "$hasSome", "$nin"):
-            if not isinstance(operand, list):
-                raise errors.invalid_field(f"{path}.{op}", "must be an array", errors.FORMAT)
-            hit = any(v in operand for v in values)
-            ok = not hit if op == "$nin" else hit
-        elif op == "$exists":
-            ok = bool(values) == bool(operand)
-        else:
-            raise errors.invalid_field(
-                f"{path}.{op}", "is not a supported operator", errors.FIELD_NOT_ALLOWED
-            )
-        if not ok:
-            return False
-    return True
+def event_filter_matches(event: Mapping[str, Any], node: query.Node) -> bool:
+    """Whether an event wire dict passes a parsed ``eventFilter``."""
+    return match.matches(node, lambda field: _event_values(event, field.path))
 
 
 def staff_on_event(event: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -173,7 +155,7 @@ async def event_items(
     now: datetime,
     *,
     include_cancelled: bool,
-    event_filter: Mapping[str, Any] | None,
+    event_filter: query.Node | None,
 ) -> list[Item]:
     schedule_ids: list[str] | None = None
     services: dict[str, dict[str, Any]] = {}
@@ -204,7 +186,7 @@ async def event_items(
         if s.get("type") in EVENT_TYPES and (s.get("schedule") or {}).get("id")
     }
     events = [e for e in events if e.get("scheduleId") in by_schedule]
-    if event_filter:
+    if event_filter is not None:
         events = [e for e in events if event_filter_matches(e, event_filter)]
     participants = await load.event_participants(scope, [str(e["id"]) for e in events])
     return [event_item(e, by_schedule[e["scheduleId"]], tz, now, participants) for e in events]
@@ -222,8 +204,7 @@ async def list_event_time_slots(
         )
         limit = limit or stored
     limit = limit or EVENT_LIMIT
-    if req.event_filter is not None:
-        event_filter_matches({}, req.event_filter)  # validates the filter up front
+    event_filter = parse_event_filter(req.event_filter) if req.event_filter is not None else None
     now = utcnow()
     async with db.read(site_id) as scope:
         settings = await site_settings(scope)
@@ -253,7 +234,7 @@ async def list_event_time_slots(
                 b,
                 now,
                 include_cancelled=include_non_bookable,
-                event_filter=req.event_filter,
+                event_filter=event_filter,
             )
             items.sort(key=lambda i: i.key)
             return filtered(
