@@ -40,7 +40,9 @@ from bookings.availability.schemas import (
     ListEventTimeSlotsRequest,
 )
 from bookings.calendar import service as calendar
+from bookings.calendar.service import EventView
 from bookings.catalog.services import service as catalog
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, query, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.query import match
@@ -99,9 +101,9 @@ def event_filter_matches(event: Mapping[str, Any], node: query.Node) -> bool:
     return match.matches(node, lambda field: _event_values(event, field.path))
 
 
-def staff_on_event(event: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
+def staff_on_event(event: EventView) -> tuple[list[str], dict[str, str]]:
     ids, names = [], {}
-    for entry in event.get("resources") or ():
+    for entry in event.resources:
         if entry.get("type") == STAFF_RESOURCE_TYPE_ID and entry.get("id"):
             ids.append(str(entry["id"]))
             if entry.get("name"):
@@ -110,38 +112,37 @@ def staff_on_event(event: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]
 
 
 def event_item(
-    event: Mapping[str, Any],
-    service: Mapping[str, Any],
+    event: EventView,
+    service: ServiceView,
     tz: ZoneInfo,
     now: datetime,
     participants: Mapping[str, int],
 ) -> Item:
-    start, end = calendar.event_interval(event)
-    total = event.get("totalCapacity")
-    if not isinstance(total, int):
-        default = service.get("defaultCapacity")
-        total = default if isinstance(default, int) else 0
-    if event["id"] in participants:
-        remaining = total - participants[event["id"]]
+    start, end = event.start, event.end
+    total = event.total_capacity
+    if total is None:
+        total = service.default_capacity or 0
+    if event.id in participants:
+        remaining = total - participants[event.id]
     else:
-        stored = event.get("remainingCapacity")
-        remaining = stored if isinstance(stored, int) else total
-    broken = violations(rules_of(service), start, now)
+        stored = event.remaining_capacity
+        remaining = stored if stored is not None else total
+    broken = violations(rules_of(service.wire), start, now)
     ids, names = staff_on_event(event)
     shown = [present.resources_entry(STAFF_RESOURCE_TYPE_ID, ids, names, None)] if ids else []
     slot = present.time_slot(
-        service_id=str(service["id"]),
-        schedule_id=str(event.get("scheduleId") or "") or None,
+        service_id=service.id,
+        schedule_id=event.schedule_id or None,
         local_start=zoned.to_local(start, tz),
         local_end=zoned.to_local(end, tz),
-        location=present.event_location(event.get("location")),
+        location=present.event_location(event.location),
         capacity=present.Capacity(total, remaining),
         violations=broken,
         available_resources=shown,
-        event=event,
-        cancelled=event.get("status") == "CANCELLED",
+        event=event.wire,
+        cancelled=event.cancelled,
     )
-    key = (to_seconds(start), str(event["id"]))
+    key = (to_seconds(start), event.id)
     return Item(key, slot, slot["bookable"], day_of(start, tz), broken, to_seconds(end))
 
 
@@ -158,17 +159,15 @@ async def event_items(
     event_filter: query.Node | None,
 ) -> list[Item]:
     schedule_ids: list[str] | None = None
-    services: dict[str, dict[str, Any]] = {}
+    services: dict[str, ServiceView] = {}
     if service_ids is not None:
-        services = await catalog.get_services(scope, list(service_ids))
+        services = await catalog.get_service_views(scope, list(service_ids))
         schedule_ids = sorted(
-            str(s["schedule"]["id"])
-            for s in services.values()
-            if s.get("type") in EVENT_TYPES and (s.get("schedule") or {}).get("id")
+            s.schedule_id for s in services.values() if s.type in EVENT_TYPES and s.schedule_id
         )
         if not schedule_ids:
             return []
-    events = await calendar.occurrences(
+    found = await calendar.occurrences(
         scope,
         start_utc=lo,
         end_utc=hi,
@@ -176,20 +175,18 @@ async def event_items(
         types=EVENT_TYPES,
         include_cancelled=include_cancelled,
     )
-    events = [e for e in events if calendar.event_interval(e)[0] >= lo]
+    events = [e for e in map(EventView, found) if e.start >= lo]
     if service_ids is None:
-        owners = sorted({str(e.get("externalScheduleId")) for e in events})
-        services = await catalog.get_services(scope, owners) if owners else {}
+        owners = sorted({str(e.external_schedule_id) for e in events})
+        services = await catalog.get_service_views(scope, owners) if owners else {}
     by_schedule = {
-        str(s["schedule"]["id"]): s
-        for s in services.values()
-        if s.get("type") in EVENT_TYPES and (s.get("schedule") or {}).get("id")
+        s.schedule_id: s for s in services.values() if s.type in EVENT_TYPES and s.schedule_id
     }
-    events = [e for e in events if e.get("scheduleId") in by_schedule]
+    events = [e for e in events if e.schedule_id in by_schedule]
     if event_filter is not None:
-        events = [e for e in events if event_filter_matches(e, event_filter)]
-    participants = await load.event_participants(scope, [str(e["id"]) for e in events])
-    return [event_item(e, by_schedule[e["scheduleId"]], tz, now, participants) for e in events]
+        events = [e for e in events if event_filter_matches(e.wire, event_filter)]
+    participants = await load.event_participants(scope, [e.id for e in events])
+    return [event_item(e, by_schedule[e.schedule_id], tz, now, participants) for e in events]
 
 
 async def list_event_time_slots(
@@ -263,12 +260,13 @@ async def get_event_time_slot(
     async with db.read(site_id) as scope:
         settings = await site_settings(scope)
         tz = request_zone(req.time_zone, settings)
-        event = await calendar.get_event(scope, req.event_id)
-        if event is None or event.get("type") not in EVENT_TYPES:
+        found = await calendar.get_event(scope, req.event_id)
+        event = EventView(found) if found is not None else None
+        if event is None or event.type not in EVENT_TYPES:
             raise slot_not_found()
-        owner = str(event.get("externalScheduleId") or "")
-        service = (await catalog.get_services(scope, [owner])).get(owner) if owner else None
-        if service is None or service.get("type") not in EVENT_TYPES:
+        owner = event.external_schedule_id
+        service = (await catalog.get_service_views(scope, [owner])).get(owner) if owner else None
+        if service is None or service.type not in EVENT_TYPES:
             raise slot_not_found()
         participants = await load.event_participants(scope, [req.event_id])
         item = event_item(event, service, tz, now, participants)

@@ -16,6 +16,7 @@ from bookings.availability.schemas import (
     CustomerChoices,
     ViolationsFilter,
 )
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, wire, zoned
 from bookings.platform.timezones import zone
 
@@ -101,8 +102,8 @@ def duration_minutes(service: Mapping[str, Any], choices: CustomerChoices | None
 
 
 def buffer_minutes(service: Mapping[str, Any]) -> int:
-    value = constraints(service).get("timeBetweenSessions")
-    return value if isinstance(value, int) and value > 0 else 0
+    """A service's ``timeBetweenSessions`` (minutes; 0 when unset)."""
+    return ServiceView(service).buffer_minutes
 
 
 def check_choices(service: Mapping[str, Any], choices: CustomerChoices | None) -> None:

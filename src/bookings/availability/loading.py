@@ -106,14 +106,6 @@ def events_schedule(resource: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def buffer_seconds(service: Mapping[str, Any]) -> int:
-    """A service's ``timeBetweenSessions`` in seconds (0 when unset)."""
-    minutes = ((service.get("schedule") or {}).get("availabilityConstraints") or {}).get(
-        "timeBetweenSessions"
-    )
-    return minutes * 60 if isinstance(minutes, int) and minutes > 0 else 0
-
-
 async def _buffers(
     scope: SiteScope, found: Iterable[calendar.Busy], known: Mapping[str, int]
 ) -> dict[str, int]:
@@ -128,8 +120,8 @@ async def _buffers(
         - set(known)
     )
     if owners:
-        for sid, svc in (await catalog.get_services(scope, owners)).items():
-            out[sid] = buffer_seconds(svc)
+        for sid, view in (await catalog.get_service_views(scope, owners)).items():
+            out[sid] = view.buffer_minutes * 60
     return out
 
 

@@ -111,6 +111,7 @@ from bookings.calendar.store import (
     HORIZON,
     new_event_id,
 )
+from bookings.calendar.views import EventView as EventView
 from bookings.platform.constants import (
     BOOKINGS_APP_ID,
 )

@@ -23,7 +23,8 @@ from bookings.catalog.services.models import (
     services,
 )
 from bookings.catalog.services.schemas import DEFAULT_FORM_ID, ConditionalField
-from bookings.catalog.services.views import ServiceView, service_not_found
+from bookings.catalog.services.views import ServiceView as ServiceView
+from bookings.catalog.services.views import service_not_found as service_not_found
 from bookings.identity.service import site_currency
 from bookings.platform import errors, query
 from bookings.platform.auth import Identity
