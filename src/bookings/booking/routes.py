@@ -230,6 +230,7 @@ async def list_domain_events(call: Call, req: ListDomainEventsRequest) -> dict[s
     """List the outbox's booking domain events (our extension)."""
     return await service.list_domain_events(
         call.db,
+        call.services.signer,
         call.site_id,
         entity_id=req.entity_id,
         after_sequence=req.after_sequence,

@@ -1620,6 +1620,7 @@ async def allowed_actions_of(
 
 async def list_domain_events(
     db: Database,
+    signer: Signer,
     site_id: str,
     *,
     entity_id: str | None,
@@ -1629,7 +1630,7 @@ async def list_domain_events(
 ) -> dict[str, Any]:
     after = None
     if cursor:
-        after = events.decode_cursor(cursor)
+        after = events.decode_cursor(signer, site_id, cursor)
         if after is None:
             raise errors.invalid_field("cursor", "is not a cursor of this endpoint", errors.FORMAT)
     async with db.read(site_id) as scope:
@@ -1640,6 +1641,7 @@ async def list_domain_events(
             after_sequence=after_sequence,
             after=after,
             limit=limit,
+            signer=signer,
         )
     out: dict[str, Any] = {"events": found}
     if next_cursor and entity_id is None:

@@ -27,8 +27,10 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from bookings.platform.cursors import CursorCodec
 from bookings.platform.db import SiteScope, UnitOfWork, utcnow
 from bookings.platform.models import domain_events
+from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
 
 EventKind = Literal["created", "updated", "deleted", "action"]
@@ -98,16 +100,19 @@ async def record(
     return body
 
 
-def encode_cursor(created: datetime, event_id: str) -> str:
-    return f"{format_timestamp(created)}|{event_id}"
+_CURSORS = CursorCodec("domain-events")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
-    stamp, sep, event_id = cursor.partition("|")
-    if not sep or not event_id:
-        return None
+def encode_cursor(signer: Signer, site_id: str, created: datetime, event_id: str) -> str:
+    """A signed cursor resuming the site's event feed after ``(created, event_id)``."""
+    return _CURSORS.seal(signer, site_id, [format_timestamp(created), event_id])
+
+
+def decode_cursor(signer: Signer, site_id: str, cursor: str) -> tuple[datetime, str] | None:
+    """The position of a cursor of :func:`encode_cursor` (``None``: not one of this site's)."""
     try:
-        return parse_timestamp(stamp), event_id
+        stamp, event_id = _CURSORS.open(signer, site_id, cursor)
+        return parse_timestamp(stamp), str(event_id)
     except Exception:  # any garbage is "not a cursor"
         return None
 
@@ -120,6 +125,7 @@ async def list_events(
     after_sequence: int | None = None,
     after: tuple[datetime, str] | None = None,
     limit: int = 100,
+    signer: Signer,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Events of the site, oldest first, and the cursor after the last one (``None`` when the
     page is not full). With ``entity_id`` they are ordered by ``entityEventSequence`` and
@@ -148,5 +154,5 @@ async def list_events(
     events = [dict(r.body) for r in rows]
     cursor = None
     if len(rows) == limit:
-        cursor = encode_cursor(rows[-1].created_date, rows[-1].id)
+        cursor = encode_cursor(signer, scope.site_id, rows[-1].created_date, rows[-1].id)
     return events, cursor
