@@ -53,7 +53,7 @@ from bookings.calendar.store import (
     new_event_id,
 )
 from bookings.platform import errors, wire, zoned
-from bookings.platform.bulk import BulkResults
+from bookings.platform.bulk import bulk_each
 from bookings.platform.db import (
     Database,
     SiteScope,
@@ -187,16 +187,14 @@ async def _bulk(
     return_entity: bool,
     item_id: Callable[[Any], str | None] = lambda _: None,
 ) -> dict[str, Any]:
-    results = BulkResults(return_entity=return_entity)
-    for index, item in enumerate(items):
-        try:
-            async with uow.conn.begin_nested():
-                event = await action(item)
-        except errors.ApiError as exc:
-            results.failed(index, item_id(item), exc)
-        else:
-            results.ok(index, event.id, rules.event_wire(event, time_zone=zone_name, pi=True))
-    return results.to_wire()
+    """Each item in a savepoint of the one unit of work (a failed item leaves no trace)."""
+
+    async def run(_index: int, item: Any) -> dict[str, Any]:
+        async with uow.conn.begin_nested():
+            event = await action(item)
+        return rules.event_wire(event, time_zone=zone_name, pi=True)
+
+    return await bulk_each(items, run, return_entity=return_entity, item_id=item_id)
 
 
 async def api_bulk_create_events(
