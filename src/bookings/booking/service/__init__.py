@@ -1,0 +1,92 @@
+"""Bookings Writer V2 use-cases: one function per API method, each owning its transaction.
+
+**Never overbooked.** Every write that consumes capacity (create, confirm or mark-as-pending
+of a booking that holds nothing, Confirm Or Decline, reschedule, more participants) runs in
+one unit of work that (1) locks the capacity owners in sorted id order — the staff resource
+rows of an appointment (:func:`bookings.staff.service.lock_resources`), the event row of a
+class session (:func:`bookings.calendar.service.lock_events`), the schedule row of a course
+(:func:`bookings.calendar.service.lock_schedule`); (2) recomputes occupancy from the
+``bookings`` table (and, for appointments, the calendar through
+:func:`bookings.availability.service.check_appointment_slot`); (3) writes the booking, bumps
+``revision``, records the domain event in the outbox; then commits. Life-cycle calls update
+with ``WHERE revision = :given``: of two calls with one revision exactly one wins, the other
+gets 409 ``REVISION_MISMATCH``. Every write that touches a class or course locks its owner
+first, so owner-then-booking is the only lock order (no deadlocks).
+
+Which bookings hold capacity: :mod:`bookings.booking.capacity`. The hold of CREATED bookings
+is the site setting ``createdBookingHoldMinutes`` (``sites.settings``, default 15).
+
+Occupancy is counted by :mod:`bookings.booking.load`, which is also what the slot lists count
+(the availability check takes it as an argument).
+
+The use cases live by job: :mod:`.create`, :mod:`.lifecycle`, :mod:`.reschedule` (with
+:mod:`.mutation`, what every life-cycle call shares), :mod:`.targets` (where a booking sits),
+:mod:`.placement` (locks and recounts), :mod:`.queries` (what other slices read); pure document
+building is :mod:`bookings.booking.documents`.
+"""
+
+from __future__ import annotations
+
+from bookings.booking.documents import (
+    booking_wire,
+)
+from bookings.booking.service.common import (
+    booking_not_found,
+)
+from bookings.booking.service.create import (
+    bulk_create_bookings,
+    create_booking,
+)
+from bookings.booking.service.lifecycle import (
+    bulk_calculate_allowed_actions,
+    bulk_cancel_bookings,
+    bulk_confirm_or_decline_booking,
+    cancel_booking,
+    confirm_booking,
+    confirm_or_decline_booking,
+    decline_booking,
+    mark_booking_as_pending,
+    set_booking_submission_id,
+    update_extended_fields,
+    update_number_of_participants,
+)
+from bookings.booking.service.queries import (
+    BookingRef,
+    allowed_actions_of,
+    booking_ref,
+    count_bookings,
+    list_domain_events,
+    of_session,
+    policy_snapshots,
+    query_bookings,
+)
+from bookings.booking.service.reschedule import (
+    reschedule_booking,
+)
+
+__all__ = [
+    "BookingRef",
+    "allowed_actions_of",
+    "booking_not_found",
+    "booking_ref",
+    "booking_wire",
+    "bulk_calculate_allowed_actions",
+    "bulk_cancel_bookings",
+    "bulk_confirm_or_decline_booking",
+    "bulk_create_bookings",
+    "cancel_booking",
+    "confirm_booking",
+    "confirm_or_decline_booking",
+    "count_bookings",
+    "create_booking",
+    "decline_booking",
+    "list_domain_events",
+    "mark_booking_as_pending",
+    "of_session",
+    "policy_snapshots",
+    "query_bookings",
+    "reschedule_booking",
+    "set_booking_submission_id",
+    "update_extended_fields",
+    "update_number_of_participants",
+]

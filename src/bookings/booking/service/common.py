@@ -1,0 +1,118 @@
+"""What the booking use cases share: the site's facts, loading a booking (who may see it),
+the service it is for, recording its domain events, keeping its derived rows in step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bookings.booking import load, rules, search
+from bookings.booking.documents import (
+    ENTITY_FQDN,
+)
+from bookings.booking.models import booking_values as _values
+from bookings.booking.models import bookings as _b
+from bookings.calendar import service as calendar
+from bookings.catalog.services import service as catalog
+from bookings.identity import service as identity
+from bookings.platform import errors, events
+from bookings.platform.auth import Identity, Role
+from bookings.platform.db import (
+    SiteScope,
+    UnitOfWork,
+)
+
+# ---------------------------------------------------------------- reading helpers
+
+
+async def _site(scope: SiteScope, caller: Identity) -> tuple[str, dict[str, Any]]:
+    """The site's time zone and settings (the identity slice's: no statement when the
+    caller's credential lookup read them)."""
+    facts = await identity.site_facts(scope, caller)
+    return facts.time_zone, dict(facts.settings)
+
+
+def booking_not_found(booking_id: str) -> errors.ApplicationError:
+    return errors.not_found(
+        "BOOKING_NOT_FOUND", f"Booking {booking_id} not found", bookingId=booking_id
+    )
+
+
+async def _row(scope: SiteScope, booking_id: str) -> sa.Row[Any] | None:
+    return await scope.one_or_none(scope.select(_b).where(_b.c.id == booking_id))
+
+
+async def _require(scope: SiteScope, booking_id: str, caller: Identity) -> sa.Row[Any]:
+    """The booking; a MEMBER sees only bookings they created (others: 404)."""
+    row = await _row(scope, booking_id)
+    if row is None or (caller.role == Role.MEMBER and row.member_id != caller.subject_id):
+        raise booking_not_found(booking_id)
+    return row
+
+
+async def _service(scope: SiteScope, service_id: str) -> dict[str, Any]:
+    return dict((await catalog.require_service(scope, service_id)).wire)
+
+
+def _require_type(service: Mapping[str, Any], kind: str) -> None:
+    if service.get("type") != kind:
+        raise errors.failed_precondition(
+            "VALIDATION_FAILURE",
+            f"Service {service.get('id')} is a {service.get('type')} service, not {kind}",
+            serviceId=service.get("id"),
+        )
+
+
+async def _index_arrays(
+    uow: UnitOfWork,
+    booking_id: str,
+    doc: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
+) -> None:
+    """Keep the ``booking_values`` rows of a booking in step with its document (rewritten only
+    when its array values changed). A new booking's (no ``previous``) go in with the commit
+    (UnitOfWork.add)."""
+    rows = search.value_rows(booking_id, doc)
+    if previous is None:
+        uow.add(_values, *rows)
+        return
+    if search.indexed_arrays(previous) == search.indexed_arrays(doc):
+        return
+    await uow.conn.execute(uow.delete(_values).where(_values.c.booking_id == booking_id))
+    if rows:
+        await uow.insert(_values, *rows)
+
+
+async def _sync_participants(
+    uow: UnitOfWork, kind: str, event_id: str | None, now: datetime, total: int | None = None
+) -> None:
+    """Keep the calendar's ``remainingCapacity`` of a class event in step. ``total``: the
+    event's holding participants, when the caller has just counted them under its lock."""
+    if kind == rules.CLASS and event_id:
+        if total is None:
+            total = await load.occupied(uow, rules.CLASS, event_id, now, None)
+        await calendar.set_participants_total(uow, event_id, total)
+
+
+async def _record(
+    uow: UnitOfWork,
+    booking_id: str,
+    slug: str,
+    kind: events.EventKind,
+    payload: dict[str, Any],
+    sequence: int | None = None,
+    later: bool = False,
+) -> None:
+    await events.record(
+        uow,
+        entity_fqdn=ENTITY_FQDN,
+        slug=slug,
+        entity_id=booking_id,
+        kind=kind,
+        payload=payload,
+        sequence=sequence,
+        later=later,
+    )

@@ -1,0 +1,498 @@
+"""Life-cycle use cases: confirm, decline, cancel, mark as pending, confirm-or-decline, number
+of participants, extended fields, submission id, allowed actions."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bookings.booking import capacity, load, rules, state
+from bookings.booking.documents import (
+    _apply_notification,
+    _flags,
+)
+from bookings.booking.models import bookings as _b
+from bookings.booking.schemas import (
+    BulkCalculateAllowedActionsRequest,
+    BulkCancelBookingsRequest,
+    BulkConfirmOrDeclineBookingRequest,
+    CancelBookingRequest,
+    ConfirmBookingRequest,
+    ConfirmOrDeclineBookingRequest,
+    DeclineBookingRequest,
+    MarkBookingAsPendingRequest,
+    ParticipantNotification,
+    PaymentStatus,
+    SetBookingSubmissionIdRequest,
+    UpdateExtendedFieldsRequest,
+    UpdateNumberOfParticipantsRequest,
+)
+from bookings.booking.service.common import (
+    _service,
+    booking_not_found,
+)
+from bookings.booking.service.mutation import (
+    Change,
+    _fits_now,
+    _lock_owner,
+    _mutate,
+    _no_open_spots,
+)
+from bookings.booking.service.placement import (
+    _capacity_error,
+    _owner_capacity,
+    _resource_doc,
+)
+from bookings.booking.service.queries import (
+    allowed_actions_of,
+)
+from bookings.booking.state import Status
+from bookings.catalog.policies import service as policies
+from bookings.platform import errors, events
+from bookings.platform.auth import Identity, Role
+from bookings.platform.bulk import BulkResults
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    utcnow,
+)
+from bookings.platform.wire import (
+    format_timestamp,
+    to_wire,
+)
+from bookings.staff import service as staff
+
+
+async def confirm_booking(
+    db: Database, caller: Identity, req: ConfirmBookingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    check = bool(flags.get("checkAvailabilityValidation"))
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        status = Status(row.status)
+        new = state.confirm(status, row.id)
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        fits, resource_id = await _fits_now(uow, row, target, now)
+        double = bool(row.double_booked)
+        values: dict[str, Any] = {"hold_until": None}
+        if not fits:
+            if check or caller.role != Role.ADMIN:
+                raise _no_open_spots(row.id)
+            double = True
+        elif resource_id is not None and resource_id != row.resource_id:
+            values["resource_id"] = resource_id
+        if check and req.double_booked is not None:
+            double = req.double_booked
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values:
+            target.entity = doc.get("bookedEntity") or {}
+            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
+            _resource_doc(target, resource_id, names)
+            doc["bookedEntity"] = target.entity
+        notification = _apply_notification(doc, req.participant_notification)
+        sms = req.send_sms_reminder
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if sms is not None:
+            extra["sendSmsReminder"] = sms
+        return Change(new, payment, doc, double, values, [("confirmed", "action", extra)])
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def decline_booking(
+    db: Database, caller: Identity, req: DeclineBookingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.decline(Status(row.status), row.id)
+        if row.kind != rules.APPOINTMENT:
+            await _lock_owner(uow, row, {})
+        doc = copy.deepcopy(row.doc)
+        notification = _apply_notification(doc, req.participant_notification)
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if flags:
+            extra["flowControlSettings"] = flags
+        double = bool(row.double_booked)
+        return Change(
+            new, payment, doc, double, {"hold_until": None}, [("declined", "action", extra)]
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def _cancel(
+    db: Database,
+    caller: Identity,
+    booking_id: str,
+    revision: int | None,
+    notification: ParticipantNotification | None,
+    flags: dict[str, Any],
+    prefix: str = "flowControlSettings",
+) -> dict[str, Any]:
+    rules.authorize_flags(caller.role, flags, prefix)
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.cancel(Status(row.status), row.id)
+        if caller.role == Role.MEMBER and not flags.get("ignoreCancellationPolicy"):
+            snapshot = await _snapshot(uow, row.id)
+            if not rules.may_cancel(snapshot, row.start_utc, now):
+                raise rules.policy_violation(
+                    "The booking's cancellation policy does not allow cancelling it now",
+                    policy="cancellationPolicy",
+                )
+        if row.kind != rules.APPOINTMENT:
+            await _lock_owner(uow, row, {})
+        doc = copy.deepcopy(row.doc)
+        doc["canceledDate"] = format_timestamp(now)
+        note = _apply_notification(doc, notification)
+        extra: dict[str, Any] = {"previousStatus": row.status}
+        if note is not None:
+            extra["participantNotification"] = note
+        if flags:
+            extra["flowControlSettings"] = flags
+        return Change(
+            new,
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            {"hold_until": None},
+            [("canceled", "action", extra)],
+        )
+
+    return await _mutate(db, caller, booking_id, revision, apply)
+
+
+async def _snapshot(scope: SiteScope, booking_id: str) -> dict[str, Any]:
+    found = await policies.list_snapshots(scope, [booking_id])
+    return dict(found[0].get("policy") or {}) if found else {}
+
+
+async def cancel_booking(
+    db: Database, caller: Identity, req: CancelBookingRequest
+) -> dict[str, Any]:
+    booking = await _cancel(
+        db,
+        caller,
+        req.booking_id,
+        req.revision,
+        req.participant_notification,
+        _flags(req.flow_control_settings),
+    )
+    return {"booking": booking}
+
+
+async def bulk_cancel_bookings(
+    db: Database, caller: Identity, req: BulkCancelBookingsRequest
+) -> dict[str, Any]:
+    if req.bookings is not None and req.recurring_cancellation is not None:
+        raise errors.invalid_field(
+            "recurringCancellation",
+            "cannot be sent together with bookings",
+            errors.ONE_OF_ALIGNMENT,
+        )
+    if req.recurring_cancellation is not None:
+        raise errors.not_found(
+            "RECURRING_GROUP_NOT_FOUND",
+            "No recurring booking group found: this server has no recurring bookings",
+        )
+    if req.bookings is None:
+        raise errors.ApplicationError(
+            "MISSING_CANCELLATION_INFO",
+            "Send bookings.bookingsInfo or recurringCancellation",
+            http_status=400,
+        )
+    infos = req.bookings.bookings_info
+    ids = [i.booking_id for i in infos if i.booking_id]
+    if len(ids) != len(set(ids)):
+        raise errors.ApplicationError(
+            "DUPLICATE_BOOKING_IDS", "A booking id is listed more than once", http_status=400
+        )
+    results = BulkResults(return_entity=bool(req.return_full_entity))
+    for i, info in enumerate(infos):
+        try:
+            if not info.booking_id:
+                raise errors.invalid_field(
+                    f"bookings.bookingsInfo[{i}].bookingId", "is required", errors.REQUIRED_FIELD
+                )
+            if info.revision is None:
+                raise errors.revision_required(f"bookings.bookingsInfo[{i}].revision")
+            booking = await _cancel(
+                db,
+                caller,
+                info.booking_id,
+                info.revision,
+                info.participant_notification,
+                _flags(info.flow_control_settings),
+                f"bookings.bookingsInfo[{i}].flowControlSettings",
+            )
+        except errors.ApiError as exc:
+            results.failed(i, info.booking_id, exc)
+        else:
+            results.ok(i, booking["id"], booking)
+    return results.to_wire()
+
+
+async def mark_booking_as_pending(
+    db: Database, caller: Identity, req: MarkBookingAsPendingRequest
+) -> dict[str, Any]:
+    flags = _flags(req.flow_control_settings)
+    rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    check = bool(flags.get("checkAvailabilityValidation"))
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        new = state.mark_as_pending(Status(row.status), row.id)
+        service = await _service(uow, row.service_id)
+        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        if not approval and not flags.get("skipPendingApprovalServiceValidation"):
+            raise errors.failed_precondition(
+                "NOT_PENDING_APPROVAL_SERVICE",
+                f"Service {row.service_id} does not require manual approval",
+                serviceId=row.service_id,
+            )
+        target = await _lock_owner(uow, row, service)
+        fits, resource_id = await _fits_now(uow, row, target, now)
+        double = bool(row.double_booked)
+        values: dict[str, Any] = {"hold_until": None}
+        if not fits:
+            if caller.role != Role.ADMIN:
+                raise _no_open_spots(row.id)
+            double = True
+        elif resource_id is not None and resource_id != row.resource_id:
+            values["resource_id"] = resource_id
+        if check and req.double_booked is not None:
+            double = double or req.double_booked
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values:
+            target.entity = doc.get("bookedEntity") or {}
+            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
+            _resource_doc(target, resource_id, names)
+            doc["bookedEntity"] = target.entity
+        notification = _apply_notification(doc, req.participant_notification)
+        payment = req.payment_status.value if req.payment_status else row.payment_status
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        if notification is not None:
+            extra["participantNotification"] = notification
+        if req.send_sms_reminder is not None:
+            extra["sendSmsReminder"] = req.send_sms_reminder
+        return Change(new, payment, doc, double, values, [("markedAsPending", "action", extra)])
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def _confirm_or_decline(
+    db: Database, caller: Identity, booking_id: str, payment_status: PaymentStatus | None
+) -> dict[str, Any]:
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        status = Status(row.status)
+        state.check(state.Action.CONFIRM_OR_DECLINE, status, row.id)
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        created_flags = (row.doc or {}).get("flowControlSettings") or {}
+        conflict = False
+        values: dict[str, Any] = {"hold_until": None}
+        if not created_flags.get("skipAvailabilityValidation"):
+            fits, resource_id = await _fits_now(uow, row, target, now)
+            conflict = not fits
+            if fits and resource_id is not None and resource_id != row.resource_id:
+                values["resource_id"] = resource_id
+        payment = payment_status.value if payment_status else row.payment_status
+        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        needs_approval = approval and not created_flags.get("skipBusinessConfirmation")
+        new = state.confirm_or_decline(
+            status,
+            conflict=conflict,
+            unpaid=PaymentStatus(payment) in rules.UNPAID,
+            needs_approval=needs_approval,
+            booking_id=row.id,
+        )
+        double = bool(row.double_booked) or (conflict and new != Status.DECLINED)
+        doc = copy.deepcopy(row.doc)
+        if "resource_id" in values and new != Status.DECLINED:
+            target.entity = doc.get("bookedEntity") or {}
+            rid = values["resource_id"]
+            _resource_doc(target, rid, await staff.staff_by_resource_ids(uow, [rid]))
+            doc["bookedEntity"] = target.entity
+        else:
+            values.pop("resource_id", None)
+        extra: dict[str, Any] = {
+            "previousStatus": row.status,
+            "previousPaymentStatus": row.payment_status,
+        }
+        slug = {
+            Status.CONFIRMED: "confirmed",
+            Status.PENDING: "markedAsPending",
+            Status.DECLINED: "declined",
+        }[new]
+        outbox: list[tuple[str, events.EventKind, dict[str, Any]]] = [(slug, "action", extra)]
+        if new == status:
+            outbox = [("updated", "updated", {})]
+        return Change(new, payment, doc, double, values, outbox)
+
+    return await _mutate(db, caller, booking_id, None, apply, revision_required=False)
+
+
+async def confirm_or_decline_booking(
+    db: Database, caller: Identity, req: ConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    booking = await _confirm_or_decline(db, caller, req.booking_id, req.payment_status)
+    return {"booking": booking}
+
+
+async def bulk_confirm_or_decline_booking(
+    db: Database, caller: Identity, req: BulkConfirmOrDeclineBookingRequest
+) -> dict[str, Any]:
+    ids = [d.booking_id for d in req.details]
+    if len(ids) != len(set(ids)):
+        raise errors.failed_precondition(
+            "DUPLICATED_BOOKINGS", "A booking id is listed more than once"
+        )
+    results = BulkResults(return_entity=bool(req.return_entity))
+    for i, detail in enumerate(req.details):
+        try:
+            booking = await _confirm_or_decline(
+                db, caller, detail.booking_id, detail.payment_status
+            )
+        except errors.ApiError as exc:
+            results.failed(i, detail.booking_id, exc)
+        else:
+            results.ok(i, booking["id"], booking)
+    return results.to_wire()
+
+
+async def update_number_of_participants(
+    db: Database, caller: Identity, req: UpdateNumberOfParticipantsRequest
+) -> dict[str, Any]:
+    wanted = rules.participants_of(
+        req.total_participants, req.number_of_participants, req.participants_choices, ""
+    )
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        state.check(state.Action.UPDATE_PARTICIPANTS, Status(row.status), row.id)
+        if row.kind == rules.APPOINTMENT:
+            raise errors.failed_precondition(
+                "VALIDATION_FAILURE",
+                "The number of participants of an appointment cannot be changed",
+                bookingId=row.id,
+            )
+        service = await _service(uow, row.service_id)
+        target = await _lock_owner(uow, row, service)
+        holding = capacity.holds(Status(row.status), row.hold_until, now)
+        if holding and wanted > row.participants:
+            cap = await _owner_capacity(uow, target)
+            owner = row.event_id if row.kind == rules.CLASS else row.schedule_id
+            used = await load.occupied(uow, row.kind, owner or "", now, row.id)
+            if not capacity.fits(cap, used, wanted):
+                raise _capacity_error(row.kind)
+        doc = copy.deepcopy(row.doc)
+        extra: dict[str, Any] = {}
+        if "participantsChoices" in doc:
+            extra["previousParticipantsChoices"] = doc["participantsChoices"]
+        else:
+            extra["previousTotalParticipants"] = doc.get("totalParticipants", row.participants)
+        doc.pop("participantsChoices", None)
+        doc.pop("totalParticipants", None)
+        if req.participants_choices is not None:
+            doc["participantsChoices"] = to_wire(req.participants_choices)
+        else:
+            doc["totalParticipants"] = wanted
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            {"participants": wanted},
+            [("number_of_participants_updated", "action", extra)],
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
+    return {"booking": booking}
+
+
+async def update_extended_fields(
+    db: Database, caller: Identity, req: UpdateExtendedFieldsRequest
+) -> dict[str, Any]:
+    if req.namespace is None:
+        raise errors.invalid_field("namespace", "is required", errors.REQUIRED_FIELD)
+    if req.namespace_data is None:
+        raise errors.invalid_field("namespaceData", "is required", errors.REQUIRED_FIELD)
+    namespace, data = req.namespace, req.namespace_data
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        doc = copy.deepcopy(row.doc)
+        extended = doc.setdefault("extendedFields", {})
+        extended.setdefault("namespaces", {})[namespace] = data
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            outbox=[("updated", "updated", {})],
+        )
+
+    await _mutate(db, caller, req.id, None, apply, revision_required=False)
+    return {"namespace": namespace, "namespaceData": data}
+
+
+async def set_booking_submission_id(
+    db: Database, caller: Identity, req: SetBookingSubmissionIdRequest
+) -> dict[str, Any]:
+    if req.submission_id is None:
+        raise errors.invalid_field("submissionId", "is required", errors.REQUIRED_FIELD)
+    submission = req.submission_id
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        doc = copy.deepcopy(row.doc)
+        doc["formSubmissionId"] = submission
+        return Change(
+            Status(row.status),
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            outbox=[("updated", "updated", {})],
+        )
+
+    booking = await _mutate(db, caller, req.booking_id, None, apply, revision_required=False)
+    return {"booking": booking}
+
+
+async def bulk_calculate_allowed_actions(
+    db: Database, caller: Identity, req: BulkCalculateAllowedActionsRequest
+) -> dict[str, Any]:
+    results = BulkResults(return_entity=True)
+    async with db.read(caller.site_id) as scope:
+        ids = list(dict.fromkeys(req.booking_ids))
+        rows = {r.id: r for r in await scope.all(scope.select(_b).where(_b.c.id.in_(ids)))}
+        actions = await allowed_actions_of(scope, list(rows.values()), utcnow())
+    for i, booking_id in enumerate(req.booking_ids):
+        if booking_id not in rows:
+            results.failed(i, booking_id, booking_not_found(booking_id))
+        else:
+            results.ok(i, booking_id, actions[booking_id])
+    return results.to_wire()

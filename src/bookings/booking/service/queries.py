@@ -1,0 +1,164 @@
+"""What other slices read of the bookings: Reader V2 queries and counts (who sees what), the
+bookings of a session, policy snapshots and allowed actions, the domain-event feed, the
+booking reference the Attendance API needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from bookings.booking import rules, search
+from bookings.booking.documents import (
+    ENTITY_FQDN,
+)
+from bookings.booking.models import bookings as _b
+from bookings.booking.state import Status
+from bookings.calendar import service as calendar
+from bookings.catalog.policies import service as policies
+from bookings.platform import errors, events, query
+from bookings.platform.auth import Identity, Role
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+)
+from bookings.platform.signing import Signer
+
+# ---------------------------------------------------------------- reading (Bookings Reader V2)
+
+
+def visible_to(caller: Identity) -> sa.ColumnElement[bool]:
+    """The bookings a caller may read: the site's for the business (ADMIN, APP), a member's
+    or visitor's own otherwise."""
+    if caller.role == Role.MEMBER:
+        return _b.c.member_id == caller.subject_id
+    if caller.role == Role.VISITOR:
+        return _b.c.created_by_visitor_id == caller.subject_id
+    return sa.true()
+
+
+async def query_bookings(
+    scope: SiteScope,
+    caller: Identity,
+    query_: Mapping[str, Any],
+    *,
+    signer: Signer,
+    scope_key: str,
+    where: sa.ColumnElement[bool] | None = None,
+) -> tuple[list[sa.Row[Any]], dict[str, Any]]:
+    """A page of the booking rows ``caller`` may read that match a Reader V2 query (and
+    ``where``), with its ``pagingMetadata``."""
+    stmt = scope.select(_b).where(visible_to(caller))
+    if where is not None:
+        stmt = stmt.where(where)
+    page = await query.run_query(
+        scope, search.QUERY_SPEC, stmt, query_, signer=signer, scope_key=scope_key
+    )
+    return page.rows, page.paging_metadata
+
+
+async def of_session(scope: SiteScope, session_id: str) -> sa.ColumnElement[bool]:
+    """The bookings of one session: class bookings of that event and course bookings of the
+    course it belongs to."""
+    event = await calendar.get_event(scope, session_id)
+    condition = _b.c.event_id == session_id
+    if event is not None and event.get("scheduleId"):
+        course = sa.and_(_b.c.kind == rules.COURSE, _b.c.schedule_id == str(event["scheduleId"]))
+        condition = sa.or_(condition, course)
+    return condition
+
+
+async def count_bookings(scope: SiteScope, caller: Identity, filter_: Any) -> int:
+    stmt = scope.select(_b, _b.c.id).where(visible_to(caller))
+    return await query.count(scope, search.QUERY_SPEC, stmt, filter_ or {})
+
+
+async def policy_snapshots(scope: SiteScope, booking_ids: Sequence[str]) -> dict[str, Any]:
+    """The policy of each booking's snapshot (bookings without one are absent)."""
+    return {
+        s["bookingId"]: dict(s.get("policy") or {})
+        for s in await policies.list_snapshots(scope, booking_ids)
+    }
+
+
+async def allowed_actions_of(
+    scope: SiteScope, rows: Sequence[sa.Row[Any]], now: datetime
+) -> dict[str, dict[str, bool]]:
+    """``{cancel, reschedule}`` of each booking row, from its policy snapshot, at ``now``."""
+    snapshots = await policy_snapshots(scope, [r.id for r in rows])
+    return {
+        r.id: rules.allowed_actions(
+            Status(r.status), r.kind, snapshots.get(r.id, {}), r.start_utc, now
+        )
+        for r in rows
+    }
+
+
+async def list_domain_events(
+    db: Database,
+    signer: Signer,
+    site_id: str,
+    *,
+    entity_id: str | None,
+    after_sequence: int | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    after = None
+    if cursor:
+        after = events.decode_cursor(signer, site_id, cursor)
+        if after is None:
+            raise errors.invalid_field("cursor", "is not a cursor of this endpoint", errors.FORMAT)
+    async with db.read(site_id) as scope:
+        found, next_cursor = await events.list_events(
+            scope,
+            entity_id=entity_id,
+            entity_fqdn=ENTITY_FQDN,
+            after_sequence=after_sequence,
+            after=after,
+            limit=limit,
+            signer=signer,
+        )
+    out: dict[str, Any] = {"events": found}
+    if next_cursor and entity_id is None:
+        out["nextCursor"] = next_cursor
+    return out
+
+
+# ---------------------------------------------------------------- reading (Attendance API)
+
+
+@dataclass(frozen=True)
+class BookingRef:
+    """What the attendance slice needs to know of a booking: its kind (APPOINTMENT, CLASS,
+    COURSE), service, class session (``event_id``), course schedule (``schedule_id``) and the
+    member who booked it (``None`` unless a MEMBER created it)."""
+
+    id: str
+    kind: str
+    service_id: str
+    event_id: str | None
+    schedule_id: str | None
+    member_id: str | None
+
+
+async def booking_ref(scope: SiteScope, booking_id: str) -> BookingRef | None:
+    """The :class:`BookingRef` of a booking of the scope's site, or ``None`` when unknown."""
+    row = await scope.one_or_none(
+        scope.select(
+            _b, _b.c.id, _b.c.kind, _b.c.service_id, _b.c.event_id, _b.c.schedule_id, _b.c.member_id
+        ).where(_b.c.id == booking_id)
+    )
+    if row is None:
+        return None
+    return BookingRef(
+        id=row.id,
+        kind=row.kind,
+        service_id=row.service_id,
+        event_id=row.event_id,
+        schedule_id=row.schedule_id,
+        member_id=row.member_id,
+    )
