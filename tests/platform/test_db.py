@@ -58,8 +58,9 @@ async def test_read_then_write(services: Services, site: SiteKeys) -> None:
     first = (await key_ids(services, site))[0]
     seen: list[object] = []
 
-    async def read(scope: SiteScope) -> str:
+    async def read(scope: SiteScope, same: UnitOfWork | None) -> str:
         seen.append(scope)
+        assert same is (None if db.is_sqlite else scope)
         return str((await scope.run(_ROLE_OF, key_id=first)).scalar())
 
     async def write(uow: UnitOfWork, role: str) -> str:

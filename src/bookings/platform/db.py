@@ -405,25 +405,28 @@ class Database:
     async def read_then_write(
         self,
         site_id: str,
-        read: Callable[[SiteScope], Awaitable[T]],
+        read: Callable[[SiteScope, UnitOfWork | None], Awaitable[T]],
         write: Callable[[UnitOfWork, T], Awaitable[R]],
     ) -> R:
         """A write use-case that first reads what it needs (validation, the plan of the
-        change), then writes: ``write(uow, await read(scope))``.
+        change), then writes: ``write(uow, await read(scope, same))``.
 
         PostgreSQL: both parts in one write transaction (one connection, one BEGIN and
-        COMMIT). ``read`` takes no row locks and every statement of a read committed
-        transaction sees what is committed when it runs, so this is what two transactions
-        would do, minus their round trips; ``write`` still takes its locks and recounts
-        after them. SQLite: ``read`` runs in a deferred read transaction of its own, so that
-        it does not hold the one writer slot (``BEGIN IMMEDIATE``) while it reads."""
+        COMMIT), and ``read`` gets that unit of work as ``same``: it may take one of the
+        write's locks by the statement that reads the locked row (the only lock a use case
+        then takes). Otherwise its statements take no locks, and every statement of a read
+        committed transaction sees what is committed when it runs, so this is what two
+        transactions would do, minus their round trips; ``write`` still locks and recounts.
+        SQLite: ``read`` runs in a deferred read transaction of its own (``same`` is
+        ``None``), so that it does not hold the one writer slot (``BEGIN IMMEDIATE``) while it
+        reads."""
         if self.is_sqlite:
             async with self.read(site_id) as scope:
-                planned = await read(scope)
+                planned = await read(scope, None)
             async with self.write(site_id) as uow:
                 return await write(uow, planned)
         async with self.write(site_id) as uow:
-            return await write(uow, await read(uow))
+            return await write(uow, await read(uow, uow))
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

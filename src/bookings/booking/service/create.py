@@ -96,9 +96,15 @@ class Planned:
 
 
 async def _plan(
-    scope: SiteScope, caller: Identity, req: CreateBookingRequest, now: datetime
+    scope: SiteScope,
+    caller: Identity,
+    req: CreateBookingRequest,
+    now: datetime,
+    write: UnitOfWork | None,
 ) -> Planned:
-    """Everything a create needs before its write: target, participants, document, flags."""
+    """Everything a create needs before its write: target, participants, document, flags.
+    ``write``: the write's unit of work when the plan runs inside it (PostgreSQL: see
+    ``Database.read_then_write``)."""
     kind, participants = _check_shape(caller, req)
     booking = req.booking
     assert booking is not None and booking.booked_entity is not None
@@ -117,10 +123,10 @@ async def _plan(
     if kind == rules.CLASS:
         slot = entity.slot
         assert slot is not None
-        # In the write's transaction (PostgreSQL: see Database.read_then_write) the event
-        # is locked as it is read: a create locks nothing else.
+        # Inside the write's transaction the event is locked as it is read: a create locks
+        # nothing else (else the write locks it, _lock_target).
         target = await _class_target(
-            scope, str(slot.event_id or slot.session_id), slot.service_id, lock=True
+            scope, str(slot.event_id or slot.session_id), slot.service_id, lock_in=write
         )
     elif kind == rules.COURSE:
         assert entity.schedule is not None and entity.schedule.schedule_id is not None
@@ -279,8 +285,8 @@ async def create_booking(
 ) -> dict[str, Any]:
     now = utcnow()
 
-    async def plan(scope: SiteScope) -> Planned:
-        return await _plan(scope, caller, req, now)
+    async def plan(scope: SiteScope, same: UnitOfWork | None) -> Planned:
+        return await _plan(scope, caller, req, now, same)
 
     async def write(uow: UnitOfWork, planned: Planned) -> dict[str, Any]:
         assert req.booking is not None

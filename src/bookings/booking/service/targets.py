@@ -66,12 +66,16 @@ class Target:
 
 
 async def _class_target(
-    scope: SiteScope, event_id: str, service_id: str | None, *, lock: bool = False
+    scope: SiteScope,
+    event_id: str,
+    service_id: str | None,
+    *,
+    lock_in: UnitOfWork | None = None,
 ) -> Target:
-    """The target of a class booking. ``lock`` (``scope`` a unit of work): the event's row is
-    locked by the statement that reads it, and that is the target's lock
+    """The target of a class booking. ``lock_in`` (a unit of work): the event's row is
+    locked in it by the statement that reads it, and that is the target's lock
     (:func:`_lock_target` takes no other); only for a use-case that locks nothing else."""
-    uow = scope if lock and isinstance(scope, UnitOfWork) else None
+    uow = lock_in
     if uow is not None:
         event = await calendar.get_event_locked(uow, event_id)
     else:
