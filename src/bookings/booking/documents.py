@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from bookings.booking.schemas import (
     ParticipantNotification,
 )
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, zoned
 from bookings.platform.auth import Identity
 from bookings.platform.timezones import zone
@@ -57,8 +58,8 @@ def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _service_location(service: Mapping[str, Any]) -> dict[str, Any] | None:
-    locations = service.get("locations") or []
+def _service_location(service: ServiceView) -> dict[str, Any] | None:
+    locations = service.locations
     if not locations:
         return None
     loc = locations[0]

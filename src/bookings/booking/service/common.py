@@ -17,6 +17,7 @@ from bookings.booking.models import booking_values as _values
 from bookings.booking.models import bookings as _b
 from bookings.calendar import service as calendar
 from bookings.catalog.services import service as catalog
+from bookings.catalog.services.service import ServiceView
 from bookings.identity import service as identity
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity, Role
@@ -53,16 +54,16 @@ async def _require(scope: SiteScope, booking_id: str, caller: Identity) -> sa.Ro
     return row
 
 
-async def _service(scope: SiteScope, service_id: str) -> dict[str, Any]:
-    return dict((await catalog.require_service(scope, service_id)).wire)
+async def _service(scope: SiteScope, service_id: str) -> ServiceView:
+    return await catalog.require_service(scope, service_id)
 
 
-def _require_type(service: Mapping[str, Any], kind: str) -> None:
-    if service.get("type") != kind:
+def _require_type(service: ServiceView, kind: str) -> None:
+    if service.type != kind:
         raise errors.failed_precondition(
             "VALIDATION_FAILURE",
-            f"Service {service.get('id')} is a {service.get('type')} service, not {kind}",
-            serviceId=service.get("id"),
+            f"Service {service.id} is a {service.type} service, not {kind}",
+            serviceId=service.id,
         )
 
 

@@ -151,9 +151,9 @@ async def _plan(
             prefix="booking.bookedEntity.slot",
         )
     if not flags.get("skipAvailabilityValidation"):
-        rules.check_booking_policy(target.service, target.start_utc, participants, now)
+        rules.check_booking_policy(target.service.wire, target.start_utc, participants, now)
     if not flags.get("skipSelectedPaymentOptionValidation"):
-        rules.check_payment_option(target.service, booking.selected_payment_option)
+        rules.check_payment_option(target.service.wire, booking.selected_payment_option)
     doc: dict[str, Any] = {}
     if booking.participants_choices is not None:
         doc["participantsChoices"] = to_wire(booking.participants_choices)
@@ -176,10 +176,8 @@ async def _plan(
         doc["selectedPaymentOption"] = booking.selected_payment_option.value
     contact_id = (booking.contact_details or {}).get("contactId")
     doc["createdBy"] = _identity_doc(caller, contact_id if isinstance(contact_id, str) else None)
-    doc["formId"] = (target.service.get("form") or {}).get("id") or (
-        "00000000-0000-0000-0000-000000000000"
-    )
-    app_id = target.service.get("appId") or BOOKINGS_APP_ID
+    doc["formId"] = target.service.form_id or ("00000000-0000-0000-0000-000000000000")
+    app_id = target.service.app_id or BOOKINGS_APP_ID
     doc["appId"] = app_id
     doc["createdByAppId"] = caller.subject_id if caller.role == Role.APP else app_id
     notification = _notification(req.participant_notification)
@@ -254,7 +252,7 @@ async def _insert(
     # (UnitOfWork.add).
     uow.add(_b, values)
     await _index_arrays(uow, booking_id, doc, None)
-    policy = target.service.get("bookingPolicy") or {}
+    policy = target.service.booking_policy
     if policy.get("id"):
         await policies.take_snapshot(uow, booking_id, str(policy["id"]), policy, fresh=True)
     # The booking as inserted (its row, re-read, would say the same), its first events.

@@ -51,6 +51,7 @@ from bookings.booking.service.queries import (
 )
 from bookings.booking.state import Status
 from bookings.catalog.policies import service as policies
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults
@@ -122,7 +123,8 @@ async def decline_booking(
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         new = state.decline(Status(row.status), row.id)
         if row.kind != rules.APPOINTMENT:
-            await _lock_owner(uow, row, {})
+            # only the owner is locked: the service itself is not read
+            await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
         doc = copy.deepcopy(row.doc)
         notification = _apply_notification(doc, req.participant_notification)
         payment = req.payment_status.value if req.payment_status else row.payment_status
@@ -164,7 +166,8 @@ async def _cancel(
                     policy="cancellationPolicy",
                 )
         if row.kind != rules.APPOINTMENT:
-            await _lock_owner(uow, row, {})
+            # only the owner is locked: the service itself is not read
+            await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
         doc = copy.deepcopy(row.doc)
         doc["canceledDate"] = format_timestamp(now)
         note = _apply_notification(doc, notification)
@@ -265,7 +268,7 @@ async def mark_booking_as_pending(
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         new = state.mark_as_pending(Status(row.status), row.id)
         service = await _service(uow, row.service_id)
-        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        approval = service.requires_manual_approval
         if not approval and not flags.get("skipPendingApprovalServiceValidation"):
             raise errors.failed_precondition(
                 "NOT_PENDING_APPROVAL_SERVICE",
@@ -323,7 +326,7 @@ async def _confirm_or_decline(
             if fits and resource_id is not None and resource_id != row.resource_id:
                 values["resource_id"] = resource_id
         payment = payment_status.value if payment_status else row.payment_status
-        approval = bool((service.get("onlineBooking") or {}).get("requireManualApproval"))
+        approval = service.requires_manual_approval
         needs_approval = approval and not created_flags.get("skipBusinessConfirmation")
         new = state.confirm_or_decline(
             status,

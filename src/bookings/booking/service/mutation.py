@@ -29,9 +29,9 @@ from bookings.booking.service.placement import (
 )
 from bookings.booking.service.targets import (
     Target,
-    _buffer_minutes,
 )
 from bookings.booking.state import Status
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity
 from bookings.platform.db import (
@@ -61,14 +61,14 @@ class Change:
 Apply = Callable[[UnitOfWork, sa.Row[Any], datetime], Awaitable[Change]]
 
 
-def _target_of(row: sa.Row[Any], service: dict[str, Any]) -> Target:
+def _target_of(row: sa.Row[Any], service: ServiceView) -> Target:
     """The current placement of a booking, as a :class:`Target`."""
     doc = row.doc or {}
     entity = copy.deepcopy(doc.get("bookedEntity") or {})
     auto = bool(doc.get("autoAssigned"))
     candidates: list[str] = []
     if row.kind == rules.APPOINTMENT:
-        staff_ids = [str(s) for s in service.get("staffMemberIds") or []]
+        staff_ids = service.staff_member_ids
         first = [row.resource_id] if row.resource_id else []
         candidates = first + ([s for s in staff_ids if s not in first] if auto else [])
     return Target(
@@ -81,11 +81,11 @@ def _target_of(row: sa.Row[Any], service: dict[str, Any]) -> Target:
         requested=None if auto else row.resource_id,
         start_utc=row.start_utc,
         end_utc=row.end_utc,
-        buffer=_buffer_minutes(service),
+        buffer=service.buffer_minutes,
     )
 
 
-async def _lock_owner(uow: UnitOfWork, row: sa.Row[Any], service: dict[str, Any]) -> Target:
+async def _lock_owner(uow: UnitOfWork, row: sa.Row[Any], service: ServiceView) -> Target:
     target = _target_of(row, service)
     await _lock_target(uow, target)
     return target

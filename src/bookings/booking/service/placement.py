@@ -58,7 +58,7 @@ async def _owner_capacity(uow: UnitOfWork, target: Target) -> int | None:
             raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
         cap = event.get("totalCapacity")
         return int(cap) if isinstance(cap, int) else None
-    cap = target.service.get("defaultCapacity")
+    cap = target.service.default_capacity
     if not isinstance(cap, int):
         schedule = await calendar.get_schedule(uow, target.schedule_id or "")
         cap = (schedule or {}).get("defaultCapacity")
@@ -100,7 +100,7 @@ async def _placement(
         target.end_utc,
         target.requested,
         exclude=skip,
-        service=target.service,
+        service=dict(target.service.wire),
         settings=settings,
     )
     free = check.free

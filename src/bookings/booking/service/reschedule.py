@@ -127,7 +127,7 @@ async def reschedule_booking(
                 target.candidates.insert(0, row.resource_id)
             await staff.lock_resources(uow, target.candidates)
         if caller.role == Role.MEMBER:
-            rules.check_booking_policy(target.service, target.start_utc, participants, now)
+            rules.check_booking_policy(target.service.wire, target.start_utc, participants, now)
         fits, resource_id = await _place(uow, target, participants, now, row.id)
         double = False
         if not fits:

@@ -3,7 +3,6 @@ service, capacity owner, instants and the slot document."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from bookings.booking.service.common import (
     _service,
 )
 from bookings.calendar import service as calendar
+from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, zoned
 from bookings.platform.db import (
     SiteScope,
@@ -27,17 +27,9 @@ from bookings.platform.db import (
 from bookings.platform.timezones import zone
 from bookings.platform.wire import (
     format_local_datetime,
-    parse_timestamp,
 )
 
 # ---------------------------------------------------------------- the plan of a booking
-
-
-def _buffer_minutes(service: Mapping[str, Any]) -> int:
-    value = ((service.get("schedule") or {}).get("availabilityConstraints") or {}).get(
-        "timeBetweenSessions"
-    )
-    return value if isinstance(value, int) and value > 0 else 0
 
 
 @dataclass
@@ -45,7 +37,7 @@ class Target:
     """Where a booking sits: kind, service, capacity owner, instants and the slot document."""
 
     kind: str
-    service: dict[str, Any]
+    service: ServiceView
     entity: dict[str, Any]
     schedule_id: str | None = None
     event_id: str | None = None
@@ -62,7 +54,7 @@ class Target:
 
     @property
     def service_id(self) -> str:
-        return str(self.service["id"])
+        return self.service.id
 
 
 async def _class_target(
@@ -96,7 +88,7 @@ async def _class_target(
     start, end = calendar.event_interval(event)
     tz = str(event.get("timeZone") or "UTC")
     slot: dict[str, Any] = {
-        "serviceId": service["id"],
+        "serviceId": service.id,
         "scheduleId": event["scheduleId"],
         "eventId": event["id"],
         "startDate": _local(start, tz),
@@ -114,7 +106,7 @@ async def _class_target(
         slot["location"] = location
     entity = {
         "slot": slot,
-        "title": event.get("title") or service.get("name"),
+        "title": event.get("title") or service.name,
         "tags": [rules.TAGS[rules.CLASS]],
     }
     target = Target(
@@ -151,7 +143,7 @@ async def _appointment_target(
     tz = _zone_of(timezone, site_tz, f"{prefix}.timezone")
     start = zoned.to_utc(start_local, zone(tz))
     end = zoned.to_utc(end_local, zone(tz))
-    staff_ids = [str(s) for s in service.get("staffMemberIds") or []]
+    staff_ids = service.staff_member_ids
     if resource_id is not None and resource_id not in staff_ids:
         raise errors.failed_precondition(
             "SLOT_NOT_AVAILABLE",
@@ -159,8 +151,8 @@ async def _appointment_target(
             resourceId=resource_id,
         )
     slot: dict[str, Any] = {
-        "serviceId": service["id"],
-        "scheduleId": (service.get("schedule") or {}).get("id"),
+        "serviceId": service.id,
+        "scheduleId": service.schedule_id,
         "startDate": format_local_datetime(start_local),
         "endDate": format_local_datetime(end_local),
         "timezone": tz,
@@ -168,7 +160,7 @@ async def _appointment_target(
     chosen_location = location or _service_location(service)
     if chosen_location:
         slot["location"] = chosen_location
-    entity = {"slot": slot, "title": service.get("name"), "tags": [rules.TAGS[rules.APPOINTMENT]]}
+    entity = {"slot": slot, "title": service.name, "tags": [rules.TAGS[rules.APPOINTMENT]]}
     return Target(
         rules.APPOINTMENT,
         service,
@@ -178,7 +170,7 @@ async def _appointment_target(
         requested=resource_id,
         start_utc=start,
         end_utc=end,
-        buffer=_buffer_minutes(service),
+        buffer=service.buffer_minutes,
     )
 
 
@@ -191,10 +183,8 @@ async def _course_target(scope: SiteScope, schedule_id: str) -> Target:
     service = await _service(scope, str(schedule["externalId"]))
     _require_type(service, rules.COURSE)
     tz = str(schedule.get("timeZone") or "UTC")
-    info = service.get("schedule") or {}
-    first = parse_timestamp(info["firstSessionStart"]) if info.get("firstSessionStart") else None
-    last = parse_timestamp(info["lastSessionEnd"]) if info.get("lastSessionEnd") else None
-    booked: dict[str, Any] = {"scheduleId": schedule_id, "serviceId": service["id"], "timezone": tz}
+    first, last = service.first_session_start, service.last_session_end
+    booked: dict[str, Any] = {"scheduleId": schedule_id, "serviceId": service.id, "timezone": tz}
     if first is not None:
         booked["firstSessionStart"] = _local(first, tz)
     if last is not None:
@@ -202,7 +192,7 @@ async def _course_target(scope: SiteScope, schedule_id: str) -> Target:
     location = _service_location(service)
     if location:
         booked["location"] = location
-    entity = {"schedule": booked, "title": service.get("name"), "tags": [rules.TAGS[rules.COURSE]]}
+    entity = {"schedule": booked, "title": service.name, "tags": [rules.TAGS[rules.COURSE]]}
     return Target(
         rules.COURSE, service, entity, schedule_id=schedule_id, start_utc=first, end_utc=last
     )

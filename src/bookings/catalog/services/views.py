@@ -80,6 +80,11 @@ class ServiceView:
         return self.wire.get("bookingPolicy") or {}
 
     @property
+    def requires_manual_approval(self) -> bool:
+        """``onlineBooking.requireManualApproval``: a customer's booking waits as PENDING."""
+        return bool((self.wire.get("onlineBooking") or {}).get("requireManualApproval"))
+
+    @property
     def locations(self) -> list[Mapping[str, Any]]:
         return list(self.wire.get("locations") or ())
 
