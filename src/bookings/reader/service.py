@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic.alias_generators import to_camel
 
 from bookings.attendance import service as attendance
 from bookings.booking import service as bookings
+from bookings.booking.service import BookingView
 from bookings.platform import errors
 from bookings.platform.auth import Identity
 from bookings.platform.db import Database, SiteScope, utcnow
@@ -41,27 +41,27 @@ def _authorize_parts(caller: Identity, parts: ExtendedParts) -> None:
 
 
 async def _extend(
-    scope: SiteScope, rows: Sequence[sa.Row[Any]], parts: ExtendedParts, now: datetime
+    scope: SiteScope, found: Sequence[BookingView], parts: ExtendedParts, now: datetime
 ) -> list[dict[str, Any]]:
-    ids = [r.id for r in rows]
+    ids = [b.id for b in found]
     actions: Mapping[str, Any] = {}
     attended: Mapping[str, Any] = {}
     snapshots: Mapping[str, Any] = {}
     if parts.with_booking_allowed_actions:
-        actions = await bookings.allowed_actions_of(scope, rows, now)
+        actions = await bookings.allowed_actions_of(scope, found, now)
     if parts.with_booking_attendance_info:
         attended = await attendance.extended_attendance(scope, ids)
     if parts.with_booking_policy_settings:
         snapshots = await bookings.policy_snapshots(scope, ids)
     out = []
-    for row in rows:
-        item: dict[str, Any] = {"booking": bookings.booking_wire(row)}
+    for booking in found:
+        item: dict[str, Any] = {"booking": booking.wire}
         if parts.with_booking_allowed_actions:
-            item["allowedActions"] = actions[row.id]
+            item["allowedActions"] = actions[booking.id]
         if parts.with_booking_attendance_info:
-            item["attendance"] = dict(attended.get(row.id) or NO_ATTENDANCE)
+            item["attendance"] = dict(attended.get(booking.id) or NO_ATTENDANCE)
         if parts.with_booking_policy_settings:
-            fee = (snapshots.get(row.id) or {}).get("cancellationFeePolicy") or {}
+            fee = (snapshots.get(booking.id) or {}).get("cancellationFeePolicy") or {}
             item["bookingPolicySettings"] = {"cancellationFeeEnabled": bool(fee.get("enabled"))}
         out.append(item)
     return out
@@ -82,17 +82,15 @@ async def query_extended_bookings(
     q = dict(query_ or {})
     scope_key = f"{caller.site_id}:extended-bookings:{caller.role.value}:{caller.subject_id}"
     async with db.read(caller.site_id) as scope:
-        where = None
         if session_id is not None:
-            where = await bookings.of_session(scope, session_id)
             if isinstance(q.get("filter"), Mapping):
                 q["filter"] = {k: v for k, v in q["filter"].items() if k != "id"}
             scope_key += f":session:{session_id}"
-        rows, paging = await bookings.query_bookings(
-            scope, caller, q, signer=signer, scope_key=scope_key, where=where
+        page = await bookings.query_bookings(
+            scope, caller, q, signer=signer, scope_key=scope_key, session_id=session_id
         )
-        extended = await _extend(scope, rows, parts, utcnow())
-    return {"extendedBookings": extended, "pagingMetadata": paging}
+        extended = await _extend(scope, page.bookings, parts, utcnow())
+    return {"extendedBookings": extended, "pagingMetadata": page.paging_metadata}
 
 
 async def count_extended_bookings(

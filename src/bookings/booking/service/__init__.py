@@ -56,13 +56,14 @@ from bookings.booking.service.queries import (
     booking_ref,
     count_bookings,
     list_domain_events,
-    of_session,
     policy_snapshots,
     query_bookings,
 )
 from bookings.booking.service.reschedule import (
     reschedule_booking,
 )
+from bookings.booking.views import BookingPage as BookingPage
+from bookings.booking.views import BookingView as BookingView
 
 __all__ = [
     "BookingRef",
@@ -82,7 +83,6 @@ __all__ = [
     "decline_booking",
     "list_domain_events",
     "mark_booking_as_pending",
-    "of_session",
     "policy_snapshots",
     "query_bookings",
     "reschedule_booking",

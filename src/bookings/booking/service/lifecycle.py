@@ -50,6 +50,7 @@ from bookings.booking.service.queries import (
     allowed_actions_of,
 )
 from bookings.booking.state import Status
+from bookings.booking.views import BookingView
 from bookings.catalog.policies import service as policies
 from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
@@ -492,7 +493,8 @@ async def bulk_calculate_allowed_actions(
     async with db.read(caller.site_id) as scope:
         ids = list(dict.fromkeys(req.booking_ids))
         rows = {r.id: r for r in await scope.all(scope.select(_b).where(_b.c.id.in_(ids)))}
-        actions = await allowed_actions_of(scope, list(rows.values()), utcnow())
+        views = [BookingView.of_row(r) for r in rows.values()]
+        actions = await allowed_actions_of(scope, views, utcnow())
     for i, booking_id in enumerate(req.booking_ids):
         if booking_id not in rows:
             results.failed(i, booking_id, booking_not_found(booking_id))

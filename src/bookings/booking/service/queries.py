@@ -16,7 +16,7 @@ from bookings.booking.documents import (
     ENTITY_FQDN,
 )
 from bookings.booking.models import bookings as _b
-from bookings.booking.state import Status
+from bookings.booking.views import BookingPage, BookingView
 from bookings.calendar import service as calendar
 from bookings.catalog.policies import service as policies
 from bookings.platform import errors, events, query
@@ -47,20 +47,20 @@ async def query_bookings(
     *,
     signer: Signer,
     scope_key: str,
-    where: sa.ColumnElement[bool] | None = None,
-) -> tuple[list[sa.Row[Any]], dict[str, Any]]:
-    """A page of the booking rows ``caller`` may read that match a Reader V2 query (and
-    ``where``), with its ``pagingMetadata``."""
+    session_id: str | None = None,
+) -> BookingPage:
+    """A page of the bookings ``caller`` may read that match a Reader V2 query (and, with
+    ``session_id``, are bookings of that session: :func:`_of_session`)."""
     stmt = scope.select(_b).where(visible_to(caller))
-    if where is not None:
-        stmt = stmt.where(where)
+    if session_id is not None:
+        stmt = stmt.where(await _of_session(scope, session_id))
     page = await query.run_query(
         scope, search.QUERY_SPEC, stmt, query_, signer=signer, scope_key=scope_key
     )
-    return page.rows, page.paging_metadata
+    return BookingPage([BookingView.of_row(r) for r in page.rows], page.paging_metadata)
 
 
-async def of_session(scope: SiteScope, session_id: str) -> sa.ColumnElement[bool]:
+async def _of_session(scope: SiteScope, session_id: str) -> sa.ColumnElement[bool]:
     """The bookings of one session: class bookings of that event and course bookings of the
     course it belongs to."""
     event = await calendar.get_event(scope, session_id)
@@ -85,15 +85,13 @@ async def policy_snapshots(scope: SiteScope, booking_ids: Sequence[str]) -> dict
 
 
 async def allowed_actions_of(
-    scope: SiteScope, rows: Sequence[sa.Row[Any]], now: datetime
+    scope: SiteScope, bookings: Sequence[BookingView], now: datetime
 ) -> dict[str, dict[str, bool]]:
-    """``{cancel, reschedule}`` of each booking row, from its policy snapshot, at ``now``."""
-    snapshots = await policy_snapshots(scope, [r.id for r in rows])
+    """``{cancel, reschedule}`` of each booking, from its policy snapshot, at ``now``."""
+    snapshots = await policy_snapshots(scope, [b.id for b in bookings])
     return {
-        r.id: rules.allowed_actions(
-            Status(r.status), r.kind, snapshots.get(r.id, {}), r.start_utc, now
-        )
-        for r in rows
+        b.id: rules.allowed_actions(b.status, b.kind, snapshots.get(b.id, {}), b.start_utc, now)
+        for b in bookings
     }
 
 
