@@ -44,7 +44,7 @@ from bookings.booking.state import Status
 from bookings.catalog.policies import service as policies
 from bookings.platform import errors
 from bookings.platform.auth import Identity, Role
-from bookings.platform.bulk import BulkResults
+from bookings.platform.bulk import bulk_each
 from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import (
     Database,
@@ -302,13 +302,11 @@ async def bulk_create_bookings(
             _check_shape(caller, info)
         except errors.InvalidRequest as exc:
             raise _prefixed(exc, f"createBookingsInfo[{i}]") from None
-    results = BulkResults(return_entity=bool(req.return_full_entity))
-    for i, info in enumerate(req.create_bookings_info):
-        try:
-            created = await create_booking(db, caller, info)
-        except errors.ApiError as exc:
-            results.failed(i, None, exc)
-        else:
-            booking = created["booking"]
-            results.ok(i, booking["id"], booking)
-    return results.to_wire()
+
+    async def create(_index: int, info: CreateBookingRequest) -> dict[str, Any]:
+        booking: dict[str, Any] = (await create_booking(db, caller, info))["booking"]
+        return booking
+
+    return await bulk_each(
+        req.create_bookings_info, create, return_entity=bool(req.return_full_entity)
+    )

@@ -19,9 +19,11 @@ from bookings.booking.schemas import (
     BulkCalculateAllowedActionsRequest,
     BulkCancelBookingsRequest,
     BulkConfirmOrDeclineBookingRequest,
+    CancelBookingInfo,
     CancelBookingRequest,
     ConfirmBookingRequest,
     ConfirmOrDeclineBookingRequest,
+    ConfirmOrDeclineDetails,
     DeclineBookingRequest,
     MarkBookingAsPendingRequest,
     ParticipantNotification,
@@ -55,7 +57,7 @@ from bookings.catalog.policies import service as policies
 from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity, Role
-from bookings.platform.bulk import BulkResults
+from bookings.platform.bulk import BulkResults, bulk_each
 from bookings.platform.db import (
     Database,
     SiteScope,
@@ -234,29 +236,30 @@ async def bulk_cancel_bookings(
         raise errors.ApplicationError(
             "DUPLICATE_BOOKING_IDS", "A booking id is listed more than once", http_status=400
         )
-    results = BulkResults(return_entity=bool(req.return_full_entity))
-    for i, info in enumerate(infos):
-        try:
-            if not info.booking_id:
-                raise errors.invalid_field(
-                    f"bookings.bookingsInfo[{i}].bookingId", "is required", errors.REQUIRED_FIELD
-                )
-            if info.revision is None:
-                raise errors.revision_required(f"bookings.bookingsInfo[{i}].revision")
-            booking = await _cancel(
-                db,
-                caller,
-                info.booking_id,
-                info.revision,
-                info.participant_notification,
-                _flags(info.flow_control_settings),
-                f"bookings.bookingsInfo[{i}].flowControlSettings",
+
+    async def cancel(i: int, info: CancelBookingInfo) -> dict[str, Any]:
+        if not info.booking_id:
+            raise errors.invalid_field(
+                f"bookings.bookingsInfo[{i}].bookingId", "is required", errors.REQUIRED_FIELD
             )
-        except errors.ApiError as exc:
-            results.failed(i, info.booking_id, exc)
-        else:
-            results.ok(i, booking["id"], booking)
-    return results.to_wire()
+        if info.revision is None:
+            raise errors.revision_required(f"bookings.bookingsInfo[{i}].revision")
+        return await _cancel(
+            db,
+            caller,
+            info.booking_id,
+            info.revision,
+            info.participant_notification,
+            _flags(info.flow_control_settings),
+            f"bookings.bookingsInfo[{i}].flowControlSettings",
+        )
+
+    return await bulk_each(
+        infos,
+        cancel,
+        return_entity=bool(req.return_full_entity),
+        item_id=lambda info: info.booking_id,
+    )
 
 
 async def mark_booking_as_pending(
@@ -377,17 +380,16 @@ async def bulk_confirm_or_decline_booking(
         raise errors.failed_precondition(
             "DUPLICATED_BOOKINGS", "A booking id is listed more than once"
         )
-    results = BulkResults(return_entity=bool(req.return_entity))
-    for i, detail in enumerate(req.details):
-        try:
-            booking = await _confirm_or_decline(
-                db, caller, detail.booking_id, detail.payment_status
-            )
-        except errors.ApiError as exc:
-            results.failed(i, detail.booking_id, exc)
-        else:
-            results.ok(i, booking["id"], booking)
-    return results.to_wire()
+
+    async def confirm_or_decline(_index: int, detail: ConfirmOrDeclineDetails) -> dict[str, Any]:
+        return await _confirm_or_decline(db, caller, detail.booking_id, detail.payment_status)
+
+    return await bulk_each(
+        req.details,
+        confirm_or_decline,
+        return_entity=bool(req.return_entity),
+        item_id=lambda detail: detail.booking_id,
+    )
 
 
 async def update_number_of_participants(
