@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules
+from bookings.calendar import documents, rules
 from bookings.calendar.models import (
     event_from_row,
 )
@@ -91,14 +91,14 @@ async def create_event(
     data = wire.parse(EventIn, dict(event), "event")
     created = await _create_event(uow, data, trusted=True)
     zone_name = await _response_zone(uow, time_zone)
-    return rules.event_wire(created, time_zone=zone_name, pi=True)
+    return documents.event_wire(created, time_zone=zone_name, pi=True)
 
 
 async def get_event(scope: SiteScope, event_id: str) -> dict[str, Any] | None:
     event = await _load_event(scope, event_id)
     if event is None:
         return None
-    return rules.event_wire(event, time_zone=event.time_zone, pi=True)
+    return documents.event_wire(event, time_zone=event.time_zone, pi=True)
 
 
 async def get_event_locked(uow: UnitOfWork, event_id: str) -> dict[str, Any] | None:
@@ -109,7 +109,7 @@ async def get_event_locked(uow: UnitOfWork, event_id: str) -> dict[str, Any] | N
     if row is None:
         return None
     event = event_from_row(row)
-    return rules.event_wire(event, time_zone=event.time_zone, pi=True)
+    return documents.event_wire(event, time_zone=event.time_zone, pi=True)
 
 
 async def _update_event(
@@ -159,7 +159,7 @@ async def _cancel_event(uow: UnitOfWork, event_id: str) -> EventState:
 async def cancel_event(uow: UnitOfWork, event_id: str) -> dict[str, Any]:
     """Cancel an event (a MASTER: the series from now on); its wire dict after."""
     event = await _cancel_event(uow, event_id)
-    return rules.event_wire(event, time_zone=event.time_zone, pi=True)
+    return documents.event_wire(event, time_zone=event.time_zone, pi=True)
 
 
 async def set_participants_total(uow: UnitOfWork, event_id: str, total: int) -> None:
@@ -175,7 +175,7 @@ async def api_create_event(db: Database, site_id: str, req: CreateEventRequest) 
     async with db.write(site_id) as uow:
         zone_name = await _response_zone(uow, req.time_zone)
         event = await _create_event(uow, req.event, trusted=False)
-    return {"event": rules.event_wire(event, time_zone=zone_name, pi=True)}
+    return {"event": documents.event_wire(event, time_zone=zone_name, pi=True)}
 
 
 async def _bulk(
@@ -192,7 +192,7 @@ async def _bulk(
     async def run(_index: int, item: Any) -> dict[str, Any]:
         async with uow.conn.begin_nested():
             event = await action(item)
-        return rules.event_wire(event, time_zone=zone_name, pi=True)
+        return documents.event_wire(event, time_zone=zone_name, pi=True)
 
     return await bulk_each(items, run, return_entity=return_entity, item_id=item_id)
 
@@ -242,14 +242,14 @@ async def api_get_event(
     async with db.read(site_id) as scope:
         zone_name = await _response_zone(scope, time_zone)
         event = await _require_event(scope, event_id)
-    return {"event": rules.event_wire(event, time_zone=zone_name, pi=pi)}
+    return {"event": documents.event_wire(event, time_zone=zone_name, pi=pi)}
 
 
 async def api_update_event(db: Database, site_id: str, req: UpdateEventRequest) -> dict[str, Any]:
     async with db.write(site_id) as uow:
         zone_name = await _response_zone(uow, req.time_zone)
         event = await _update_event(uow, req.event, trusted=False)
-    return {"event": rules.event_wire(event, time_zone=zone_name, pi=True)}
+    return {"event": documents.event_wire(event, time_zone=zone_name, pi=True)}
 
 
 async def api_cancel_event(
@@ -258,7 +258,7 @@ async def api_cancel_event(
     async with db.write(site_id) as uow:
         zone_name = await _response_zone(uow, time_zone)
         event = await _cancel_event(uow, event_id)
-    return {"event": rules.event_wire(event, time_zone=zone_name, pi=True)}
+    return {"event": documents.event_wire(event, time_zone=zone_name, pi=True)}
 
 
 async def api_bulk_cancel_events(
@@ -286,7 +286,7 @@ async def api_restore_event_defaults(
     async with db.write(site_id) as uow:
         zone_name = await _response_zone(uow, req.time_zone)
         event = await _restore_defaults(uow, req.event_id, [f.value for f in req.fields])
-    return {"event": rules.event_wire(event, time_zone=zone_name, pi=True)}
+    return {"event": documents.event_wire(event, time_zone=zone_name, pi=True)}
 
 
 async def _restore_defaults(uow: UnitOfWork, event_id: str, fields: list[str]) -> EventState:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules
+from bookings.calendar import documents, rules
 from bookings.calendar.models import (
     event_from_row,
 )
@@ -166,7 +166,7 @@ async def occurrences(
             scope, start_utc, end_utc, schedule_ids, resource_ids, types
         )
     found.sort(key=lambda e: (e.start_utc, e.id))
-    return [rules.event_wire(e, time_zone=e.time_zone, pi=True) for e in found]
+    return [documents.event_wire(e, time_zone=e.time_zone, pi=True) for e in found]
 
 
 async def _virtual_occurrences(

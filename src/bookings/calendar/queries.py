@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules
+from bookings.calendar import documents, rules
 from bookings.calendar.models import (
     event_from_row,
 )
@@ -125,7 +125,7 @@ async def api_list_events(
         rows = await scope.all(scope.select(_ev).where(_ev.c.id.in_(list(event_ids))))
     by_id = {r.id: event_from_row(r) for r in rows}
     ordered = [by_id[i] for i in dict.fromkeys(event_ids) if i in by_id]
-    return {"events": [rules.event_wire(e, time_zone=zone_name, pi=pi) for e in ordered]}
+    return {"events": [documents.event_wire(e, time_zone=zone_name, pi=pi) for e in ordered]}
 
 
 def _mentions(node: Any, key: str, value: str | None = None) -> bool:
@@ -208,7 +208,7 @@ async def api_query_events(
         )
     return {
         "events": [
-            rules.event_wire(event_from_row(r), time_zone=zone_name, pi=pi) for r in page.rows
+            documents.event_wire(event_from_row(r), time_zone=zone_name, pi=pi) for r in page.rows
         ],
         "pagingMetadata": page.paging_metadata,
     }

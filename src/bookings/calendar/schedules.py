@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules
+from bookings.calendar import documents, rules
 from bookings.calendar.events import (
     _create_event,
 )
@@ -123,12 +123,12 @@ async def create_schedule(
         },
         "schedule",
     )
-    return rules.schedule_wire(await _create_schedule(uow, data), pi=True)
+    return documents.schedule_wire(await _create_schedule(uow, data), pi=True)
 
 
 async def get_schedule(scope: SiteScope, schedule_id: str) -> dict[str, Any] | None:
     schedule = await _load_schedule(scope, schedule_id)
-    return None if schedule is None else rules.schedule_wire(schedule, pi=True)
+    return None if schedule is None else documents.schedule_wire(schedule, pi=True)
 
 
 _SCHEDULE_DEFAULTS = (
@@ -231,7 +231,7 @@ async def update_schedule(
 ) -> dict[str, Any]:
     """Apply wire-form ``changes`` to a schedule without a revision check (other slices)."""
     data = wire.parse(ScheduleIn, {**changes, "id": schedule_id}, "schedule")
-    return rules.schedule_wire(await _update_schedule(uow, data, check_revision=False), pi=True)
+    return documents.schedule_wire(await _update_schedule(uow, data, check_revision=False), pi=True)
 
 
 async def _cancel_schedule(
@@ -285,7 +285,7 @@ async def ensure_business_schedule(uow: UnitOfWork) -> dict[str, Any]:
     schedule_id = _business_schedule_id(uow.site_id)
     existing = await _load_schedule(uow, schedule_id)
     if existing is not None:
-        return rules.schedule_wire(existing, pi=True)
+        return documents.schedule_wire(existing, pi=True)
     zone_name = await site_time_zone(uow)
     data = ScheduleIn(external_id=BUSINESS_SCHEDULE_EXTERNAL_ID, name=BUSINESS_SCHEDULE_NAME)
     schedule = _schedule_from(data, schedule_id=schedule_id, zone_name=zone_name)
@@ -294,7 +294,7 @@ async def ensure_business_schedule(uow: UnitOfWork) -> dict[str, Any]:
         await uow.conn.execute(stmt, [{**schedule_row(schedule), "site_id": uow.site_id}])
     ).first()
     if inserted is None:
-        return rules.schedule_wire(await _require_schedule(uow, schedule_id), pi=True)
+        return documents.schedule_wire(await _require_schedule(uow, schedule_id), pi=True)
     today = zoned.today(utcnow(), zoned.zone(zone_name))
     opens, closes = BUSINESS_HOURS
     for weekday in range(5):
@@ -307,7 +307,7 @@ async def ensure_business_schedule(uow: UnitOfWork) -> dict[str, Any]:
             recurrence_rule=RecurrenceRuleIn(days=[Day(WEEKDAYS[weekday])]),
         )
         await _create_event(uow, event, trusted=True)
-    return rules.schedule_wire(schedule, pi=True)
+    return documents.schedule_wire(schedule, pi=True)
 
 
 # ---------------------------------------------------------------- HTTP use-cases
@@ -318,7 +318,7 @@ async def api_create_schedule(
 ) -> dict[str, Any]:
     async with db.write(site_id) as uow:
         schedule = await _create_schedule(uow, req.schedule)
-    return {"schedule": rules.schedule_wire(schedule, pi=True)}
+    return {"schedule": documents.schedule_wire(schedule, pi=True)}
 
 
 async def api_get_schedule(
@@ -326,7 +326,7 @@ async def api_get_schedule(
 ) -> dict[str, Any]:
     async with db.read(site_id) as scope:
         schedule = await _require_schedule(scope, schedule_id)
-    return {"schedule": rules.schedule_wire(schedule, pi=pi)}
+    return {"schedule": documents.schedule_wire(schedule, pi=pi)}
 
 
 async def api_query_schedules(
@@ -342,7 +342,7 @@ async def api_query_schedules(
             scope_key=f"{site_id}:calendar-schedules",
         )
     return {
-        "schedules": [rules.schedule_wire(schedule_from_row(r), pi=pi) for r in page.rows],
+        "schedules": [documents.schedule_wire(schedule_from_row(r), pi=pi) for r in page.rows],
         "pagingMetadata": page.paging_metadata,
     }
 
@@ -352,7 +352,7 @@ async def api_update_schedule(
 ) -> dict[str, Any]:
     async with db.write(site_id) as uow:
         schedule = await _update_schedule(uow, req.schedule, check_revision=True)
-    return {"schedule": rules.schedule_wire(schedule, pi=True)}
+    return {"schedule": documents.schedule_wire(schedule, pi=True)}
 
 
 async def api_cancel_schedule(
@@ -365,7 +365,7 @@ async def api_cancel_schedule(
             keep_booked=req.preserve_future_events_with_participants,
             strict=True,
         )
-    return {"schedule": rules.schedule_wire(schedule, pi=True)}
+    return {"schedule": documents.schedule_wire(schedule, pi=True)}
 
 
 async def lock_schedule(uow: UnitOfWork, schedule_id: str) -> None:

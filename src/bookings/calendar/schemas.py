@@ -3,7 +3,7 @@
 Request models validate input (every problem is a 400 naming the field); read-only fields
 (``timeZone``/``utcDate`` inside a ZonedDate, ``status``, ``recurrenceType``, ...) are not
 declared on input models, so they are ignored when sent. Response models describe the output
-for the OpenAPI document; the service renders responses itself (``rules.event_wire``).
+for the OpenAPI document; the service renders responses itself (``documents.event_wire``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import rules
+from bookings.calendar import documents, rules
 from bookings.calendar.models import (
     event_from_row,
 )
@@ -221,10 +221,12 @@ async def api_split_recurring_event(
         zone_name = await _response_zone(uow, req.time_zone)
         before, after = await _split(uow, req.recurring_event_id, req.split_local_date, zone_name)
     return {
-        "updatedRecurringEventEndingBeforeSplit": rules.event_wire(
+        "updatedRecurringEventEndingBeforeSplit": documents.event_wire(
             before, time_zone=zone_name, pi=True
         ),
-        "newRecurringEventStartingFromSplit": rules.event_wire(after, time_zone=zone_name, pi=True),
+        "newRecurringEventStartingFromSplit": documents.event_wire(
+            after, time_zone=zone_name, pi=True
+        ),
     }
 
 
