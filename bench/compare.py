@@ -6,8 +6,9 @@ another commit's, in the same run.
 Checks BASE_REV out in a temporary git worktree and runs, alternately (base, this tree, base,
 ... so that drift of the machine falls on both alike), each tree's own
 ``bench/create_booking.py --engines postgres --clients 32`` and ``bench/availability.py``,
-each server running its own tree. Prints every round and, per figure, the mean of the rounds
-and this tree's mean over the base's; ends with one line per figure:
+each server running its own tree. Prints every round and, per figure, the median of the
+rounds and this tree's median over the base's (one disturbed round moves a median little);
+ends with one line per figure:
 ``RESULT <figure>_vs_base <ratio> x target <t> ok|short`` where throughput must keep at least
 0.95 of the base's and latency at most 1.05 of it.
 """
@@ -94,7 +95,7 @@ def main() -> int:
     print()
     results = []
     for name, _, _, higher_better in FIGURES:
-        old, new = statistics.mean(seen["base"][name]), statistics.mean(seen["this"][name])
+        old, new = statistics.median(seen["base"][name]), statistics.median(seen["this"][name])
         ratio = new / old
         ok = ratio >= 0.95 if higher_better else ratio <= 1.05
         target = "0.95" if higher_better else "1.05"

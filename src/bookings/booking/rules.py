@@ -328,3 +328,9 @@ def location_from_event(location: Mapping[str, Any] | None) -> dict[str, Any] | 
         out["formattedAddress"] = location["address"]
     out["locationType"] = LOCATION_TYPES.get(str(location.get("type")), "UNDEFINED")
     return out
+
+
+def session_not_found(event_id: str) -> errors.ApplicationError:
+    """404 ``SESSION_NOT_FOUND``: the class session a booking names does not exist (or is
+    cancelled); the same body wherever it is answered."""
+    return errors.not_found("SESSION_NOT_FOUND", f"Session {event_id} not found", eventId=event_id)

@@ -168,7 +168,7 @@ async def set_participants_total(uow: UnitOfWork, event_id: str, total: int) -> 
     by the database from the row's ``totalCapacity`` (NULL stays NULL)."""
     result = await uow.run(_SET_PARTICIPANTS, event_id=event_id, participants=max(0, total))
     if result.rowcount != 1:
-        raise errors.not_found("EVENT_NOT_FOUND", f"Event {event_id} not found", eventId=event_id)
+        raise rules.event_not_found(event_id)
 
 
 async def api_create_event(db: Database, site_id: str, req: CreateEventRequest) -> dict[str, Any]:

@@ -559,3 +559,18 @@ def restorable(event: EventState) -> tuple[str, ...]:
     if event.recurrence_type in (INSTANCE, EXCEPTION):
         return MASTER_FIELDS
     return SCHEDULE_FIELDS
+
+
+# ---------------------------------------------------------------- errors
+
+
+def schedule_not_found(schedule_id: str) -> errors.ApplicationError:
+    """404 ``SCHEDULE_NOT_FOUND``, the same body wherever a schedule is looked up."""
+    return errors.not_found(
+        "SCHEDULE_NOT_FOUND", f"Schedule {schedule_id} not found", scheduleId=schedule_id
+    )
+
+
+def event_not_found(event_id: str) -> errors.ApplicationError:
+    """404 ``EVENT_NOT_FOUND``, the same body wherever an event is looked up."""
+    return errors.not_found("EVENT_NOT_FOUND", f"Event {event_id} not found", eventId=event_id)

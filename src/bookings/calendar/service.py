@@ -88,6 +88,8 @@ from bookings.calendar.queries import (
     api_list_events,
     api_query_events,
 )
+from bookings.calendar.rules import event_not_found as event_not_found
+from bookings.calendar.rules import schedule_not_found as schedule_not_found
 from bookings.calendar.schedules import (
     api_cancel_schedule,
     api_create_schedule,

@@ -117,9 +117,7 @@ async def _load_schedule(scope: SiteScope, schedule_id: str) -> ScheduleState | 
 async def _require_schedule(scope: SiteScope, schedule_id: str) -> ScheduleState:
     schedule = await _load_schedule(scope, schedule_id)
     if schedule is None:
-        raise errors.not_found(
-            "SCHEDULE_NOT_FOUND", f"Schedule {schedule_id} not found", scheduleId=schedule_id
-        )
+        raise rules.schedule_not_found(schedule_id)
     return schedule
 
 
@@ -152,7 +150,7 @@ async def _load_event(scope: SiteScope, event_id: str) -> EventState | None:
 async def _require_event(scope: SiteScope, event_id: str) -> EventState:
     event = await _load_event(scope, event_id)
     if event is None:
-        raise errors.not_found("EVENT_NOT_FOUND", f"Event {event_id} not found", eventId=event_id)
+        raise rules.event_not_found(event_id)
     return event
 
 

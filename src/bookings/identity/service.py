@@ -91,6 +91,11 @@ async def create_site(
 _FACTS = site_select(sites, sites.c.time_zone, sites.c.settings)
 
 
+def site_not_found(site_id: str) -> errors.ApplicationError:
+    """404 ``SITE_NOT_FOUND``, the same body wherever a site is looked up."""
+    return errors.not_found("SITE_NOT_FOUND", f"Site {site_id} not found", siteId=site_id)
+
+
 async def site_facts(scope: SiteScope, caller: Identity | None = None) -> SiteFacts:
     """The scope's site time zone and settings: as ``caller``'s credential lookup read them
     (no statement), else read now (UTC and no settings for a site that is gone)."""
@@ -149,7 +154,7 @@ async def create_api_key(
         if (
             await conn.execute(sa.select(sites.c.site_id).where(sites.c.site_id == site_id))
         ).first() is None:
-            raise errors.not_found("SITE_NOT_FOUND", f"Site {site_id} not found")
+            raise site_not_found(site_id)
         clash = (
             await conn.execute(
                 sa.select(api_keys.c.site_id).where(api_keys.c.key_hash == hash_secret(plaintext))

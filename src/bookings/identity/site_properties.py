@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bookings.identity import service
-from bookings.platform import errors
 from bookings.platform.auth import ANYONE
 from bookings.platform.routing import ApiRouter, Call
 from bookings.platform.wire import FieldMask, WireModel
@@ -39,7 +38,7 @@ async def get_site_properties(
     """The site's name and time zone."""
     site = await service.get_site(call.db, call.site_id)
     if site is None:  # the site was deleted while its key still existed
-        raise errors.not_found("SITE_NOT_FOUND", "Site not found")
+        raise service.site_not_found(call.site_id)
     return GetSitePropertiesResponse(
         properties=SiteProperties(
             site_display_name=site.name, business_name=site.name, time_zone=site.time_zone

@@ -142,7 +142,7 @@ class ApiRouter:
         if not paths:
             raise ValueError(f"{name}: at least one path")
 
-        def register(
+        def declare(
             fn: Callable[[Call, ReqT], Awaitable[Any]],
         ) -> Callable[[Call, ReqT], Awaitable[Any]]:
             self.methods.append(
@@ -160,7 +160,7 @@ class ApiRouter:
             )
             return fn
 
-        return register
+        return declare
 
     def unimplemented(
         self,

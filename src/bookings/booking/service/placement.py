@@ -51,11 +51,11 @@ async def _owner_capacity(uow: UnitOfWork, target: Target) -> int | None:
         event_id = target.event_id or ""
         if target.locked_capacity is not None:
             if event_id not in target.locked_capacity:
-                raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
+                raise rules.session_not_found(event_id)
             return target.locked_capacity[event_id]
         event = await calendar.get_event(uow, event_id)
         if event is None:
-            raise errors.not_found("SESSION_NOT_FOUND", f"Session {target.event_id} not found")
+            raise rules.session_not_found(event_id)
         cap = event.get("totalCapacity")
         return int(cap) if isinstance(cap, int) else None
     cap = target.service.default_capacity

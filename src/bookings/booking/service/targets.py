@@ -73,9 +73,7 @@ async def _class_target(
     else:
         event = await calendar.get_event(scope, event_id)
     if event is None or event.get("status") == "CANCELLED":
-        raise errors.not_found(
-            "SESSION_NOT_FOUND", f"Session {event_id} not found", eventId=event_id
-        )
+        raise rules.session_not_found(event_id)
     owner = str(event.get("externalScheduleId") or "")
     if service_id and owner and service_id != owner:
         raise errors.failed_precondition(
@@ -177,9 +175,7 @@ async def _appointment_target(
 async def _course_target(scope: SiteScope, schedule_id: str) -> Target:
     schedule = await calendar.get_schedule(scope, schedule_id)
     if schedule is None or not schedule.get("externalId"):
-        raise errors.not_found(
-            "SCHEDULE_NOT_FOUND", f"Schedule {schedule_id} not found", scheduleId=schedule_id
-        )
+        raise calendar.schedule_not_found(schedule_id)
     service = await _service(scope, str(schedule["externalId"]))
     _require_type(service, rules.COURSE)
     tz = str(schedule.get("timeZone") or "UTC")
