@@ -111,9 +111,7 @@ def test_no_context_variable_and_no_provider_registration() -> None:
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                # (Set Service Provider is a method of the Staff Members API, not a hook.)
-                provider_hook = name.startswith("set_") and name.endswith("_provider")
-                if provider_hook and name != "set_service_provider":
+                if name.startswith("set_") and name.endswith("_provider"):
                     wrong.append(f"{path.relative_to(PACKAGE)}:{node.lineno} calls {name}")
     assert wrong == []
 

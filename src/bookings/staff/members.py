@@ -433,7 +433,7 @@ async def assign_working_hours_schedule(
         return await _load_staff(uow, staff_member_id, fields)
 
 
-async def set_service_provider(
+async def mark_service_provider(
     db: Database,
     site_id: str,
     staff_member_id: str,

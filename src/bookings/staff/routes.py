@@ -344,10 +344,10 @@ _assign("AssignCustomSchedule", "assign-custom-schedule")
     roles=BACKEND,
     request=SetServiceProviderRequest,
 )
-async def set_service_provider(call: Call, req: SetServiceProviderRequest) -> dict[str, Any]:
+async def mark_service_provider(call: Call, req: SetServiceProviderRequest) -> dict[str, Any]:
     """Set whether a staff member provides services (appears in booking flows)."""
     return {
-        "staffMember": await service.set_service_provider(
+        "staffMember": await service.mark_service_provider(
             call.db, call.site_id, req.staff_member_id, req.service_provider, _fields(req.fields)
         )
     }
