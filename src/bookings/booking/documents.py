@@ -29,20 +29,20 @@ ENTITY_FQDN = "wix.bookings.v2.booking"
 HIDDEN = ("flowControlSettings", "autoAssigned")
 
 
-def _copy_json(value: Any) -> Any:
+def copy_json(value: Any) -> Any:
     """A copy of a JSON tree (what ``copy.deepcopy`` does to it, a few times faster: a page
     of the Reader copies a hundred documents)."""
     if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
+        return {k: copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy_json(v) for v in value]
+        return [copy_json(v) for v in value]
     return value
 
 
 def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
     """The wire Booking of a row, or of the values of a row as they were inserted."""
     r: Mapping[Any, Any] = row._mapping if isinstance(row, sa.Row) else row
-    doc = {k: _copy_json(v) for k, v in (r["doc"] or {}).items() if k not in HIDDEN}
+    doc = {k: copy_json(v) for k, v in (r["doc"] or {}).items() if k not in HIDDEN}
     out: dict[str, Any] = {"id": r["id"], **doc}
     out["status"] = r["status"]
     out["paymentStatus"] = r["payment_status"]
@@ -58,7 +58,7 @@ def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _service_location(service: ServiceView) -> dict[str, Any] | None:
+def service_location(service: ServiceView) -> dict[str, Any] | None:
     locations = service.locations
     if not locations:
         return None
@@ -84,7 +84,7 @@ def _service_location(service: ServiceView) -> dict[str, Any] | None:
     return None
 
 
-def _zone_of(name: str | None, fallback: str, field_path: str) -> str:
+def checked_zone(name: str | None, fallback: str, field_path: str) -> str:
     chosen = name or fallback
     try:
         zone(chosen)
@@ -98,19 +98,19 @@ def _zone_of(name: str | None, fallback: str, field_path: str) -> str:
     return chosen
 
 
-def _local(instant: datetime, tz: str) -> str:
+def local_text(instant: datetime, tz: str) -> str:
     return format_local_datetime(zoned.to_local(instant, zone(tz)))
 
 
-def _flags(model: WireModel | None) -> dict[str, Any]:
+def flags_doc(model: WireModel | None) -> dict[str, Any]:
     return to_wire(model) if model is not None else {}
 
 
-def _notification(model: ParticipantNotification | None) -> dict[str, Any] | None:
+def notification_doc(model: ParticipantNotification | None) -> dict[str, Any] | None:
     return to_wire(model) if model is not None else None
 
 
-def _prefixed(exc: errors.InvalidRequest, prefix: str) -> errors.InvalidRequest:
+def prefixed(exc: errors.InvalidRequest, prefix: str) -> errors.InvalidRequest:
     return errors.InvalidRequest(
         [
             errors.FieldViolation(
@@ -121,14 +121,14 @@ def _prefixed(exc: errors.InvalidRequest, prefix: str) -> errors.InvalidRequest:
     )
 
 
-def _identity_doc(caller: Identity, contact_id: str | None) -> dict[str, Any]:
+def identity_doc(caller: Identity, contact_id: str | None) -> dict[str, Any]:
     out = caller.initiated_by()
     if contact_id:
         out["contactId"] = contact_id
     return out
 
 
-def _action_body(
+def action_body(
     wire: dict[str, Any],
     caller: Identity,
     doc: Mapping[str, Any],
@@ -154,10 +154,10 @@ def _action_body(
     return body
 
 
-def _apply_notification(
+def apply_notification(
     doc: dict[str, Any], notification: ParticipantNotification | None
 ) -> dict[str, Any] | None:
-    value = _notification(notification)
+    value = notification_doc(notification)
     if value is not None:
         doc["participantNotification"] = value
     return value

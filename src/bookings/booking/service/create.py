@@ -9,12 +9,12 @@ from typing import Any
 from bookings.availability import service as availability
 from bookings.booking import capacity, rules, search, state
 from bookings.booking.documents import (
-    _action_body,
-    _flags,
-    _identity_doc,
-    _notification,
-    _prefixed,
+    action_body,
     booking_wire,
+    flags_doc,
+    identity_doc,
+    notification_doc,
+    prefixed,
 )
 from bookings.booking.models import bookings as _b
 from bookings.booking.schemas import (
@@ -115,7 +115,7 @@ async def _plan(
             "Service Booking",
             http_status=400,
         )
-    flags = _flags(req.flow_control_settings)
+    flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     rules.authorize_status(caller.role, booking.status)
     site_tz, settings = await _site(scope, caller)
@@ -175,12 +175,12 @@ async def _plan(
     if booking.selected_payment_option is not None:
         doc["selectedPaymentOption"] = booking.selected_payment_option.value
     contact_id = (booking.contact_details or {}).get("contactId")
-    doc["createdBy"] = _identity_doc(caller, contact_id if isinstance(contact_id, str) else None)
+    doc["createdBy"] = identity_doc(caller, contact_id if isinstance(contact_id, str) else None)
     doc["formId"] = target.service.form_id or ("00000000-0000-0000-0000-000000000000")
     app_id = target.service.app_id or BOOKINGS_APP_ID
     doc["appId"] = app_id
     doc["createdByAppId"] = caller.subject_id if caller.role == Role.APP else app_id
-    notification = _notification(req.participant_notification)
+    notification = notification_doc(req.participant_notification)
     if notification is not None:
         doc["participantNotification"] = notification
     doc["sendSmsReminder"] = True if req.send_sms_reminder is None else req.send_sms_reminder
@@ -264,7 +264,7 @@ async def _insert(
             booking_id,
             "confirmed",
             "action",
-            _action_body(
+            action_body(
                 wire,
                 caller,
                 doc,
@@ -301,7 +301,7 @@ async def bulk_create_bookings(
         try:
             _check_shape(caller, info)
         except errors.InvalidRequest as exc:
-            raise _prefixed(exc, f"createBookingsInfo[{i}]") from None
+            raise prefixed(exc, f"createBookingsInfo[{i}]") from None
 
     async def create(_index: int, info: CreateBookingRequest) -> dict[str, Any]:
         booking: dict[str, Any] = (await create_booking(db, caller, info))["booking"]

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from bookings.booking import capacity, load, rules, state
 from bookings.booking.documents import (
-    _apply_notification,
-    _flags,
+    apply_notification,
+    flags_doc,
 )
 from bookings.booking.models import bookings as _b
 from bookings.booking.schemas import (
@@ -74,7 +74,7 @@ from bookings.staff import service as staff
 async def confirm_booking(
     db: Database, caller: Identity, req: ConfirmBookingRequest
 ) -> dict[str, Any]:
-    flags = _flags(req.flow_control_settings)
+    flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     check = bool(flags.get("checkAvailabilityValidation"))
 
@@ -100,7 +100,7 @@ async def confirm_booking(
             names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
             _resource_doc(target, resource_id, names)
             doc["bookedEntity"] = target.entity
-        notification = _apply_notification(doc, req.participant_notification)
+        notification = apply_notification(doc, req.participant_notification)
         sms = req.send_sms_reminder
         payment = req.payment_status.value if req.payment_status else row.payment_status
         extra: dict[str, Any] = {
@@ -120,7 +120,7 @@ async def confirm_booking(
 async def decline_booking(
     db: Database, caller: Identity, req: DeclineBookingRequest
 ) -> dict[str, Any]:
-    flags = _flags(req.flow_control_settings)
+    flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
@@ -129,7 +129,7 @@ async def decline_booking(
             # only the owner is locked: the service itself is not read
             await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
         doc = copy.deepcopy(row.doc)
-        notification = _apply_notification(doc, req.participant_notification)
+        notification = apply_notification(doc, req.participant_notification)
         payment = req.payment_status.value if req.payment_status else row.payment_status
         extra: dict[str, Any] = {
             "previousStatus": row.status,
@@ -173,7 +173,7 @@ async def _cancel(
             await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
         doc = copy.deepcopy(row.doc)
         doc["canceledDate"] = format_timestamp(now)
-        note = _apply_notification(doc, notification)
+        note = apply_notification(doc, notification)
         extra: dict[str, Any] = {"previousStatus": row.status}
         if note is not None:
             extra["participantNotification"] = note
@@ -205,7 +205,7 @@ async def cancel_booking(
         req.booking_id,
         req.revision,
         req.participant_notification,
-        _flags(req.flow_control_settings),
+        flags_doc(req.flow_control_settings),
     )
     return {"booking": booking}
 
@@ -250,7 +250,7 @@ async def bulk_cancel_bookings(
             info.booking_id,
             info.revision,
             info.participant_notification,
-            _flags(info.flow_control_settings),
+            flags_doc(info.flow_control_settings),
             f"bookings.bookingsInfo[{i}].flowControlSettings",
         )
 
@@ -265,7 +265,7 @@ async def bulk_cancel_bookings(
 async def mark_booking_as_pending(
     db: Database, caller: Identity, req: MarkBookingAsPendingRequest
 ) -> dict[str, Any]:
-    flags = _flags(req.flow_control_settings)
+    flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     check = bool(flags.get("checkAvailabilityValidation"))
 
@@ -297,7 +297,7 @@ async def mark_booking_as_pending(
             names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
             _resource_doc(target, resource_id, names)
             doc["bookedEntity"] = target.entity
-        notification = _apply_notification(doc, req.participant_notification)
+        notification = apply_notification(doc, req.participant_notification)
         payment = req.payment_status.value if req.payment_status else row.payment_status
         extra: dict[str, Any] = {
             "previousStatus": row.status,

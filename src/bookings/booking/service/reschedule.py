@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from bookings.booking import capacity, rules, state
 from bookings.booking.documents import (
-    _apply_notification,
-    _flags,
+    apply_notification,
+    flags_doc,
 )
 from bookings.booking.schemas import (
     RescheduleBookingRequest,
@@ -53,7 +53,7 @@ from bookings.staff import service as staff
 async def reschedule_booking(
     db: Database, caller: Identity, req: RescheduleBookingRequest
 ) -> dict[str, Any]:
-    flags = _flags(req.flow_control_settings)
+    flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     slot = req.slot
     if slot is None:
@@ -155,7 +155,7 @@ async def reschedule_booking(
             doc["totalParticipants"] = req.total_participants
         if req.booked_add_ons is not None:
             doc["bookedAddOns"] = [to_wire(a) for a in req.booked_add_ons]
-        note = _apply_notification(doc, req.participant_notification)
+        note = apply_notification(doc, req.participant_notification)
         if note is not None:
             extra["participantNotification"] = note
         if flags:

@@ -9,9 +9,9 @@ from typing import Any
 
 from bookings.booking import rules
 from bookings.booking.documents import (
-    _local,
-    _service_location,
-    _zone_of,
+    checked_zone,
+    local_text,
+    service_location,
 )
 from bookings.booking.service.common import (
     _require_type,
@@ -89,8 +89,8 @@ async def _class_target(
         "serviceId": service.id,
         "scheduleId": event["scheduleId"],
         "eventId": event["id"],
-        "startDate": _local(start, tz),
-        "endDate": _local(end, tz),
+        "startDate": local_text(start, tz),
+        "endDate": local_text(end, tz),
         "timezone": tz,
     }
     resources = event.get("resources") or []
@@ -99,7 +99,7 @@ async def _class_target(
         if resources[0].get("name"):
             resource["name"] = resources[0]["name"]
         slot["resource"] = resource
-    location = rules.location_from_event(event.get("location")) or _service_location(service)
+    location = rules.location_from_event(event.get("location")) or service_location(service)
     if location:
         slot["location"] = location
     entity = {
@@ -138,7 +138,7 @@ async def _appointment_target(
     _require_type(service, rules.APPOINTMENT)
     if end_local <= start_local:
         raise errors.invalid_field(f"{prefix}.endDate", "must be after startDate")
-    tz = _zone_of(timezone, site_tz, f"{prefix}.timezone")
+    tz = checked_zone(timezone, site_tz, f"{prefix}.timezone")
     start = zoned.to_utc(start_local, zone(tz))
     end = zoned.to_utc(end_local, zone(tz))
     staff_ids = service.staff_member_ids
@@ -155,7 +155,7 @@ async def _appointment_target(
         "endDate": format_local_datetime(end_local),
         "timezone": tz,
     }
-    chosen_location = location or _service_location(service)
+    chosen_location = location or service_location(service)
     if chosen_location:
         slot["location"] = chosen_location
     entity = {"slot": slot, "title": service.name, "tags": [rules.TAGS[rules.APPOINTMENT]]}
@@ -182,10 +182,10 @@ async def _course_target(scope: SiteScope, schedule_id: str) -> Target:
     first, last = service.first_session_start, service.last_session_end
     booked: dict[str, Any] = {"scheduleId": schedule_id, "serviceId": service.id, "timezone": tz}
     if first is not None:
-        booked["firstSessionStart"] = _local(first, tz)
+        booked["firstSessionStart"] = local_text(first, tz)
     if last is not None:
-        booked["lastSessionEnd"] = _local(last, tz)
-    location = _service_location(service)
+        booked["lastSessionEnd"] = local_text(last, tz)
+    location = service_location(service)
     if location:
         booked["location"] = location
     entity = {"schedule": booked, "title": service.name, "tags": [rules.TAGS[rules.COURSE]]}
