@@ -170,8 +170,8 @@ async def test_added_rows_go_in_with_the_commit(services: Services, site: SiteKe
     commit (on PostgreSQL as one statement), none before."""
     entity = new_id()
     async with services.db.write(site.site_id) as uow:
-        uow.add(domain_events, outbox_row(entity, 1), outbox_row(entity, 2))
-        uow.add(
+        uow.insert_deferred(domain_events, outbox_row(entity, 1), outbox_row(entity, 2))
+        uow.insert_deferred(
             booking_values,
             *(
                 {"booking_id": entity, "field": "t", "position": i, "value": f"v{i}"}
@@ -179,7 +179,7 @@ async def test_added_rows_go_in_with_the_commit(services: Services, site: SiteKe
             ),
         )
         # The same columns in another order: a run of its own.
-        uow.add(domain_events, dict(reversed(outbox_row(entity, 3).items())))
+        uow.insert_deferred(domain_events, dict(reversed(outbox_row(entity, 3).items())))
         async with services.db.read(site.site_id) as other:
             assert (await other.run(_SEQUENCES, entity_id=entity)).all() == []
     async with services.db.read(site.site_id) as scope:
@@ -196,12 +196,12 @@ async def test_a_statement_of_the_unit_sees_the_added_rows(
 ) -> None:
     entity = new_id()
     async with services.db.write(site.site_id) as uow:
-        uow.add(domain_events, outbox_row(entity, 1))
+        uow.insert_deferred(domain_events, outbox_row(entity, 1))
         with pytest.raises(RuntimeError, match="flush"):
             uow.conn  # noqa: B018 - a statement on it would not see the waiting row
         assert [r.sequence for r in (await uow.run(_SEQUENCES, entity_id=entity)).all()] == [1]
         assert uow.conn is not None
-        uow.add(domain_events, outbox_row(entity, 2))
+        uow.insert_deferred(domain_events, outbox_row(entity, 2))
         await uow.flush()
         count = sa.select(sa.func.count()).select_from(domain_events)
         assert (
@@ -215,11 +215,11 @@ async def test_added_rows_of_a_failed_unit_are_not_stored(
     entity = new_id()
     with pytest.raises(RuntimeError, match="abandoned"):
         async with services.db.write(site.site_id) as uow:
-            uow.add(domain_events, outbox_row(entity, 1))
+            uow.insert_deferred(domain_events, outbox_row(entity, 1))
             raise RuntimeError("abandoned")
     # A failing insert fails the commit, and takes the other rows with it.
     with pytest.raises(sa.exc.IntegrityError):
         async with services.db.write(site.site_id) as uow:
-            uow.add(domain_events, outbox_row(entity, 1), outbox_row(entity, 1))
+            uow.insert_deferred(domain_events, outbox_row(entity, 1), outbox_row(entity, 1))
     async with services.db.read(site.site_id) as scope:
         assert (await scope.run(_SEQUENCES, entity_id=entity)).all() == []

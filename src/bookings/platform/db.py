@@ -199,10 +199,11 @@ class SiteScope:
 class UnitOfWork(SiteScope):
     """One write transaction of one site: row locks, then changes, then commit.
 
-    Inserts that nothing in the unit reads back can wait for the commit (:meth:`add`): they
-    go to the database together, just before it (PostgreSQL: one statement, whatever their
-    tables), or before the unit's next statement, whichever comes first. Hence ``conn`` is
-    refused while such inserts wait: a statement sent on it directly would not see them."""
+    Inserts that nothing in the unit reads back can wait for the commit
+    (:meth:`insert_deferred`): they go to the database together, just before it (PostgreSQL:
+    one statement, whatever their tables), or before the unit's next statement, whichever
+    comes first. Hence ``conn`` is refused while such inserts wait: a statement sent on it
+    directly would not see them."""
 
     def __init__(self, conn: AsyncConnection, site_id: str, dialect: str) -> None:
         self._later: list[tuple[sa.Table, dict[str, Any]]] = []
@@ -219,14 +220,15 @@ class UnitOfWork(SiteScope):
     def conn(self, value: AsyncConnection) -> None:
         self._conn = value
 
-    def add(self, table: sa.Table, *rows: dict[str, Any]) -> None:
-        """Insert ``rows`` (of this site) with the unit's next statement or its commit, for
-        rows that nothing in the unit reads back: a use-case that ends with several inserts
-        sends them in one round trip."""
+    def insert_deferred(self, table: sa.Table, *rows: dict[str, Any]) -> None:
+        """Insert ``rows`` (of this site) later, with a guarantee: they are in the database
+        before the unit's next statement runs and before it commits, so the unit always reads
+        its own writes and the rows commit or roll back with it. Until then they wait, and a
+        use case that ends with several inserts sends them in one round trip."""
         self._later.extend((table, {**row, "site_id": self.site_id}) for row in rows)
 
     async def flush(self) -> None:
-        """Send the inserts that wait (:meth:`add`), in the order they were added."""
+        """Send the inserts that wait (:meth:`insert_deferred`), in the order they were added."""
         if not self._later:
             return
         later, self._later = self._later, []

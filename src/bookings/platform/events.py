@@ -54,7 +54,7 @@ async def record(
 ) -> dict[str, Any]:
     """Add one domain event to the outbox of the unit of work's site; returns its envelope.
     ``sequence``: the entity's event number when the caller knows it (see the module doc).
-    ``later``: the row goes in with the unit's commit (:meth:`UnitOfWork.add`)."""
+    ``later``: the row goes in with the unit's commit (:meth:`UnitOfWork.insert_deferred`)."""
     t = domain_events
     if sequence is None:
         last = await uow.scalar(
@@ -94,7 +94,7 @@ async def record(
         "created_date": utcnow(),
     }
     if later:
-        uow.add(t, row)
+        uow.insert_deferred(t, row)
     else:
         await uow.insert(t, row)
     return body

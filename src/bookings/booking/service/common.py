@@ -75,10 +75,10 @@ async def _index_arrays(
 ) -> None:
     """Keep the ``booking_values`` rows of a booking in step with its document (rewritten only
     when its array values changed). A new booking's (no ``previous``) go in with the commit
-    (UnitOfWork.add)."""
+    (UnitOfWork.insert_deferred)."""
     rows = search.value_rows(booking_id, doc)
     if previous is None:
-        uow.add(_values, *rows)
+        uow.insert_deferred(_values, *rows)
         return
     if search.indexed_arrays(previous) == search.indexed_arrays(doc):
         return

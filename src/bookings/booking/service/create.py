@@ -249,8 +249,8 @@ async def _insert(
         held = participants if capacity.holds(status, hold_until, now) else 0
         await _sync_participants(uow, target.kind, target.event_id, now, used + held)
     # The rows of the new booking, none read back: they go in together with the commit
-    # (UnitOfWork.add).
-    uow.add(_b, values)
+    # (UnitOfWork.insert_deferred).
+    uow.insert_deferred(_b, values)
     await _index_arrays(uow, booking_id, doc, None)
     policy = target.service.booking_policy
     if policy.get("id"):

@@ -378,7 +378,7 @@ async def take_snapshot(
     ``bookingPolicy``), frozen as is without reading it again; a bare ``{"id"}`` (the
     service's policy was not found) does not count. ``fresh``: the booking is being created
     in this unit of work, so it has no snapshot yet, and this one goes in with the unit's
-    commit (:meth:`UnitOfWork.add`)."""
+    commit (:meth:`UnitOfWork.insert_deferred`)."""
     if known is not None and known.get("id") == policy_id and "revision" in known:
         policy = dict(known)
     else:
@@ -398,7 +398,7 @@ async def take_snapshot(
         "created_date": utcnow(),
     }
     if fresh:
-        uow.add(s, {k: v for k, v in values.items() if k != "site_id"})
+        uow.insert_deferred(s, {k: v for k, v in values.items() if k != "site_id"})
         return _snapshot_wire(values)
     stmt = _SNAPSHOT_INSERT.get(uow.dialect)
     if stmt is None:  # built once per engine kind (see ``platform/db.py``)
