@@ -13,11 +13,15 @@ from bookings.booking.schemas import (
     BulkCancelBookingsRequest,
     BulkConfirmOrDeclineBookingRequest,
     BulkCreateBookingRequest,
+    CancelBookingAnonymouslyRequest,
     CancelBookingRequest,
     ConfirmBookingRequest,
     ConfirmOrDeclineBookingRequest,
     CreateBookingRequest,
     DeclineBookingRequest,
+    GetAnonymousActionTokenRequest,
+    GetBookingAnonymouslyRequest,
+    GetServiceAnonymouslyRequest,
     ListDomainEventsRequest,
     MarkBookingAsPendingRequest,
     RescheduleBookingRequest,
@@ -239,6 +243,67 @@ async def list_domain_events(call: Call, req: ListDomainEventsRequest) -> dict[s
     )
 
 
+# ---------------------------------------------------------------- anonymous actions
+
+
+@router.method(
+    "getAnonymousActionToken",
+    "GET",
+    anonymous("/{bookingId}/token"),
+    roles=BACKEND,
+    request=GetAnonymousActionTokenRequest,
+)
+async def get_anonymous_action_token(
+    call: Call, req: GetAnonymousActionTokenRequest
+) -> dict[str, Any]:
+    """Get the action token of a booking (a capability for the customer's link)."""
+    return await service.get_anonymous_action_token(
+        call.db, call.services.signer, call.caller, req.booking_id
+    )
+
+
+@router.method(
+    "getBookingAnonymously",
+    "GET",
+    anonymous("/{token}"),
+    roles=None,
+    request=GetBookingAnonymouslyRequest,
+)
+async def get_booking_anonymously(call: Call, req: GetBookingAnonymouslyRequest) -> dict[str, Any]:
+    """Get a booking with its action token, and what its customer may do with it."""
+    return await service.get_booking_anonymously(call.db, call.services.signer, req.token)
+
+
+@router.method(
+    "cancelBookingAnonymously",
+    "POST",
+    anonymous("/{token}/cancel"),
+    roles=None,
+    request=CancelBookingAnonymouslyRequest,
+)
+async def cancel_booking_anonymously(
+    call: Call, req: CancelBookingAnonymouslyRequest
+) -> dict[str, Any]:
+    """Cancel a booking with its action token, within its cancellation policy."""
+    return await service.cancel_booking_anonymously(
+        call.db, call.services.signer, req.token, req.revision
+    )
+
+
+@router.method(
+    "getServiceAnonymously",
+    "GET",
+    anonymous("/{token}/service"),
+    roles=None,
+    request=GetServiceAnonymouslyRequest,
+)
+async def get_service_anonymously(call: Call, req: GetServiceAnonymouslyRequest) -> dict[str, Any]:
+    """Get the service of a booking with the booking's action token."""
+    return await service.get_service_anonymously(
+        call.db, call.services.signer, req.token, list(req.fields or [])
+    )
+
+
 # ---------------------------------------------------------------- not implemented
 
 _MSB_WHAT = "Multi-service bookings"
@@ -275,19 +340,12 @@ router.unimplemented(
 )
 
 _ANON_WHAT = "Anonymous booking actions"
-for _name, _verb, _suffix in (
-    ("getBookingAnonymously", "GET", "/{token}"),
-    ("cancelBookingAnonymously", "POST", "/{token}/cancel"),
-    ("rescheduleBookingAnonymously", "POST", "/{token}/reschedule"),
-    ("getServiceAnonymously", "GET", "/{token}/service"),
-):
-    router.unimplemented(_name, _verb, anonymous(_suffix), _ANON_WHAT, roles=None)
 router.unimplemented(
-    "getAnonymousActionToken",
-    "GET",
-    anonymous("/{bookingId}/token"),
+    "rescheduleBookingAnonymously",
+    "POST",
+    anonymous("/{token}/reschedule"),
     _ANON_WHAT,
-    roles=BACKEND,
+    roles=None,
 )
 router.unimplemented(
     "getAnonymousActionTokenForMultiServiceBooking",

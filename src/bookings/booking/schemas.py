@@ -299,3 +299,22 @@ class ListDomainEventsRequest(WireModel):
     after_sequence: Int64 | None = None
     cursor: str | None = None
     limit: int | None = Field(default=None, ge=1, le=1000)
+
+
+class GetAnonymousActionTokenRequest(WireModel):
+    booking_id: str
+
+
+class GetBookingAnonymouslyRequest(WireModel):
+    token: str
+    fields: list[str] | None = Field(default=None, max_length=1)
+
+
+class CancelBookingAnonymouslyRequest(WireModel):
+    token: str
+    revision: Int64 | None = None
+
+
+class GetServiceAnonymouslyRequest(WireModel):
+    token: str
+    fields: list[str] | None = Field(default=None, max_length=5)

@@ -30,6 +30,12 @@ from __future__ import annotations
 from bookings.booking.documents import (
     booking_wire,
 )
+from bookings.booking.service.anonymous import (
+    cancel_booking_anonymously,
+    get_anonymous_action_token,
+    get_booking_anonymously,
+    get_service_anonymously,
+)
 from bookings.booking.service.common import (
     booking_not_found,
 )
@@ -76,11 +82,15 @@ __all__ = [
     "bulk_confirm_or_decline_booking",
     "bulk_create_bookings",
     "cancel_booking",
+    "cancel_booking_anonymously",
     "confirm_booking",
     "confirm_or_decline_booking",
     "count_bookings",
     "create_booking",
     "decline_booking",
+    "get_anonymous_action_token",
+    "get_booking_anonymously",
+    "get_service_anonymously",
     "list_domain_events",
     "mark_booking_as_pending",
     "policy_snapshots",

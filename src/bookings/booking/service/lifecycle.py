@@ -4,6 +4,7 @@ of participants, extended fields, submission id, allowed actions."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -156,14 +157,21 @@ async def _cancel(
     notification: ParticipantNotification | None,
     flags: dict[str, Any],
     prefix: str = "flowControlSettings",
+    *,
+    customer_refusal: Callable[[], errors.ApiError] | None = None,
 ) -> dict[str, Any]:
+    """``customer_refusal``: the caller acts as the customer (anonymous actions): the
+    cancellation policy applies, and this is its refusal."""
     rules.authorize_flags(caller.role, flags, prefix)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         new = state.cancel(Status(row.status), row.id)
-        if caller.role == Role.MEMBER and not flags.get("ignoreCancellationPolicy"):
+        as_customer = customer_refusal is not None or caller.role == Role.MEMBER
+        if as_customer and not flags.get("ignoreCancellationPolicy"):
             snapshot = await _snapshot(uow, row.id)
             if not rules.may_cancel(snapshot, row.start_utc, now):
+                if customer_refusal is not None:
+                    raise customer_refusal()
                 raise rules.policy_violation(
                     "The booking's cancellation policy does not allow cancelling it now",
                     policy="cancellationPolicy",
