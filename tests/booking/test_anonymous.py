@@ -22,6 +22,7 @@ async def policy(client: httpx.AsyncClient, site: SiteKeys, cancellable: bool) -
         "bookingPolicy": {
             "name": "Free cancellation" if cancellable else "No cancellation",
             "cancellationPolicy": {"enabled": cancellable, "limitLatestCancellation": False},
+            "reschedulePolicy": {"enabled": cancellable, "limitLatestReschedule": False},
             "participantsPolicy": {"maxParticipantsPerBooking": 5},
         }
     }
@@ -32,6 +33,8 @@ async def policy(client: httpx.AsyncClient, site: SiteKeys, cancellable: bool) -
 async def booked(
     client: httpx.AsyncClient, site: SiteKeys, cancellable: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A class booking under a policy that lets its customer cancel and reschedule (or
+    neither), and the session it is in."""
     cat = Catalog(client, site.admin)
     yoga = await cat.group(
         capacity=10, bookingPolicy={"id": await policy(client, site, cancellable)}
@@ -53,8 +56,7 @@ async def test_get_and_cancel_with_the_token(client: httpx.AsyncClient, site: Si
         got = ok(await client.get(f"{prefix}/{token}"))
         assert got == {
             "booking": booking,
-            # (rescheduling with a token is not implemented yet, so it is not offered)
-            "allowedAnonymousActions": {"cancel": True, "reschedule": False},
+            "allowedAnonymousActions": {"cancel": True, "reschedule": True},
         }
         service = ok(await client.get(f"{prefix}/{token}/service"))["service"]
         assert service["id"] == yoga["id"] and service["name"] == yoga["name"]
@@ -128,3 +130,34 @@ async def test_every_bad_token_is_invalid_token(
     res = await client.get(f"{ANON[1]}/{booking['id']}/token", headers=other_site.admin)
     app_error(res, 404, "BOOKING_NOT_FOUND")
     assert ok(await client.get(f"{ANON[0]}/{token}"))["booking"]["id"] == booking["id"]
+
+
+async def test_reschedule_with_the_token(client: httpx.AsyncClient, site: SiteKeys) -> None:
+    cat = Catalog(client, site.admin)
+    for cancellable in (True, False):
+        policy_id = await policy(client, site, cancellable)
+        yoga = await cat.group(capacity=10, bookingPolicy={"id": policy_id})
+        first = await cat.session(yoga, next_monday(), capacity=10)
+        later = await cat.session(yoga, next_monday(3), capacity=10)
+        booking = await created(client, site.admin, class_booking(yoga, first))
+        token = await token_of(client, site, booking["id"])
+        body = {"slot": {"eventId": later["id"]}, "revision": "1"}
+        res = await client.post(f"{ANON[1]}/{token}/reschedule", json=body)
+        if not cancellable:
+            app_error(res, 428, "RESCHEDULING_NOT_ALLOWED")
+            continue
+        moved = ok(res)["booking"]
+        assert moved["bookedEntity"]["slot"]["eventId"] == later["id"]
+        assert moved["revision"] == "2"
+        events = ok(
+            await client.get(
+                "/_api/bookings-server/v1/domain-events",
+                params={"entityId": booking["id"]},
+                headers=site.admin,
+            )
+        )["events"]
+        rescheduled = events[-1]["actionEvent"]["body"]
+        assert rescheduled["participantNotification"] == {"notifyParticipants": True}
+        assert rescheduled["initiatedBy"] == {"anonymousVisitorId": anonymous.ANONYMOUS_VISITOR}
+        stale = await client.post(f"{ANON[0]}/{token}/reschedule", json=body)
+        app_error(stale, 409, "REVISION_MISMATCH")

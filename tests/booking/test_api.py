@@ -326,7 +326,7 @@ async def test_aliases_and_unimplemented(client: httpx.AsyncClient, site: SiteKe
     ):
         app_error(await post(client, path, site.admin, {}), 501, "UNIMPLEMENTED")
     app_error(
-        await post(client, f"/_api/v1/anonymous-bookings/{'t' * 40}/reschedule", {}, {}),
+        await post(client, f"/v1/anonymous-multi-service-bookings/{'t' * 40}/cancel", {}, {}),
         501,
         "UNIMPLEMENTED",
     )

@@ -24,6 +24,7 @@ from bookings.booking.schemas import (
     GetServiceAnonymouslyRequest,
     ListDomainEventsRequest,
     MarkBookingAsPendingRequest,
+    RescheduleBookingAnonymouslyRequest,
     RescheduleBookingRequest,
     SetBookingSubmissionIdRequest,
     UpdateExtendedFieldsRequest,
@@ -291,6 +292,22 @@ async def cancel_booking_anonymously(
 
 
 @router.method(
+    "rescheduleBookingAnonymously",
+    "POST",
+    anonymous("/{token}/reschedule"),
+    roles=None,
+    request=RescheduleBookingAnonymouslyRequest,
+)
+async def reschedule_booking_anonymously(
+    call: Call, req: RescheduleBookingAnonymouslyRequest
+) -> dict[str, Any]:
+    """Reschedule a booking with its action token, within its policies."""
+    return await service.reschedule_booking_anonymously(
+        call.db, call.services.signer, req.token, req.slot, req.revision
+    )
+
+
+@router.method(
     "getServiceAnonymously",
     "GET",
     anonymous("/{token}/service"),
@@ -340,13 +357,6 @@ router.unimplemented(
 )
 
 _ANON_WHAT = "Anonymous booking actions"
-router.unimplemented(
-    "rescheduleBookingAnonymously",
-    "POST",
-    anonymous("/{token}/reschedule"),
-    _ANON_WHAT,
-    roles=None,
-)
 router.unimplemented(
     "getAnonymousActionTokenForMultiServiceBooking",
     "GET",

@@ -318,3 +318,9 @@ class CancelBookingAnonymouslyRequest(WireModel):
 class GetServiceAnonymouslyRequest(WireModel):
     token: str
     fields: list[str] | None = Field(default=None, max_length=5)
+
+
+class RescheduleBookingAnonymouslyRequest(WireModel):
+    token: str
+    slot: V2Slot | None = None
+    revision: Int64 | None = None

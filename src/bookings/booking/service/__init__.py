@@ -35,6 +35,7 @@ from bookings.booking.service.anonymous import (
     get_anonymous_action_token,
     get_booking_anonymously,
     get_service_anonymously,
+    reschedule_booking_anonymously,
 )
 from bookings.booking.service.common import (
     booking_not_found,
@@ -96,6 +97,7 @@ __all__ = [
     "policy_snapshots",
     "query_bookings",
     "reschedule_booking",
+    "reschedule_booking_anonymously",
     "set_booking_submission_id",
     "update_extended_fields",
     "update_number_of_participants",

@@ -15,9 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bookings.booking.schemas import ParticipantNotification, RescheduleBookingRequest, V2Slot
 from bookings.booking.service.common import _row, booking_not_found
 from bookings.booking.service.lifecycle import _cancel
 from bookings.booking.service.queries import allowed_actions_of
+from bookings.booking.service.reschedule import reschedule_booking
 from bookings.booking.views import BookingView
 from bookings.catalog.services import service as catalog
 from bookings.platform import errors
@@ -87,9 +89,7 @@ async def get_booking_anonymously(db: Database, signer: Signer, token: str) -> d
             raise invalid_token()
         booking = BookingView.of_row(row)
         actions = await allowed_actions_of(scope, [booking], now)
-    # What the token's calls then do: Reschedule Booking Anonymously is not implemented yet.
-    allowed = {"cancel": actions[booking.id]["cancel"], "reschedule": False}
-    return {"booking": booking.wire, "allowedAnonymousActions": allowed}
+    return {"booking": booking.wire, "allowedAnonymousActions": actions[booking.id]}
 
 
 def _cannot_cancel() -> errors.ApplicationError:
@@ -116,6 +116,35 @@ async def cancel_booking_anonymously(
     return {"booking": booking}
 
 
+def _cannot_reschedule() -> errors.ApplicationError:
+    return errors.failed_precondition(
+        "RESCHEDULING_NOT_ALLOWED",
+        "The booking's reschedule policy does not allow rescheduling it now",
+    )
+
+
+async def reschedule_booking_anonymously(
+    db: Database, signer: Signer, token: str, slot: V2Slot | None, revision: int | None
+) -> dict[str, Any]:
+    """Reschedule as the customer: only inside the booking's policies; the participants are
+    always notified."""
+    site_id, booking_id = open_token(signer, token, utcnow())
+    anonymous = Identity(site_id, Role.VISITOR, ANONYMOUS_VISITOR)
+    req = RescheduleBookingRequest(
+        booking_id=booking_id,
+        slot=slot,
+        revision=revision,
+        participant_notification=ParticipantNotification(notify_participants=True),
+    )
+    try:
+        booking = await reschedule_booking(db, anonymous, req, customer_refusal=_cannot_reschedule)
+    except errors.ApplicationError as exc:
+        if exc.code == "BOOKING_NOT_FOUND":
+            raise invalid_token() from None
+        raise
+    return booking
+
+
 async def get_service_anonymously(
     db: Database, signer: Signer, token: str, fields: list[str]
 ) -> dict[str, Any]:
@@ -133,4 +162,5 @@ __all__ = [
     "get_anonymous_action_token",
     "get_booking_anonymously",
     "get_service_anonymously",
+    "reschedule_booking_anonymously",
 ]

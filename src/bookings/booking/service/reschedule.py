@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -51,8 +52,15 @@ from bookings.staff import service as staff
 
 
 async def reschedule_booking(
-    db: Database, caller: Identity, req: RescheduleBookingRequest
+    db: Database,
+    caller: Identity,
+    req: RescheduleBookingRequest,
+    *,
+    customer_refusal: Callable[[], errors.ApiError] | None = None,
 ) -> dict[str, Any]:
+    """``customer_refusal``: the caller acts as the customer (anonymous actions): the
+    booking's policies apply as to a member, and this is the reschedule policy's refusal."""
+    as_customer = customer_refusal is not None or caller.role == Role.MEMBER
     flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     slot = req.slot
@@ -77,9 +85,11 @@ async def reschedule_booking(
             raise errors.failed_precondition(
                 "VALIDATION_FAILURE", "A course booking cannot be rescheduled", bookingId=row.id
             )
-        if caller.role == Role.MEMBER:
+        if as_customer:
             snapshot = await _snapshot(uow, row.id)
             if not rules.may_reschedule(snapshot, row.start_utc, now):
+                if customer_refusal is not None:
+                    raise customer_refusal()
                 raise rules.policy_violation(
                     "The booking's reschedule policy does not allow rescheduling it now",
                     policy="reschedulePolicy",
@@ -126,7 +136,7 @@ async def reschedule_booking(
                 target.candidates.remove(row.resource_id)
                 target.candidates.insert(0, row.resource_id)
             await staff.lock_resources(uow, target.candidates)
-        if caller.role == Role.MEMBER:
+        if as_customer:
             rules.check_booking_policy(target.service.wire, target.start_utc, participants, now)
         fits, resource_id = await _place(uow, target, participants, now, row.id)
         double = False
