@@ -40,6 +40,7 @@ from bookings.booking.service.common import (
 from bookings.booking.service.mutation import (
     Change,
     _fits_now,
+    _lock_group_owner,
     _lock_owner,
     _mutate,
     _no_open_spots,
@@ -55,7 +56,6 @@ from bookings.booking.service.queries import (
 from bookings.booking.state import Status
 from bookings.booking.views import BookingView
 from bookings.catalog.policies import service as policies
-from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity, Role
 from bookings.platform.bulk import BulkResults, bulk_each
@@ -126,9 +126,7 @@ async def decline_booking(
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         new = state.decline(Status(row.status), row.id)
-        if row.kind != rules.APPOINTMENT:
-            # only the owner is locked: the service itself is not read
-            await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
+        await _lock_group_owner(uow, row)
         doc = copy.deepcopy(row.doc)
         notification = apply_notification(doc, req.participant_notification)
         payment = req.payment_status.value if req.payment_status else row.payment_status
@@ -176,9 +174,7 @@ async def _cancel(
                     "The booking's cancellation policy does not allow cancelling it now",
                     policy="cancellationPolicy",
                 )
-        if row.kind != rules.APPOINTMENT:
-            # only the owner is locked: the service itself is not read
-            await _lock_owner(uow, row, ServiceView({"id": row.service_id}))
+        await _lock_group_owner(uow, row)
         doc = copy.deepcopy(row.doc)
         doc["canceledDate"] = format_timestamp(now)
         note = apply_notification(doc, notification)

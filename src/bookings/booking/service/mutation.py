@@ -31,6 +31,7 @@ from bookings.booking.service.targets import (
     Target,
 )
 from bookings.booking.state import Status
+from bookings.calendar import service as calendar
 from bookings.catalog.services.service import ServiceView
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity
@@ -89,6 +90,15 @@ async def _lock_owner(uow: UnitOfWork, row: sa.Row[Any], service: ServiceView) -
     target = _target_of(row, service)
     await _lock_target(uow, target)
     return target
+
+
+async def _lock_group_owner(uow: UnitOfWork, row: sa.Row[Any]) -> None:
+    """Lock a class or course booking's capacity owner (its session's event, its course's
+    schedule) without reading its service: what a call that frees capacity needs."""
+    if row.kind == rules.CLASS:
+        await calendar.lock_events(uow, [row.event_id or ""])
+    elif row.kind == rules.COURSE:
+        await calendar.lock_schedule(uow, row.schedule_id or "")
 
 
 async def _mutate(
