@@ -35,6 +35,7 @@ from bookings.availability.appointments import (
     get_availability_time_slot,
     list_availability_time_slots,
 )
+from bookings.availability.chains import Link, assign_chain, chain_starts
 from bookings.availability.check import check_appointment_slot, site_settings_of
 from bookings.availability.events import get_event_time_slot, list_event_time_slots
 from bookings.availability.legacy import query_availability
@@ -45,7 +46,10 @@ __all__ = [
     "AppointmentCheck",
     "BookingLoad",
     "HeldRead",
+    "Link",
     "SiteSettings",
+    "assign_chain",
+    "chain_starts",
     "check_appointment_slot",
     "get_availability_time_slot",
     "get_event_time_slot",
