@@ -11,6 +11,10 @@ What Bookings Reader V2 filters on is a real column too (contact, payment option
 location, slot resource, ``total_participants``), derived from ``doc`` on every write by
 :func:`bookings.booking.search.indexed_columns`; its array fields (tags, participant choices)
 are rows of ``booking_values`` (one per element, ``field`` says which array).
+
+``multi_service_bookings`` — one row per multi-service booking (a package of 2 to 8
+appointment bookings back to back); its children carry its id in
+``bookings.multi_service_booking_id``. Every call that changes a package locks its row first.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ bookings = sa.Table(
     sa.Column("location_id", sa.String(250), nullable=True),
     sa.Column("location_type", sa.String(32), nullable=True),
     sa.Column("total_participants", sa.Integer, nullable=True),
+    sa.Column("multi_service_booking_id", sa.String(36), nullable=True),
     sa.Column("doc", Json, nullable=False),
     sa.Column("revision", sa.BigInteger, nullable=False),
     sa.Column("created_date", UtcDateTime, nullable=False),
@@ -70,6 +75,19 @@ bookings = sa.Table(
         "ix_bookings_site_visitor_created", "site_id", "created_by_visitor_id", "created_date"
     ),
     sa.Index("ix_bookings_site_external_user", "site_id", "external_user_id"),
+    # Multi-service bookings (0009_multi_service_bookings).
+    sa.Index("ix_bookings_site_multi_service", "site_id", "multi_service_booking_id"),
+)
+
+multi_service_bookings = sa.Table(
+    "multi_service_bookings",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
 )
 
 booking_values = sa.Table(

@@ -54,6 +54,20 @@ async def _require(scope: SiteScope, booking_id: str, caller: Identity) -> sa.Ro
     return row
 
 
+def refuse_multi_service_child(row: sa.Row[Any]) -> None:
+    """A booking of a multi-service booking moves and ends with its package: its own
+    reschedule or cancel is refused (403
+    ``NOT_ALLOWED_TO_UPDATE_BOOKING_IN_MULTI_SERVICE_BOOKING``)."""
+    if row.multi_service_booking_id:
+        raise errors.ApplicationError(
+            "NOT_ALLOWED_TO_UPDATE_BOOKING_IN_MULTI_SERVICE_BOOKING",
+            f"Booking {row.id} is part of multi-service booking "
+            f"{row.multi_service_booking_id}: reschedule or cancel the multi-service booking",
+            http_status=403,
+            data={"bookingId": row.id, "multiServiceBookingId": row.multi_service_booking_id},
+        )
+
+
 async def _service(scope: SiteScope, service_id: str) -> ServiceView:
     return await catalog.require_service(scope, service_id)
 

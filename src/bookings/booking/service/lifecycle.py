@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from bookings.booking import capacity, load, rules, state
 from bookings.booking.documents import (
-    apply_notification,
     flags_doc,
 )
 from bookings.booking.models import bookings as _b
@@ -33,17 +32,23 @@ from bookings.booking.schemas import (
     UpdateExtendedFieldsRequest,
     UpdateNumberOfParticipantsRequest,
 )
+from bookings.booking.service.changes import (
+    StatusAsk,
+    cancel_change,
+    confirm_change,
+    decline_change,
+    pending_change,
+)
 from bookings.booking.service.common import (
     _service,
     booking_not_found,
+    refuse_multi_service_child,
 )
 from bookings.booking.service.mutation import (
     Change,
     _fits_now,
-    _lock_group_owner,
     _lock_owner,
     _mutate,
-    _no_open_spots,
 )
 from bookings.booking.service.placement import (
     _capacity_error,
@@ -55,18 +60,15 @@ from bookings.booking.service.queries import (
 )
 from bookings.booking.state import Status
 from bookings.booking.views import BookingView
-from bookings.catalog.policies import service as policies
 from bookings.platform import errors, events
-from bookings.platform.auth import Identity, Role
+from bookings.platform.auth import Identity
 from bookings.platform.bulk import BulkResults, bulk_each
 from bookings.platform.db import (
     Database,
-    SiteScope,
     UnitOfWork,
     utcnow,
 )
 from bookings.platform.wire import (
-    format_timestamp,
     to_wire,
 )
 from bookings.staff import service as staff
@@ -77,42 +79,16 @@ async def confirm_booking(
 ) -> dict[str, Any]:
     flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
-    check = bool(flags.get("checkAvailabilityValidation"))
+    ask = StatusAsk(
+        req.payment_status,
+        req.participant_notification,
+        req.send_sms_reminder,
+        req.double_booked,
+        flags,
+    )
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        status = Status(row.status)
-        new = state.confirm(status, row.id)
-        service = await _service(uow, row.service_id)
-        target = await _lock_owner(uow, row, service)
-        fits, resource_id = await _fits_now(uow, row, target, now)
-        double = bool(row.double_booked)
-        values: dict[str, Any] = {"hold_until": None}
-        if not fits:
-            if check or caller.role != Role.ADMIN:
-                raise _no_open_spots(row.id)
-            double = True
-        elif resource_id is not None and resource_id != row.resource_id:
-            values["resource_id"] = resource_id
-        if check and req.double_booked is not None:
-            double = req.double_booked
-        doc = copy.deepcopy(row.doc)
-        if "resource_id" in values:
-            target.entity = doc.get("bookedEntity") or {}
-            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
-            _resource_doc(target, resource_id, names)
-            doc["bookedEntity"] = target.entity
-        notification = apply_notification(doc, req.participant_notification)
-        sms = req.send_sms_reminder
-        payment = req.payment_status.value if req.payment_status else row.payment_status
-        extra: dict[str, Any] = {
-            "previousStatus": row.status,
-            "previousPaymentStatus": row.payment_status,
-        }
-        if notification is not None:
-            extra["participantNotification"] = notification
-        if sms is not None:
-            extra["sendSmsReminder"] = sms
-        return Change(new, payment, doc, double, values, [("confirmed", "action", extra)])
+        return await confirm_change(uow, caller, row, now, ask)
 
     booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
     return {"booking": booking}
@@ -123,25 +99,10 @@ async def decline_booking(
 ) -> dict[str, Any]:
     flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
+    ask = StatusAsk(req.payment_status, req.participant_notification, flags=flags)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        new = state.decline(Status(row.status), row.id)
-        await _lock_group_owner(uow, row)
-        doc = copy.deepcopy(row.doc)
-        notification = apply_notification(doc, req.participant_notification)
-        payment = req.payment_status.value if req.payment_status else row.payment_status
-        extra: dict[str, Any] = {
-            "previousStatus": row.status,
-            "previousPaymentStatus": row.payment_status,
-        }
-        if notification is not None:
-            extra["participantNotification"] = notification
-        if flags:
-            extra["flowControlSettings"] = flags
-        double = bool(row.double_booked)
-        return Change(
-            new, payment, doc, double, {"hold_until": None}, [("declined", "action", extra)]
-        )
+        return await decline_change(uow, caller, row, now, ask)
 
     booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
     return {"booking": booking}
@@ -163,41 +124,10 @@ async def _cancel(
     rules.authorize_flags(caller.role, flags, prefix)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        new = state.cancel(Status(row.status), row.id)
-        as_customer = customer_refusal is not None or caller.role == Role.MEMBER
-        if as_customer and not flags.get("ignoreCancellationPolicy"):
-            snapshot = await _snapshot(uow, row.id)
-            if not rules.may_cancel(snapshot, row.start_utc, now):
-                if customer_refusal is not None:
-                    raise customer_refusal()
-                raise rules.policy_violation(
-                    "The booking's cancellation policy does not allow cancelling it now",
-                    policy="cancellationPolicy",
-                )
-        await _lock_group_owner(uow, row)
-        doc = copy.deepcopy(row.doc)
-        doc["canceledDate"] = format_timestamp(now)
-        note = apply_notification(doc, notification)
-        extra: dict[str, Any] = {"previousStatus": row.status}
-        if note is not None:
-            extra["participantNotification"] = note
-        if flags:
-            extra["flowControlSettings"] = flags
-        return Change(
-            new,
-            row.payment_status,
-            doc,
-            bool(row.double_booked),
-            {"hold_until": None},
-            [("canceled", "action", extra)],
-        )
+        refuse_multi_service_child(row)
+        return await cancel_change(uow, caller, row, now, notification, flags, customer_refusal)
 
     return await _mutate(db, caller, booking_id, revision, apply)
-
-
-async def _snapshot(scope: SiteScope, booking_id: str) -> dict[str, Any]:
-    found = await policies.list_snapshots(scope, [booking_id])
-    return dict(found[0].get("policy") or {}) if found else {}
 
 
 async def cancel_booking(
@@ -271,47 +201,16 @@ async def mark_booking_as_pending(
 ) -> dict[str, Any]:
     flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
-    check = bool(flags.get("checkAvailabilityValidation"))
+    ask = StatusAsk(
+        req.payment_status,
+        req.participant_notification,
+        req.send_sms_reminder,
+        req.double_booked,
+        flags,
+    )
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        new = state.mark_as_pending(Status(row.status), row.id)
-        service = await _service(uow, row.service_id)
-        approval = service.requires_manual_approval
-        if not approval and not flags.get("skipPendingApprovalServiceValidation"):
-            raise errors.failed_precondition(
-                "NOT_PENDING_APPROVAL_SERVICE",
-                f"Service {row.service_id} does not require manual approval",
-                serviceId=row.service_id,
-            )
-        target = await _lock_owner(uow, row, service)
-        fits, resource_id = await _fits_now(uow, row, target, now)
-        double = bool(row.double_booked)
-        values: dict[str, Any] = {"hold_until": None}
-        if not fits:
-            if caller.role != Role.ADMIN:
-                raise _no_open_spots(row.id)
-            double = True
-        elif resource_id is not None and resource_id != row.resource_id:
-            values["resource_id"] = resource_id
-        if check and req.double_booked is not None:
-            double = double or req.double_booked
-        doc = copy.deepcopy(row.doc)
-        if "resource_id" in values:
-            target.entity = doc.get("bookedEntity") or {}
-            names = await staff.staff_by_resource_ids(uow, [resource_id or ""])
-            _resource_doc(target, resource_id, names)
-            doc["bookedEntity"] = target.entity
-        notification = apply_notification(doc, req.participant_notification)
-        payment = req.payment_status.value if req.payment_status else row.payment_status
-        extra: dict[str, Any] = {
-            "previousStatus": row.status,
-            "previousPaymentStatus": row.payment_status,
-        }
-        if notification is not None:
-            extra["participantNotification"] = notification
-        if req.send_sms_reminder is not None:
-            extra["sendSmsReminder"] = req.send_sms_reminder
-        return Change(new, payment, doc, double, values, [("markedAsPending", "action", extra)])
+        return await pending_change(uow, caller, row, now, ask)
 
     booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
     return {"booking": booking}

@@ -120,46 +120,53 @@ async def _mutate(
             raise errors.revision_mismatch("Booking", booking_id, revision, row.revision)
         now = utcnow()
         change = await apply(uow, row, now)
-        values = {
-            "status": change.status.value,
-            "payment_status": change.payment_status,
-            "doc": change.doc,
-            "double_booked": change.double_booked,
-            "revision": row.revision + 1,
-            "updated_date": now,
-            **search.indexed_columns(change.doc),
-            **change.values,
-        }
-        result = await uow.conn.execute(
-            uow.update(_b)
-            .where(_b.c.id == booking_id)
-            .where(_b.c.revision == row.revision)
-            .values(**values)
+        wire = await _write_change(uow, caller, row, change, now)
+    return wire
+
+
+async def _write_change(
+    uow: UnitOfWork, caller: Identity, row: sa.Row[Any], change: Change, now: datetime
+) -> dict[str, Any]:
+    """Write ``change`` to the booking of ``row``: ``UPDATE ... WHERE revision`` (409
+    ``REVISION_MISMATCH`` when another write came first), its derived rows, its class event's
+    participants, its events. Answers the booking as written."""
+    booking_id = row.id
+    values = {
+        "status": change.status.value,
+        "payment_status": change.payment_status,
+        "doc": change.doc,
+        "double_booked": change.double_booked,
+        "revision": row.revision + 1,
+        "updated_date": now,
+        **search.indexed_columns(change.doc),
+        **change.values,
+    }
+    result = await uow.conn.execute(
+        uow.update(_b)
+        .where(_b.c.id == booking_id)
+        .where(_b.c.revision == row.revision)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        current = await _row(uow, booking_id)
+        raise errors.revision_mismatch(
+            "Booking", booking_id, row.revision, current.revision if current else 0
         )
-        if result.rowcount != 1:
-            current = await _row(uow, booking_id)
-            raise errors.revision_mismatch(
-                "Booking", booking_id, row.revision, current.revision if current else 0
-            )
-        await _index_arrays(uow, booking_id, change.doc, row.doc or {})
-        for event_id in dict.fromkeys([row.event_id, *change.touched_events]):
-            if event_id and row.kind == rules.CLASS:
-                await _sync_participants(uow, rules.CLASS, event_id, now)
-        fresh = await _row(uow, booking_id)
-        assert fresh is not None
-        wire = booking_wire(fresh)
-        for slug, kind, extra in change.outbox:
-            if kind == "action":
-                payload = {"booking": wire, **extra, "initiatedBy": caller.initiated_by()}
-                if wire.get("doubleBooked") and slug in (
-                    "confirmed",
-                    "declined",
-                    "markedAsPending",
-                ):
-                    payload["doubleBooked"] = True
-            else:
-                payload = wire
-            await _record(uow, booking_id, slug, kind, payload)
+    await _index_arrays(uow, booking_id, change.doc, row.doc or {})
+    for event_id in dict.fromkeys([row.event_id, *change.touched_events]):
+        if event_id and row.kind == rules.CLASS:
+            await _sync_participants(uow, rules.CLASS, event_id, now)
+    fresh = await _row(uow, booking_id)
+    assert fresh is not None
+    wire = booking_wire(fresh)
+    for slug, kind, extra in change.outbox:
+        if kind == "action":
+            payload = {"booking": wire, **extra, "initiatedBy": caller.initiated_by()}
+            if wire.get("doubleBooked") and slug in ("confirmed", "declined", "markedAsPending"):
+                payload["doubleBooked"] = True
+        else:
+            payload = wire
+        await _record(uow, booking_id, slug, kind, payload)
     return wire
 
 

@@ -17,11 +17,10 @@ from bookings.booking.documents import (
 from bookings.booking.schemas import (
     RescheduleBookingRequest,
 )
+from bookings.booking.service.changes import policy_snapshot
 from bookings.booking.service.common import (
     _site,
-)
-from bookings.booking.service.lifecycle import (
-    _snapshot,
+    refuse_multi_service_child,
 )
 from bookings.booking.service.mutation import (
     Change,
@@ -75,6 +74,7 @@ async def reschedule_booking(
     skip = bool(flags.get("skipAvailabilityValidation"))
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        refuse_multi_service_child(row)
         status = Status(row.status)
         new_status = state.reschedule(
             status,
@@ -86,7 +86,7 @@ async def reschedule_booking(
                 "VALIDATION_FAILURE", "A course booking cannot be rescheduled", bookingId=row.id
             )
         if as_customer:
-            snapshot = await _snapshot(uow, row.id)
+            snapshot = await policy_snapshot(uow, row.id)
             if not rules.may_reschedule(snapshot, row.start_utc, now):
                 if customer_refusal is not None:
                     raise customer_refusal()
