@@ -299,7 +299,7 @@ async def test_create_validation_and_roles(client: httpx.AsyncClient, site: Site
     assert err["data"]["policyViolations"]["bookOnlineDisabled"] is True
 
 
-async def test_aliases_and_unimplemented(client: httpx.AsyncClient, site: SiteKeys) -> None:
+async def test_aliases(client: httpx.AsyncClient, site: SiteKeys) -> None:
     cat = Catalog(client, site.admin)
     yoga = await cat.group(capacity=10)
     event = await cat.session(yoga, next_monday(), capacity=10)
@@ -320,16 +320,6 @@ async def test_aliases_and_unimplemented(client: httpx.AsyncClient, site: SiteKe
     ):
         res = await post(client, path, site.admin, {"details": [{"bookingId": bid}]})
         assert ok(res)["bulkActionMetadata"]["totalFailures"] == 1  # CONFIRMED already
-    for path in (
-        "/_api/bookings-service/v2/multi_service_bookings",
-        "/bookings/multiServiceBookings/v2/multi_service_bookings/x/confirm",
-    ):
-        app_error(await post(client, path, site.admin, {}), 501, "UNIMPLEMENTED")
-    app_error(
-        await post(client, f"/v1/anonymous-multi-service-bookings/{'t' * 40}/cancel", {}, {}),
-        501,
-        "UNIMPLEMENTED",
-    )
     # Roles: confirm is for the business only; domain events for ADMIN only.
     visitor = {"Authorization": await token(client, site)}
     res = await client.post(f"{API}/{bid}/confirm", json={"revision": "2"}, headers=visitor)

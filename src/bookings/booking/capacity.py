@@ -73,8 +73,19 @@ def pick_resource(
 ) -> str | None:
     """The first of ``candidates`` that the calendar says is ``free`` and no held booking
     occupies during ``wanted``; ``None`` when there is none."""
+    found = free_resources(candidates, free, busy, wanted)
+    return found[0] if found else None
+
+
+def free_resources(
+    candidates: Sequence[str],
+    free: Iterable[str],
+    busy: Mapping[str, Sequence[tuple[datetime, datetime]]],
+    wanted: tuple[datetime, datetime],
+) -> list[str]:
+    """Every one of ``candidates``, in order, that the calendar says is ``free`` and no held
+    booking occupies during ``wanted``."""
     free_set = set(free)
-    for rid in candidates:
-        if rid in free_set and not conflicting(wanted, busy.get(rid, ())):
-            return rid
-    return None
+    return [
+        rid for rid in candidates if rid in free_set and not conflicting(wanted, busy.get(rid, ()))
+    ]

@@ -58,6 +58,12 @@ def booking_wire(row: sa.Row[Any] | Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def package_of(doc: Mapping[str, Any]) -> str | None:
+    """The multi-service booking a booking document belongs to (``multiServiceBookingInfo``)."""
+    value = (doc.get("multiServiceBookingInfo") or {}).get("id")
+    return str(value) if value else None
+
+
 def service_location(service: ServiceView) -> dict[str, Any] | None:
     locations = service.locations
     if not locations:

@@ -1,7 +1,4 @@
-"""Bookings Writer V2 endpoints: every public path alias of every method, and who may call it.
-
-Multi-service bookings and anonymous (token) actions answer 501 ``UNIMPLEMENTED``.
-"""
+"""Bookings Writer V2 endpoints: every public path alias of every method, and who may call it."""
 
 from __future__ import annotations
 
@@ -9,23 +6,36 @@ from typing import Any
 
 from bookings.booking import service
 from bookings.booking.schemas import (
+    AddBookingsToMultiServiceBookingRequest,
     BulkCalculateAllowedActionsRequest,
     BulkCancelBookingsRequest,
     BulkConfirmOrDeclineBookingRequest,
     BulkCreateBookingRequest,
+    BulkGetMultiServiceBookingAllowedActionsRequest,
     CancelBookingAnonymouslyRequest,
     CancelBookingRequest,
+    CancelMultiServiceBookingAnonymouslyRequest,
+    CancelMultiServiceBookingRequest,
     ConfirmBookingRequest,
+    ConfirmMultiServiceBookingRequest,
     ConfirmOrDeclineBookingRequest,
     CreateBookingRequest,
+    CreateMultiServiceBookingRequest,
     DeclineBookingRequest,
+    DeclineMultiServiceBookingRequest,
+    GetAnonymousActionTokenForMultiServiceBookingRequest,
     GetAnonymousActionTokenRequest,
     GetBookingAnonymouslyRequest,
+    GetMultiServiceBookingAnonymouslyRequest,
     GetServiceAnonymouslyRequest,
     ListDomainEventsRequest,
     MarkBookingAsPendingRequest,
+    MarkMultiServiceBookingAsPendingRequest,
+    MultiServiceBookingIdRequest,
+    RemoveBookingsFromMultiServiceBookingRequest,
     RescheduleBookingAnonymouslyRequest,
     RescheduleBookingRequest,
+    RescheduleMultiServiceBookingRequest,
     SetBookingSubmissionIdRequest,
     UpdateExtendedFieldsRequest,
     UpdateNumberOfParticipantsRequest,
@@ -321,51 +331,216 @@ async def get_service_anonymously(call: Call, req: GetServiceAnonymouslyRequest)
     )
 
 
-# ---------------------------------------------------------------- not implemented
+# ---------------------------------------------------------------- multi-service bookings
 
-_MSB_WHAT = "Multi-service bookings"
-for _name, _verb, _suffix in (
-    ("createMultiServiceBooking", "POST", ""),
-    ("rescheduleMultiServiceBooking", "POST", "/{multiServiceBookingId}/reschedule"),
-    ("getMultiServiceBookingAvailability", "POST", "/{multiServiceBookingId}/get_availability"),
-    ("cancelMultiServiceBooking", "POST", "/{multiServiceBookingId}/cancel"),
-    ("markMultiServiceBookingAsPending", "POST", "/{multiServiceBookingId}/mark_as_pending"),
-    ("confirmMultiServiceBooking", "POST", "/{multiServiceBookingId}/confirm"),
-    ("declineMultiServiceBooking", "POST", "/{multiServiceBookingId}/decline"),
-    ("getMultiServiceBooking", "GET", "/{multiServiceBookingId}"),
-    (
-        "addBookingsToMultiServiceBooking",
-        "POST",
-        "/add_bookings_to_multi_service_booking",
-    ),
-    (
-        "removeBookingsFromMultiServiceBooking",
-        "POST",
-        "/remove_bookings_from_multi_service_booking",
-    ),
-):
-    router.unimplemented(_name, _verb, msb(_suffix), _MSB_WHAT, roles=MEMBERS_AND_BACKEND)
-router.unimplemented(
+
+@router.method(
+    "createMultiServiceBooking",
+    "POST",
+    msb(),
+    roles=ANYONE,
+    request=CreateMultiServiceBookingRequest,
+)
+async def create_multi_service_booking(
+    call: Call, req: CreateMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Create Multi Service Booking: 2 to 8 appointments back to back, whole or not at all."""
+    return await service.create_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "rescheduleMultiServiceBooking",
+    "POST",
+    msb("/{multiServiceBookingId}/reschedule"),
+    roles=MEMBERS_AND_BACKEND,
+    request=RescheduleMultiServiceBookingRequest,
+)
+async def reschedule_multi_service_booking(
+    call: Call, req: RescheduleMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Reschedule Multi Service Booking: every child moves, or none."""
+    return await service.reschedule_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "getMultiServiceBookingAvailability",
+    "POST",
+    msb("/{multiServiceBookingId}/get_availability"),
+    roles=BACKEND,
+    request=MultiServiceBookingIdRequest,
+)
+async def get_multi_service_booking_availability(
+    call: Call, req: MultiServiceBookingIdRequest
+) -> dict[str, Any]:
+    """Get Multi Service Booking Availability."""
+    return await service.get_multi_service_booking_availability(
+        call.db, call.caller, req.multi_service_booking_id
+    )
+
+
+@router.method(
+    "cancelMultiServiceBooking",
+    "POST",
+    msb("/{multiServiceBookingId}/cancel"),
+    roles=MEMBERS_AND_BACKEND,
+    request=CancelMultiServiceBookingRequest,
+)
+async def cancel_multi_service_booking(
+    call: Call, req: CancelMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Cancel Multi Service Booking: every live child."""
+    return await service.cancel_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "markMultiServiceBookingAsPending",
+    "POST",
+    msb("/{multiServiceBookingId}/mark_as_pending"),
+    roles=BACKEND,
+    request=MarkMultiServiceBookingAsPendingRequest,
+)
+async def mark_multi_service_booking_as_pending(
+    call: Call, req: MarkMultiServiceBookingAsPendingRequest
+) -> dict[str, Any]:
+    """Mark Multi Service Booking As Pending."""
+    return await service.mark_multi_service_booking_as_pending(call.db, call.caller, req)
+
+
+@router.method(
+    "confirmMultiServiceBooking",
+    "POST",
+    msb("/{multiServiceBookingId}/confirm"),
+    roles=BACKEND,
+    request=ConfirmMultiServiceBookingRequest,
+)
+async def confirm_multi_service_booking(
+    call: Call, req: ConfirmMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Confirm Multi Service Booking."""
+    return await service.confirm_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "declineMultiServiceBooking",
+    "POST",
+    msb("/{multiServiceBookingId}/decline"),
+    roles=BACKEND,
+    request=DeclineMultiServiceBookingRequest,
+)
+async def decline_multi_service_booking(
+    call: Call, req: DeclineMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Decline Multi Service Booking."""
+    return await service.decline_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "addBookingsToMultiServiceBooking",
+    "POST",
+    msb("/add_bookings_to_multi_service_booking"),
+    roles=BACKEND,
+    request=AddBookingsToMultiServiceBookingRequest,
+)
+async def add_bookings_to_multi_service_booking(
+    call: Call, req: AddBookingsToMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Add Bookings To Multi Service Booking."""
+    return await service.add_bookings_to_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "removeBookingsFromMultiServiceBooking",
+    "POST",
+    msb("/remove_bookings_from_multi_service_booking"),
+    roles=BACKEND,
+    request=RemoveBookingsFromMultiServiceBookingRequest,
+)
+async def remove_bookings_from_multi_service_booking(
+    call: Call, req: RemoveBookingsFromMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Remove Bookings From Multi Service Booking."""
+    return await service.remove_bookings_from_multi_service_booking(call.db, call.caller, req)
+
+
+@router.method(
+    "getMultiServiceBooking",
+    "GET",
+    msb("/{multiServiceBookingId}"),
+    roles=BACKEND,
+    request=MultiServiceBookingIdRequest,
+)
+async def get_multi_service_booking(
+    call: Call, req: MultiServiceBookingIdRequest
+) -> dict[str, Any]:
+    """Get Multi Service Booking."""
+    return await service.get_multi_service_booking(
+        call.db, call.caller, req.multi_service_booking_id
+    )
+
+
+@router.method(
     "bulkGetMultiServiceBookingAllowedActions",
     "POST",
     [
         "/bookings/multiServiceBookings/v2/bulk/multi_service_bookings/get_allowed_actions",
         "/_api/bookings-service/v2/bulk/multi_service_bookings/get_allowed_actions",
     ],
-    _MSB_WHAT,
     roles=BACKEND,
+    request=BulkGetMultiServiceBookingAllowedActionsRequest,
 )
+async def bulk_get_multi_service_booking_allowed_actions(
+    call: Call, req: BulkGetMultiServiceBookingAllowedActionsRequest
+) -> dict[str, Any]:
+    """Bulk Get Multi Service Booking Allowed Actions."""
+    return await service.bulk_get_multi_service_booking_allowed_actions(call.db, call.caller, req)
 
-_ANON_WHAT = "Anonymous booking actions"
-router.unimplemented(
+
+# ---------------------------------------------------------------- anonymous multi-service
+
+
+@router.method(
     "getAnonymousActionTokenForMultiServiceBooking",
     "GET",
     anonymous_msb("/{multiServiceBookingId}/token"),
-    _ANON_WHAT,
     roles=BACKEND,
+    request=GetAnonymousActionTokenForMultiServiceBookingRequest,
 )
-for _name, _verb, _suffix in (
-    ("getMultiServiceBookingAnonymously", "GET", "/{token}"),
-    ("cancelMultiServiceBookingAnonymously", "POST", "/{token}/cancel"),
-):
-    router.unimplemented(_name, _verb, anonymous_msb(_suffix), _ANON_WHAT, roles=None)
+async def get_anonymous_action_token_for_multi_service_booking(
+    call: Call, req: GetAnonymousActionTokenForMultiServiceBookingRequest
+) -> dict[str, Any]:
+    """Get the action token of a multi-service booking."""
+    return await service.get_anonymous_action_token_for_multi_service_booking(
+        call.db, call.services.signer, call.caller, req.multi_service_booking_id
+    )
+
+
+@router.method(
+    "getMultiServiceBookingAnonymously",
+    "GET",
+    anonymous_msb("/{token}"),
+    roles=None,
+    request=GetMultiServiceBookingAnonymouslyRequest,
+)
+async def get_multi_service_booking_anonymously(
+    call: Call, req: GetMultiServiceBookingAnonymouslyRequest
+) -> dict[str, Any]:
+    """Get a multi-service booking with its action token."""
+    return await service.get_multi_service_booking_anonymously(
+        call.db, call.services.signer, req.token
+    )
+
+
+@router.method(
+    "cancelMultiServiceBookingAnonymously",
+    "POST",
+    anonymous_msb("/{token}/cancel"),
+    roles=None,
+    request=CancelMultiServiceBookingAnonymouslyRequest,
+)
+async def cancel_multi_service_booking_anonymously(
+    call: Call, req: CancelMultiServiceBookingAnonymouslyRequest
+) -> dict[str, Any]:
+    """Cancel a multi-service booking with its action token, within its children's policies."""
+    return await service.cancel_multi_service_booking_anonymously(
+        call.db, call.services.signer, req.token
+    )

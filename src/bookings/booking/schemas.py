@@ -324,3 +324,126 @@ class RescheduleBookingAnonymouslyRequest(WireModel):
     token: str
     slot: V2Slot | None = None
     revision: Int64 | None = None
+
+
+# ---------------------------------------------------------------- multi-service bookings
+
+
+class MultiServiceBookingType(StrEnum):
+    SEQUENTIAL_BOOKINGS = "SEQUENTIAL_BOOKINGS"
+    SEPARATE_BOOKINGS = "SEPARATE_BOOKINGS"
+    PARALLEL_BOOKINGS = "PARALLEL_BOOKINGS"
+
+
+class BookingInfo(WireModel):
+    """A child booking of a status call: its id, revision and the payment status to set."""
+
+    booking_id: Guid | None = None
+    revision: Int64 | None = None
+    payment_status: PaymentStatus | None = None
+
+
+class BookingIdAndRevision(WireModel):
+    booking_id: Guid | None = None
+    revision: Int64 | None = None
+
+
+class CreateMultiServiceBookingRequest(WireModel):
+    bookings: list[BookingIn] | None = Field(default=None, max_length=40)
+    participant_notification: ParticipantNotification | None = None
+    send_sms_reminder: bool | None = None
+    flow_control_settings: CreateFlowControl | None = None
+    return_full_entity: bool | None = None
+    multi_service_booking_type: MultiServiceBookingType | None = None
+    form_submission: dict[str, Any] | None = None
+
+
+class RescheduleBookingInfo(WireModel):
+    booking_id: Guid | None = None
+    slot: V2Slot | None = None
+    revision: Int64 | None = None
+    total_participants: int | None = Field(default=None, ge=1)
+    participants_choices: ParticipantChoices | None = None
+    booked_add_ons: list[BookedAddOn] | None = Field(default=None, max_length=21)
+
+
+class RescheduleMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid
+    reschedule_bookings_info: list[RescheduleBookingInfo] | None = Field(
+        default=None, max_length=40
+    )
+    participant_notification: ParticipantNotification | None = None
+    flow_control_settings: RescheduleFlowControl | None = None
+    return_full_entity: bool | None = None
+
+
+class MultiServiceBookingIdRequest(WireModel):
+    """Get, Get Availability: only the id."""
+
+    multi_service_booking_id: Guid
+
+
+class CancelMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid
+    participant_notification: ParticipantNotification | None = None
+    flow_control_settings: CancelFlowControl | None = None
+    return_full_entity: bool | None = None
+    waive_charges: bool | None = None
+
+
+class MarkMultiServiceBookingAsPendingRequest(WireModel):
+    multi_service_booking_id: Guid
+    mark_as_pending_bookings_info: list[BookingInfo] | None = Field(default=None, max_length=40)
+    participant_notification: ParticipantNotification | None = None
+    send_sms_reminder: bool | None = None
+    double_booked: bool | None = None
+    return_full_entity: bool | None = None
+    flow_control_settings: MarkPendingFlowControl | None = None
+
+
+class ConfirmMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid
+    confirm_bookings_info: list[BookingInfo] | None = Field(default=None, max_length=40)
+    participant_notification: ParticipantNotification | None = None
+    send_sms_reminder: bool | None = None
+    double_booked: bool | None = None
+    return_full_entity: bool | None = None
+    flow_control_settings: ConfirmFlowControl | None = None
+
+
+class DeclineMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid
+    decline_bookings_info: list[BookingInfo] | None = Field(default=None, max_length=40)
+    participant_notification: ParticipantNotification | None = None
+    double_booked: bool | None = None
+    return_full_entity: bool | None = None
+    flow_control_settings: DeclineFlowControl | None = None
+
+
+class AddBookingsToMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid | None = None
+    bookings: list[BookingIdAndRevision] | None = Field(default=None, max_length=40)
+    return_full_entity: bool | None = None
+
+
+class RemoveBookingsFromMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: Guid | None = None
+    bookings: list[BookingIdAndRevision] | None = Field(default=None, max_length=40)
+    return_full_entity: bool | None = None
+
+
+class BulkGetMultiServiceBookingAllowedActionsRequest(WireModel):
+    multi_service_booking_ids: list[Guid] = Field(min_length=1, max_length=50)
+
+
+class GetAnonymousActionTokenForMultiServiceBookingRequest(WireModel):
+    multi_service_booking_id: str
+
+
+class GetMultiServiceBookingAnonymouslyRequest(WireModel):
+    token: str
+    fields: list[str] | None = Field(default=None, max_length=1)
+
+
+class CancelMultiServiceBookingAnonymouslyRequest(WireModel):
+    token: str

@@ -21,8 +21,16 @@ Occupancy is counted by :mod:`bookings.booking.load`, which is also what the slo
 
 The use cases live by job: :mod:`.create`, :mod:`.lifecycle`, :mod:`.reschedule` (with
 :mod:`.mutation`, what every life-cycle call shares), :mod:`.targets` (where a booking sits),
-:mod:`.placement` (locks and recounts), :mod:`.queries` (what other slices read); pure document
-building is :mod:`bookings.booking.documents`.
+:mod:`.placement` (locks and recounts), :mod:`.queries` (what other slices read),
+:mod:`.changes` (what a status call changes on one booking), :mod:`.anonymous` (action tokens);
+pure document building is :mod:`bookings.booking.documents`.
+
+Multi-service bookings (packages of 2 to 8 appointments back to back, pure rules in
+:mod:`bookings.booking.packages`): :mod:`.multi_create`, :mod:`.multi_status` (confirm,
+decline, mark as pending, cancel), :mod:`.multi_reschedule`, :mod:`.multi_members` (add,
+remove), :mod:`.multi_queries` (get, availability, allowed actions), :mod:`.multi_anonymous`,
+sharing :mod:`.multi_common` (lock order: package row, then every child's staff in one sorted
+lock, then the children's rows).
 """
 
 from __future__ import annotations
@@ -57,6 +65,32 @@ from bookings.booking.service.lifecycle import (
     update_extended_fields,
     update_number_of_participants,
 )
+from bookings.booking.service.multi_anonymous import (
+    cancel_multi_service_booking_anonymously,
+    get_anonymous_action_token_for_multi_service_booking,
+    get_multi_service_booking_anonymously,
+)
+from bookings.booking.service.multi_create import (
+    create_multi_service_booking,
+)
+from bookings.booking.service.multi_members import (
+    add_bookings_to_multi_service_booking,
+    remove_bookings_from_multi_service_booking,
+)
+from bookings.booking.service.multi_queries import (
+    bulk_get_multi_service_booking_allowed_actions,
+    get_multi_service_booking,
+    get_multi_service_booking_availability,
+)
+from bookings.booking.service.multi_reschedule import (
+    reschedule_multi_service_booking,
+)
+from bookings.booking.service.multi_status import (
+    cancel_multi_service_booking,
+    confirm_multi_service_booking,
+    decline_multi_service_booking,
+    mark_multi_service_booking_as_pending,
+)
 from bookings.booking.service.queries import (
     BookingRef,
     allowed_actions_of,
@@ -74,6 +108,7 @@ from bookings.booking.views import BookingView as BookingView
 
 __all__ = [
     "BookingRef",
+    "add_bookings_to_multi_service_booking",
     "allowed_actions_of",
     "booking_not_found",
     "booking_ref",
@@ -82,22 +117,35 @@ __all__ = [
     "bulk_cancel_bookings",
     "bulk_confirm_or_decline_booking",
     "bulk_create_bookings",
+    "bulk_get_multi_service_booking_allowed_actions",
     "cancel_booking",
     "cancel_booking_anonymously",
+    "cancel_multi_service_booking",
+    "cancel_multi_service_booking_anonymously",
     "confirm_booking",
+    "confirm_multi_service_booking",
     "confirm_or_decline_booking",
     "count_bookings",
     "create_booking",
+    "create_multi_service_booking",
     "decline_booking",
+    "decline_multi_service_booking",
     "get_anonymous_action_token",
+    "get_anonymous_action_token_for_multi_service_booking",
     "get_booking_anonymously",
+    "get_multi_service_booking",
+    "get_multi_service_booking_anonymously",
+    "get_multi_service_booking_availability",
     "get_service_anonymously",
     "list_domain_events",
     "mark_booking_as_pending",
+    "mark_multi_service_booking_as_pending",
     "policy_snapshots",
     "query_bookings",
+    "remove_bookings_from_multi_service_booking",
     "reschedule_booking",
     "reschedule_booking_anonymously",
+    "reschedule_multi_service_booking",
     "set_booking_submission_id",
     "update_extended_fields",
     "update_number_of_participants",

@@ -29,7 +29,10 @@ from bookings.platform.signing import Signer
 
 #: How long a token opens its booking after it was issued.
 TOKEN_LIFETIME = timedelta(days=90)
-_KIND = "anonymous-booking"
+BOOKING_TOKEN = "anonymous-booking"
+#: The kind of a multi-service booking's token: a booking's token opens no package, and a
+#: package's token opens no booking.
+PACKAGE_TOKEN = "anonymous-multi-service-booking"
 _VERSION = 1
 #: Who an anonymous action is initiated by (``initiatedBy.anonymousVisitorId``).
 ANONYMOUS_VISITOR = "00000000-0000-0000-0000-000000000000"
@@ -42,10 +45,12 @@ def invalid_token() -> errors.ApplicationError:
     )
 
 
-def issue_token(signer: Signer, site_id: str, booking_id: str, now: datetime) -> str:
+def issue_token(
+    signer: Signer, site_id: str, booking_id: str, now: datetime, kind: str = BOOKING_TOKEN
+) -> str:
     payload = {
         "v": _VERSION,
-        "k": _KIND,
+        "k": kind,
         "s": site_id,
         "b": booking_id,
         "i": int(now.timestamp()),
@@ -53,15 +58,17 @@ def issue_token(signer: Signer, site_id: str, booking_id: str, now: datetime) ->
     return signer.sign(payload)
 
 
-def open_token(signer: Signer, token: str, now: datetime) -> tuple[str, str]:
-    """The ``(site_id, booking_id)`` a token opens (else 401 ``INVALID_TOKEN``)."""
+def open_token(
+    signer: Signer, token: str, now: datetime, kind: str = BOOKING_TOKEN
+) -> tuple[str, str]:
+    """The ``(site_id, booking_id)`` a token of ``kind`` opens (else 401 ``INVALID_TOKEN``)."""
     if not 32 <= len(token) <= 2048:
         raise invalid_token()
     try:
         payload = signer.verify(token)
     except Exception:
         raise invalid_token() from None
-    if not isinstance(payload, dict) or payload.get("v") != _VERSION or payload.get("k") != _KIND:
+    if not isinstance(payload, dict) or payload.get("v") != _VERSION or payload.get("k") != kind:
         raise invalid_token()
     site_id, booking_id, issued = payload.get("s"), payload.get("b"), payload.get("i")
     if not (isinstance(site_id, str) and isinstance(booking_id, str) and isinstance(issued, int)):
@@ -92,7 +99,7 @@ async def get_booking_anonymously(db: Database, signer: Signer, token: str) -> d
     return {"booking": booking.wire, "allowedAnonymousActions": actions[booking.id]}
 
 
-def _cannot_cancel() -> errors.ApplicationError:
+def cannot_cancel() -> errors.ApplicationError:
     return errors.failed_precondition(
         "BOOKING_CANNOT_BE_CANCELLED",
         "The booking's cancellation policy does not allow cancelling it now",
@@ -107,7 +114,7 @@ async def cancel_booking_anonymously(
     anonymous = Identity(site_id, Role.VISITOR, ANONYMOUS_VISITOR)
     try:
         booking = await _cancel(
-            db, anonymous, booking_id, revision, None, {}, customer_refusal=_cannot_cancel
+            db, anonymous, booking_id, revision, None, {}, customer_refusal=cannot_cancel
         )
     except errors.ApplicationError as exc:
         if exc.code == "BOOKING_NOT_FOUND":

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bookings.booking import rules, state
-from bookings.booking.documents import apply_notification
+from bookings.booking.documents import apply_notification, flags_doc
 from bookings.booking.schemas import ParticipantNotification, PaymentStatus
 from bookings.booking.service.common import _service
 from bookings.booking.service.mutation import (
@@ -34,7 +34,7 @@ from bookings.catalog.policies import service as policies
 from bookings.platform import errors
 from bookings.platform.auth import Identity, Role
 from bookings.platform.db import SiteScope, UnitOfWork
-from bookings.platform.wire import format_timestamp
+from bookings.platform.wire import WireModel, format_timestamp
 from bookings.staff import service as staff
 
 
@@ -48,6 +48,20 @@ class StatusAsk:
     double_booked: bool | None = None
     #: The call's ``flowControlSettings`` (already authorized).
     flags: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, caller: Identity, req: WireModel) -> StatusAsk:
+        """What a status request asks (the fields it has), its flags authorized for the
+        caller."""
+        flags = flags_doc(getattr(req, "flow_control_settings", None))
+        rules.authorize_flags(caller.role, flags, "flowControlSettings")
+        return cls(
+            getattr(req, "payment_status", None),
+            getattr(req, "participant_notification", None),
+            getattr(req, "send_sms_reminder", None),
+            getattr(req, "double_booked", None),
+            flags,
+        )
 
 
 def _status_extra(

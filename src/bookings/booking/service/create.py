@@ -14,6 +14,7 @@ from bookings.booking.documents import (
     flags_doc,
     identity_doc,
     notification_doc,
+    package_of,
     prefixed,
 )
 from bookings.booking.models import bookings as _b
@@ -194,25 +195,38 @@ async def _insert(
     uow: UnitOfWork, caller: Identity, planned: Planned, status: Status, now: datetime
 ) -> dict[str, Any]:
     """The write of a create: lock, recount, insert, snapshot, outbox."""
-    target, participants, doc, flags = (
-        planned.target,
-        planned.participants,
-        planned.doc,
-        planned.flags,
-    )
-    booking_id = new_id()
-    hold = capacity.hold_minutes(planned.settings)
+    target = planned.target
     await _lock_target(uow, target)
     site = None
     if target.kind == rules.APPOINTMENT:
         site = availability.site_settings_of(planned.site_tz, planned.settings)
-    fits, resource_id, used = await _placement(uow, target, participants, now, None, site)
+    fits, resource_id, used = await _placement(uow, target, planned.participants, now, None, site)
     double_booked = False
     if not fits:
-        if not flags.get("skipAvailabilityValidation"):
+        if not planned.flags.get("skipAvailabilityValidation"):
             raise _capacity_error(target.kind)
         double_booked = True
         resource_id = target.requested
+    return await _write_new(uow, caller, planned, status, now, resource_id, double_booked, used)
+
+
+async def _write_new(
+    uow: UnitOfWork,
+    caller: Identity,
+    planned: Planned,
+    status: Status,
+    now: datetime,
+    resource_id: str | None,
+    double_booked: bool,
+    used: int | None,
+    *,
+    booking_id: str | None = None,
+) -> dict[str, Any]:
+    """Insert a placed booking (owners locked, ``resource_id`` chosen, ``used`` the class or
+    course recount), its derived rows, policy snapshot and first events."""
+    target, participants, doc = planned.target, planned.participants, planned.doc
+    booking_id = booking_id or new_id()
+    hold = capacity.hold_minutes(planned.settings)
     if target.kind == rules.APPOINTMENT:
         names = await staff.staff_by_resource_ids(uow, [resource_id] if resource_id else [])
         _resource_doc(target, resource_id, names)
@@ -238,6 +252,7 @@ async def _insert(
         "double_booked": double_booked,
         "member_id": member_id,
         **search.indexed_columns(doc),
+        "multi_service_booking_id": package_of(doc),
         "doc": doc,
         "revision": 1,
         "created_date": now,

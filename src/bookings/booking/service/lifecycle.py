@@ -77,15 +77,7 @@ from bookings.staff import service as staff
 async def confirm_booking(
     db: Database, caller: Identity, req: ConfirmBookingRequest
 ) -> dict[str, Any]:
-    flags = flags_doc(req.flow_control_settings)
-    rules.authorize_flags(caller.role, flags, "flowControlSettings")
-    ask = StatusAsk(
-        req.payment_status,
-        req.participant_notification,
-        req.send_sms_reminder,
-        req.double_booked,
-        flags,
-    )
+    ask = StatusAsk.of(caller, req)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         return await confirm_change(uow, caller, row, now, ask)
@@ -97,9 +89,7 @@ async def confirm_booking(
 async def decline_booking(
     db: Database, caller: Identity, req: DeclineBookingRequest
 ) -> dict[str, Any]:
-    flags = flags_doc(req.flow_control_settings)
-    rules.authorize_flags(caller.role, flags, "flowControlSettings")
-    ask = StatusAsk(req.payment_status, req.participant_notification, flags=flags)
+    ask = StatusAsk.of(caller, req)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         return await decline_change(uow, caller, row, now, ask)
@@ -199,15 +189,7 @@ async def bulk_cancel_bookings(
 async def mark_booking_as_pending(
     db: Database, caller: Identity, req: MarkBookingAsPendingRequest
 ) -> dict[str, Any]:
-    flags = flags_doc(req.flow_control_settings)
-    rules.authorize_flags(caller.role, flags, "flowControlSettings")
-    ask = StatusAsk(
-        req.payment_status,
-        req.participant_notification,
-        req.send_sms_reminder,
-        req.double_booked,
-        flags,
-    )
+    ask = StatusAsk.of(caller, req)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         return await pending_change(uow, caller, row, now, ask)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from bookings.booking import capacity, rules, search
 from bookings.booking.documents import (
     booking_wire,
+    package_of,
 )
 from bookings.booking.models import bookings as _b
 from bookings.booking.service.common import (
@@ -139,6 +140,7 @@ async def _write_change(
         "revision": row.revision + 1,
         "updated_date": now,
         **search.indexed_columns(change.doc),
+        "multi_service_booking_id": package_of(change.doc),
         **change.values,
     }
     result = await uow.conn.execute(

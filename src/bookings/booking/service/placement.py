@@ -15,6 +15,7 @@ from bookings.booking.service.targets import (
 from bookings.calendar import service as calendar
 from bookings.platform import errors
 from bookings.platform.db import (
+    SiteScope,
     UnitOfWork,
 )
 from bookings.staff import service as staff
@@ -89,9 +90,23 @@ async def _placement(
         owner = target.event_id if target.kind == rules.CLASS else target.schedule_id
         used = await load.occupied(uow, target.kind, owner or "", now, exclude)
         return capacity.fits(cap, used, participants), None, used
+    skip = frozenset({exclude}) if exclude else frozenset()
+    free = await _appointment_free(uow, target, now, skip, settings)
+    return bool(free), (free[0] if free else None), None
+
+
+async def _appointment_free(
+    uow: SiteScope,
+    target: Target,
+    now: datetime,
+    exclude: frozenset[str],
+    settings: availability.SiteSettings | None = None,
+) -> list[str]:
+    """The candidates of an appointment ``target`` (owners locked) that can take it now, in
+    the target's order: free by the calendar and the availability check, and no holding
+    booking (other than those in ``exclude``) in their way, buffers included."""
     assert target.start_utc is not None and target.end_utc is not None
     span = capacity.busy_span(target.start_utc, target.end_utc, target.buffer)
-    skip = frozenset({exclude}) if exclude else frozenset()
     check = await availability.check_appointment_slot(
         uow,
         load.HoldingBookings(now),
@@ -99,7 +114,7 @@ async def _placement(
         target.start_utc,
         target.end_utc,
         target.requested,
-        exclude=skip,
+        exclude=exclude,
         service=dict(target.service.wire),
         settings=settings,
     )
@@ -109,9 +124,8 @@ async def _placement(
     # covers the free candidates over the span, it need not be repeated.
     held = {} if not needed else check.held.covering(needed, span) if check.held else None
     if held is None:
-        held = await load.busy(uow, target.candidates, span[0], span[1], now, skip)
-    chosen = capacity.pick_resource(target.candidates, free, held, span)
-    return chosen is not None, chosen, None
+        held = await load.busy(uow, target.candidates, span[0], span[1], now, exclude)
+    return capacity.free_resources(target.candidates, free, held, span)
 
 
 def _resource_doc(target: Target, resource_id: str | None, names: Mapping[str, Any]) -> None:

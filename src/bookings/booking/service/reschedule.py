@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,9 @@ from bookings.booking.documents import (
     flags_doc,
 )
 from bookings.booking.schemas import (
+    BookedAddOn,
+    ParticipantChoices,
+    ParticipantNotification,
     RescheduleBookingRequest,
 )
 from bookings.booking.service.changes import policy_snapshot
@@ -32,6 +36,7 @@ from bookings.booking.service.placement import (
     _resource_doc,
 )
 from bookings.booking.service.targets import (
+    Target,
     _appointment_target,
     _class_target,
 )
@@ -145,59 +150,101 @@ async def reschedule_booking(
                 raise _capacity_error(row.kind)
             double = True
             resource_id = target.requested or row.resource_id
-        doc = copy.deepcopy(row.doc)
-        previous_entity = copy.deepcopy(doc.get("bookedEntity"))
         if row.kind == rules.APPOINTMENT:
             names = await staff.staff_by_resource_ids(uow, [resource_id] if resource_id else [])
             _resource_doc(target, resource_id, names)
-            doc["autoAssigned"] = target.requested is None
-        doc["bookedEntity"] = target.entity
-        extra: dict[str, Any] = {}
-        if "participantsChoices" in doc:
-            extra["previousParticipantsChoices"] = doc["participantsChoices"]
-        else:
-            extra["previousTotalParticipants"] = doc.get("totalParticipants", row.participants)
-        if req.participants_choices is not None:
-            doc.pop("totalParticipants", None)
-            doc["participantsChoices"] = to_wire(req.participants_choices)
-        elif req.total_participants is not None:
-            doc.pop("participantsChoices", None)
-            doc["totalParticipants"] = req.total_participants
-        if req.booked_add_ons is not None:
-            doc["bookedAddOns"] = [to_wire(a) for a in req.booked_add_ons]
-        note = apply_notification(doc, req.participant_notification)
-        if note is not None:
-            extra["participantNotification"] = note
-        if flags:
-            extra["flowControlSettings"] = flags
-        extra["previousStatus"] = row.status
-        extra["previousBookedEntity"] = previous_entity
-        if row.start_utc is not None:
-            extra["previousStartDate"] = format_timestamp(row.start_utc)
-        if row.end_utc is not None:
-            extra["previousEndDate"] = format_timestamp(row.end_utc)
-        busy_end = None
-        if target.kind == rules.APPOINTMENT and target.end_utc is not None:
-            busy_end = capacity.busy_span(target.start_utc or now, target.end_utc, target.buffer)[1]
-        values: dict[str, Any] = {
-            "event_id": target.event_id,
-            "resource_id": resource_id if row.kind == rules.APPOINTMENT else None,
-            "start_utc": target.start_utc,
-            "end_utc": target.end_utc,
-            "busy_end_utc": busy_end,
-            "participants": participants,
-        }
-        if new_status != status:
-            values["hold_until"] = None
-        return Change(
-            new_status,
-            row.payment_status,
-            doc,
+        return moved_change(
+            row,
+            target,
+            resource_id,
             double,
-            values,
-            [("rescheduled", "action", extra)],
-            touched_events=[target.event_id] if target.event_id else [],
+            participants,
+            new_status,
+            Move(
+                req.total_participants,
+                req.participants_choices,
+                req.booked_add_ons,
+                req.participant_notification,
+                flags,
+            ),
+            now,
         )
 
     booking = await _mutate(db, caller, req.booking_id, req.revision, apply)
     return {"booking": booking}
+
+
+@dataclass(frozen=True)
+class Move:
+    """What a reschedule asks besides the new slot."""
+
+    total_participants: int | None
+    participants_choices: ParticipantChoices | None
+    booked_add_ons: list[BookedAddOn] | None
+    notification: ParticipantNotification | None
+    flags: dict[str, Any]
+
+
+def moved_change(
+    row: sa.Row[Any],
+    target: Target,
+    resource_id: str | None,
+    double: bool,
+    participants: int,
+    new_status: Status,
+    move: Move,
+    now: datetime,
+) -> Change:
+    """The change of a booking moved to ``target`` (placed: ``resource_id`` chosen)."""
+    status = Status(row.status)
+    doc = copy.deepcopy(row.doc)
+    previous_entity = copy.deepcopy(doc.get("bookedEntity"))
+    if row.kind == rules.APPOINTMENT:
+        doc["autoAssigned"] = target.requested is None
+    doc["bookedEntity"] = target.entity
+    extra: dict[str, Any] = {}
+    if "participantsChoices" in doc:
+        extra["previousParticipantsChoices"] = doc["participantsChoices"]
+    else:
+        extra["previousTotalParticipants"] = doc.get("totalParticipants", row.participants)
+    if move.participants_choices is not None:
+        doc.pop("totalParticipants", None)
+        doc["participantsChoices"] = to_wire(move.participants_choices)
+    elif move.total_participants is not None:
+        doc.pop("participantsChoices", None)
+        doc["totalParticipants"] = move.total_participants
+    if move.booked_add_ons is not None:
+        doc["bookedAddOns"] = [to_wire(a) for a in move.booked_add_ons]
+    note = apply_notification(doc, move.notification)
+    if note is not None:
+        extra["participantNotification"] = note
+    if move.flags:
+        extra["flowControlSettings"] = move.flags
+    extra["previousStatus"] = row.status
+    extra["previousBookedEntity"] = previous_entity
+    if row.start_utc is not None:
+        extra["previousStartDate"] = format_timestamp(row.start_utc)
+    if row.end_utc is not None:
+        extra["previousEndDate"] = format_timestamp(row.end_utc)
+    busy_end = None
+    if target.kind == rules.APPOINTMENT and target.end_utc is not None:
+        busy_end = capacity.busy_span(target.start_utc or now, target.end_utc, target.buffer)[1]
+    values: dict[str, Any] = {
+        "event_id": target.event_id,
+        "resource_id": resource_id if row.kind == rules.APPOINTMENT else None,
+        "start_utc": target.start_utc,
+        "end_utc": target.end_utc,
+        "busy_end_utc": busy_end,
+        "participants": participants,
+    }
+    if new_status != status:
+        values["hold_until"] = None
+    return Change(
+        new_status,
+        row.payment_status,
+        doc,
+        double,
+        values,
+        [("rescheduled", "action", extra)],
+        touched_events=[target.event_id] if target.event_id else [],
+    )
