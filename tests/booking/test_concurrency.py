@@ -14,6 +14,7 @@ agree with the answers.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bookings.booking.models import bookings
+from bookings.booking.models import bookings, multi_service_bookings
 from bookings.platform.db import Database
 from bookings.platform.models import domain_events
 from tests.booking.conftest import (
@@ -150,7 +151,9 @@ async def fire(
 def outcome(res: httpx.Response) -> str:
     if res.status_code == 200:
         return "OK"
-    return f"{res.status_code} {res.json()['details']['applicationError']['code']}"
+    details = res.json()["details"]
+    assert "applicationError" in details, res.text
+    return f"{res.status_code} {details['applicationError']['code']}"
 
 
 async def stored(db: Database, site_id: str, **where: Any) -> Counter[str]:
@@ -276,3 +279,148 @@ async def test_one_revision_one_winner(cluster: Cluster, http: httpx.AsyncClient
     winner = next(r for r in answers if r.status_code == 200).json()["booking"]
     assert winner["revision"] == "2"
     assert await stored(cluster.db, cluster.site_id, id=booking_id) == {winner["status"]: 1}
+
+
+# ---------------------------------------------------------------- multi-service bookings
+
+MSB = "/_api/bookings-service/v2/multi_service_bookings"
+
+
+async def _salon(http: httpx.AsyncClient, cluster: Cluster, week: int) -> dict[str, Any]:
+    """Two staff, a haircut (60 min, 15 min after it) and a colour (30 min)."""
+    cat = await catalog(http, cluster)
+    staff = [await cat.staff("Ana"), await cat.staff("Ben")]
+    cut = await cat.appointment(staff, name="Haircut")
+    colour = await cat.appointment(
+        staff,
+        name="Colour",
+        schedule={"availabilityConstraints": {"sessionDurations": [30], "timeBetweenSessions": 0}},
+    )
+    return {"staff": staff, "cut": cut, "colour": colour, "day": next_monday(week)}
+
+
+def _package(s: dict[str, Any], hh: int, mm: int) -> dict[str, Any]:
+    start, mid = f"{hh:02d}:{mm:02d}", f"{hh + 1:02d}:{mm:02d}"
+    end = f"{hh + 1 + (mm + 30) // 60:02d}:{(mm + 30) % 60:02d}"
+    return {
+        "bookings": [
+            appointment_booking(s["cut"], s["day"], start, mid),
+            appointment_booking(s["colour"], s["day"], mid, end),
+        ]
+    }
+
+
+async def _check_store(cluster: Cluster, staff: list[str]) -> dict[str, list[Any]]:
+    """No staff member holds two bookings whose spans (buffers included) meet, every package
+    is whole (its row and exactly its two children). Answers the children by package."""
+    b = bookings
+    async with cluster.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(b).where(b.c.site_id == cluster.site_id, b.c.resource_id.in_(staff))
+            )
+        ).all()
+        packages = {
+            r.id
+            for r in (
+                await conn.execute(
+                    sa.select(multi_service_bookings.c.id).where(
+                        multi_service_bookings.c.site_id == cluster.site_id
+                    )
+                )
+            ).all()
+        }
+    holding = [r for r in rows if r.status in ("CREATED", "CONFIRMED", "PENDING")]
+    for rid in staff:
+        spans = sorted((r.start_utc, r.busy_end_utc) for r in holding if r.resource_id == rid)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert end <= start, f"staff {rid} overbooked"
+    children: dict[str, list[Any]] = {}
+    for r in rows:
+        if r.multi_service_booking_id:
+            children.setdefault(r.multi_service_booking_id, []).append(r)
+    assert set(children) == packages
+    assert all(len(c) == 2 for c in children.values())
+    for c in children.values():
+        assert len({r.status for r in c}) == 1
+    return children
+
+
+async def test_multi_service_creates_race_single_creates(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    await set_hold(cluster.db, cluster.site_id, 15)
+    s = await _salon(http, cluster, 6)
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for i in range(100):
+        if i % 2:
+            # Most compete with the single creates; some ask for 15:00, which only they want.
+            hh = 15 if i % 10 == 1 else 10 + i % 3
+            calls.append((cluster.base(i) + MSB, _package(s, hh, 30 * (i % 4 == 3))))
+        else:
+            hh, mm = 10 + i % 4, 30 * (i % 3 == 0)
+            end = f"{hh + mm // 30:02d}:{(mm + 30) % 60:02d}"
+            start = f"{hh:02d}:{mm:02d}"
+            body = {"booking": appointment_booking(s["colour"], s["day"], start, end)}
+            calls.append((cluster.base(i) + API, body))
+    answers = await fire(http, calls, cluster.headers)
+    counts = Counter(outcome(r) for r in answers)
+    assert set(counts) <= {"OK", "428 SLOT_NOT_AVAILABLE"}, counts
+    made = [
+        r.json()["multiServiceBooking"]["id"]
+        for r in answers
+        if r.status_code == 200 and "multiServiceBooking" in r.json()
+    ]
+    assert made, counts
+    children = await _check_store(cluster, s["staff"])
+    extra = set(children) - set(made)
+    assert not extra, (
+        counts,
+        [[(r.id, r.status, r.start_utc, r.created_date) for r in children[e]] for e in extra],
+    )
+
+
+async def test_multi_service_reschedules_and_cancels_race(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    await set_hold(cluster.db, cluster.site_id, 15)
+    s = await _salon(http, cluster, 7)
+    made = []
+    for hh in (9, 11, 13, 15):
+        res = await http.post(
+            cluster.bases[0] + MSB,
+            json={**_package(s, hh, 0), "returnFullEntity": True},
+            headers=cluster.headers,
+        )
+        assert res.status_code == 200, res.text
+        made.append(res.json()["multiServiceBooking"])
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for i in range(50):
+        package = made[i % 4]
+        pid = package["id"]
+        if i % 5 == 4:
+            calls.append((f"{cluster.base(i)}{MSB}/{pid}/cancel", {}))
+            continue
+        target = _package(s, 10, 0 if i % 2 else 30)["bookings"]
+        infos = [
+            {
+                "bookingId": child["bookingId"],
+                "revision": "1",
+                "slot": new["bookedEntity"]["slot"],
+            }
+            for child, new in zip(package["bookings"], target, strict=True)
+        ]
+        calls.append(
+            (f"{cluster.base(i)}{MSB}/{pid}/reschedule", {"rescheduleBookingsInfo": infos})
+        )
+    answers = await fire(http, calls, cluster.headers)
+    counts = Counter(outcome(r) for r in answers)
+    assert set(counts) <= {
+        "OK",
+        "428 SLOT_NOT_AVAILABLE",
+        "428 BOOKING_REVISION_MISMATCH",
+        "428 ALL_BOOKINGS_ARE_ALREADY_CANCELED",
+        "428 INVALID_BOOKING_STATUS",
+    }, counts
+    assert counts["OK"] >= 1
+    await _check_store(cluster, s["staff"])
