@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,46 +40,12 @@ from tests.booking.conftest import (
     set_hold,
 )
 from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
-from tests.test_serve import free_port
+from tests.serving import serving
 
 pytestmark = pytest.mark.slow
 
 CONCURRENCY = 50
 CALLS = 200
-
-
-@contextmanager
-def serving(env: dict[str, str], log: Path) -> Iterator[str]:
-    """``bookings serve`` as a process logging to ``log`` (a pipe nobody reads would fill up
-    and stall the server under load)."""
-    port = free_port()
-    full_env = {**os.environ, **env, "BOOKINGS_PORT": str(port), "BOOKINGS_HOST": "127.0.0.1"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bookings.cli", "serve"],
-            env=full_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                raise AssertionError("no /healthz within 60 s")
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 @dataclass
@@ -121,7 +83,9 @@ async def cluster(
     db = Database(url)
     try:
         with ExitStack() as stack:
-            bases = [stack.enter_context(serving(env, tmp / f"serve{i}.log")) for i in range(2)]
+            bases = [
+                stack.enter_context(serving(env, log=tmp / f"serve{i}.log"))[0] for i in range(2)
+            ]
             yield Cluster(bases, site_id, {"Authorization": key, "wix-site-id": site_id}, db)
     finally:
         await db.dispose()
