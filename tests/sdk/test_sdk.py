@@ -210,7 +210,8 @@ def check_calls(printed: dict[str, Any], site: Site) -> list[tuple[str, str, int
         assert call["host"] == "www.wixapis.com", call
         assert call["headers"]["authorization"] == site.key, call
         assert call["headers"]["wix-site-id"] == site.site_id, call
-        assert call["headers"]["content-type"] == "application/json", call
+        if call["method"] != "GET":  # a GET carries no body
+            assert call["headers"]["content-type"] == "application/json", call
         assert call["requestId"], call
     return [(c["method"], c["path"], c["status"]) for c in printed["calls"]]
 
@@ -252,7 +253,6 @@ def test_sdk_single_booking(node: str, site: Site, catalog: Catalog) -> None:
     ]
 
 
-@pytest.mark.xfail(reason="multi-service bookings land on another branch", strict=True)
 def test_sdk_multi_service_booking(node: str, site: Site, catalog: Catalog) -> None:
     day = catalog.first_day + timedelta(days=7)  # a day the single test leaves alone
     massage = free_slot(site, catalog, day)
