@@ -108,24 +108,25 @@ class Chain:
     start: int
     end: int
     links: tuple[Link, ...]
-    free: tuple[tuple[tuple[str, ...], ...], ...]
+    free: Sequence[Sequence[Sequence[str]]]
     staff: tuple[str, ...]
 
 
 def _kept(
     parts: Sequence[Part], start: int, free: Sequence[Sequence[Sequence[str]]]
 ) -> Chain | None:
-    """The chain of ``parts`` at ``start`` given each link's free resources per group."""
-    times = chain_starts(start, [p.shape.duration for p in parts])
-    links = tuple(
-        Link(s, e, part.shape.buffer, tuple(found[0]))
-        for (s, e), part, found in zip(times, parts, free, strict=True)
-    )
+    """The chain of ``parts`` at ``start`` given each link's free resources per group (the
+    links as :func:`chain_starts` places them; built inline, this runs per candidate)."""
+    links: list[Link] = []
+    at = start
+    for part, found in zip(parts, free, strict=True):
+        end = at + part.shape.duration
+        links.append(Link(at, end, part.shape.buffer, tuple(found[0])))
+        at = end
     staff = assign_chain(links)
     if staff is None:
         return None
-    frozen = tuple(tuple(tuple(ids) for ids in found) for found in free)
-    return Chain(start, times[-1][1], links, frozen, tuple(staff))
+    return Chain(start, at, tuple(links), free, tuple(staff))
 
 
 def chain_at(parts: Sequence[Part], start: int) -> Chain | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,7 @@ from bookings.catalog.services import service as catalog
 from bookings.platform import errors, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.signing import Signer
+from bookings.platform.wire import format_local_datetime
 from bookings.staff import service as staff
 
 #: The cursor kind of ListMultiServiceAvailabilityTimeSlots.
@@ -147,22 +148,40 @@ async def chain_plan(
 # ---------------------------------------------------------------- presenting
 
 
+class Clock:
+    """Instants (seconds) as aware datetimes, their wall-clock dates and wire texts in the
+    response zone, each converted once per call: neighbouring chains share their links'
+    edges."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.seen: dict[int, tuple[datetime, date, str]] = {}
+
+    def __call__(self, seconds: int) -> tuple[datetime, date, str]:
+        found = self.seen.get(seconds)
+        if found is None:
+            instant = from_seconds(seconds)
+            wall = zoned.to_local(instant, self.tz)
+            found = self.seen[seconds] = (instant, wall.date(), format_local_datetime(wall))
+        return found
+
+
 def chain_slot(
     chain_plan: ChainPlan,
     chain: Chain,
-    tz: ZoneInfo,
+    clock: Clock,
     now: datetime,
     types: Sequence[Sequence[str] | None],
     limit: int | None,
 ) -> tuple[dict[str, Any], Violations]:
     """The TimeSlot of a kept chain and its aggregated violations. ``types[i]``: the resource
     types shown in service ``i``'s nested slot (``None``: all its groups)."""
-    bounds = [link.start for link in chain.links] + [chain.end]
-    local = [zoned.to_local(from_seconds(b), tz) for b in bounds]
+    edges = [clock(link.start) for link in chain.links] + [clock(chain.end)]
+    local = [text for _, _, text in edges]
     nested: list[dict[str, Any]] = []
     broken: list[Violations] = []
     for i, plan in enumerate(chain_plan.plans):
-        broken.append(violations(plan.rules, from_seconds(bounds[i]), now))
+        broken.append(violations(plan.rules, edges[i][0], now))
         nested.append(
             present.nested_time_slot(
                 service_id=plan.service_id,
@@ -214,9 +233,10 @@ async def chain_items(
     )
     items: list[Item] = []
     limit = present.LIST_RESOURCES_PER_TYPE
+    clock = Clock(tz)
     for chain in chains:
-        slot, found = chain_slot(chain_plan, chain, tz, now, types, limit)
-        day = zoned.to_local(from_seconds(chain.start), tz).date()
+        slot, found = chain_slot(chain_plan, chain, clock, now, types, limit)
+        day = clock(chain.start)[1]
         items.append(Item((chain.start, 0), slot, slot["bookable"], day, found, chain.end))
     return items
 
@@ -313,5 +333,5 @@ async def get_multi_service_time_slot(
     types = [
         shown_types(i.include_resource_type_ids, i.resource_types) or None for i in req.services
     ]
-    slot, _ = chain_slot(plan, chain, tz, now, types, None)
+    slot, _ = chain_slot(plan, chain, Clock(tz), now, types, None)
     return {"timeSlot": slot, "timeZone": tz.key}

@@ -120,12 +120,17 @@ class Capacity:
         return max(0, self.remaining)
 
 
+def _wall(value: datetime | str) -> str:
+    """A wall-clock time as wire text (given as a naive datetime, or already formatted)."""
+    return value if isinstance(value, str) else format_local_datetime(value)
+
+
 def time_slot(
     *,
     service_id: str | None,
     schedule_id: str | None,
-    local_start: datetime,
-    local_end: datetime,
+    local_start: datetime | str,
+    local_end: datetime | str,
     location: Mapping[str, Any] | None,
     capacity: Capacity,
     violations: Violations,
@@ -134,14 +139,15 @@ def time_slot(
     cancelled: bool = False,
     nested: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One V2 TimeSlot (``local_*``: wall-clock times in the response zone). A multi-service
-    slot has no ``service_id`` and its services' slots in ``nested``."""
+    """One V2 TimeSlot (``local_*``: wall-clock times in the response zone, as naive
+    datetimes or already formatted). A multi-service slot has no ``service_id`` and its
+    services' slots in ``nested``."""
     bookable = not violations.any and capacity.bookable > 0 and not cancelled
     slot: dict[str, Any] = {}
     if service_id is not None:
         slot["serviceId"] = service_id
-    slot["localStartDate"] = format_local_datetime(local_start)
-    slot["localEndDate"] = format_local_datetime(local_end)
+    slot["localStartDate"] = _wall(local_start)
+    slot["localEndDate"] = _wall(local_end)
     slot["bookable"] = bookable
     if location is not None:
         slot["location"] = dict(location)
@@ -174,15 +180,15 @@ def nested_time_slot(
     *,
     service_id: str,
     schedule_id: str | None,
-    local_start: datetime,
-    local_end: datetime,
+    local_start: datetime | str,
+    local_end: datetime | str,
     available_resources: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """One service's part of a multi-service slot (``nestedTimeSlots``)."""
     slot: dict[str, Any] = {
         "serviceId": service_id,
-        "localStartDate": format_local_datetime(local_start),
-        "localEndDate": format_local_datetime(local_end),
+        "localStartDate": _wall(local_start),
+        "localEndDate": _wall(local_end),
     }
     if schedule_id:
         slot["scheduleId"] = schedule_id
