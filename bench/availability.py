@@ -24,6 +24,19 @@ already loaded inputs), on SQLite (a temporary file) and PostgreSQL (a fresh dat
 from BOOKINGS_TEST_POSTGRES_URL or --postgres-url, dropped afterwards), the ratio of the HTTP
 p50 to a baseline measured in the same run (an authenticated GET /site-properties), and a
 table of cost against staff (1, 5, 10, 20, 50) and days (7, 31, 90).
+
+Multi-service case (ListMultiServiceAvailabilityTimeSlots), on each engine: a site of its own
+with 10 staff on business hours and 3 appointment services they all give, at one CUSTOM
+location: Cut (30 min), Color (60 min + 15 min buffer), Style (45 min); 2,000 CONFIRMED
+bookings of Cut (copied rows as above) on distinct 30-minute cells of the staff's working days
+in the 31-day window. A real ``bookings serve`` process serves that database; the bench process
+is the load generator, one keep-alive connection through the light HTTP/1.1 client of
+``bench/create_booking.py``, and alternates the two calls it compares over the 31 days: the
+single-service list of Cut (the chain's first service: the same grid and staff) and the
+multi-service list of the chain Cut -> Color -> Style, first on the empty calendar (for
+information: every candidate is a chain there, so it shows the cost per chain), then with the
+bookings. Prints both p50/p95 and the ratio of the p50s; the target (at most 2) is on the
+ratio with the bookings, the worse engine's.
 """
 
 from __future__ import annotations
@@ -31,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import json
 import logging
 import os
 import random
@@ -49,6 +63,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from bench.create_booking import KeepAlive
+from tests.booking.test_concurrency import serving
 from tests.conftest import _create_pg_database, _drop_pg_database
 
 from bookings.app import create_app, start_services
@@ -73,8 +89,15 @@ TARGET_LINEARITY = 3.0
 STAFF_COUNTS = (1, 5, 10, 20, 50)
 DAY_COUNTS = (7, 31, 90)
 DURATION, BUFFER = 60, 15
-SLOTS_PER_DAY = 6  # 09:00-17:00 on a 75-minute grid
 BOOKINGS_PER_STAFF_DAY = 2000 / (20 * 31)
+SRC = Path(__file__).resolve().parents[1] / "src"
+#: The multi-service case: staff, days, bookings, and the chain's (name, minutes, buffer).
+MULTI_STAFF, MULTI_DAYS, MULTI_BOOKINGS = 10, 31, 2000
+CHAIN = (("Cut", 30, 0), ("Color", 60, 15), ("Style", 45, 0))
+TARGET_MULTI_RATIO = 2.0
+LOCATION = {"type": "CUSTOM", "custom": {"address": {"formattedAddress": "1 Main St"}}}
+MULTI_PATH = "/_api/service-availability/v2/multi-service-time-slots"
+SINGLE_PATH = "/_api/service-availability/v2/time-slots"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -120,20 +143,28 @@ class Site:
         self.members += out
         return [str(m["resourceId"]) for m in out]
 
-    async def service(self, staff_ids: list[str]) -> dict[str, Any]:
+    async def service(
+        self,
+        staff_ids: list[str],
+        name: str = "Massage",
+        duration: int = DURATION,
+        buffer: int = BUFFER,
+        **extra: Any,
+    ) -> dict[str, Any]:
         svc = {
             "type": "APPOINTMENT",
-            "name": f"Massage {uuid.uuid4().hex[:6]}",
+            "name": f"{name} {uuid.uuid4().hex[:6]}",
             "defaultCapacity": 1,
             "onlineBooking": {"enabled": True},
             "payment": {"rateType": "NO_FEE", "options": {"inPerson": True}},
             "schedule": {
                 "availabilityConstraints": {
-                    "sessionDurations": [DURATION],
-                    "timeBetweenSessions": BUFFER,
+                    "sessionDurations": [duration],
+                    "timeBetweenSessions": buffer,
                 }
             },
             "staffMemberIds": staff_ids,
+            **extra,
         }
         created: dict[str, Any] = (await self.post("/bookings/v2/services", {"service": svc}))[
             "service"
@@ -141,21 +172,30 @@ class Site:
         return created
 
     async def bookings(
-        self, service: dict[str, Any], staff_ids: list[str], first: date, days: int, count: int
+        self,
+        service: dict[str, Any],
+        staff_ids: list[str],
+        first: date,
+        days: int,
+        count: int,
+        duration: int = DURATION,
+        buffer: int = BUFFER,
     ) -> int:
-        """``count`` CONFIRMED appointment bookings of ``service``, each with one staff member
-        of ``staff_ids``, on distinct grid slots of the working days; returns how many.
+        """``count`` CONFIRMED appointment bookings of ``service`` (``duration`` and ``buffer``
+        its minutes), each with one staff member of ``staff_ids``, on distinct grid slots of
+        the working days (09:00-17:00, every duration + buffer); returns how many.
 
         The first goes through the Bookings Writer (POST /bookings/v2/bookings); the others
         are copies of the row it wrote, with their own id, resource, instants, busy end and
         slot, inserted in one transaction (the writer's outbox events are not copied)."""
         rng = random.Random(7)
+        per_day = 8 * 60 // (duration + buffer)
         cells = [
             (rid, first + timedelta(days=d), k)
             for rid in staff_ids
             for d in range(days)
             if (first + timedelta(days=d)).weekday() < 5
-            for k in range(SLOTS_PER_DAY)
+            for k in range(per_day)
         ]
         chosen = rng.sample(cells, min(count, len(cells)))
         if not chosen:
@@ -163,9 +203,9 @@ class Site:
 
         def span(day: date, k: int) -> tuple[datetime, datetime]:
             start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC) + timedelta(
-                minutes=k * (DURATION + BUFFER)
+                minutes=k * (duration + buffer)
             )
-            return start, start + timedelta(minutes=DURATION)
+            return start, start + timedelta(minutes=duration)
 
         rid, day, k = chosen[0]
         start, end = span(day, k)
@@ -196,7 +236,7 @@ class Site:
             "resource_id": rid,
             "start_utc": start,
             "end_utc": end,
-            "busy_end_utc": end + timedelta(minutes=BUFFER),
+            "busy_end_utc": end + timedelta(minutes=buffer),
             "participants": 1,
         }
         assert {k: row[k] for k in expected} == expected, row
@@ -217,7 +257,7 @@ class Site:
                     "resource_id": rid,
                     "start_utc": start,
                     "end_utc": end,
-                    "busy_end_utc": capacity.busy_span(start, end, BUFFER)[1],
+                    "busy_end_utc": capacity.busy_span(start, end, buffer)[1],
                     **search.indexed_columns(doc),
                     "doc": doc,
                 }
@@ -353,6 +393,111 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
     return result
 
 
+async def alternate(
+    base: str, headers: dict[str, str], calls: dict[str, tuple[str, bytes]], runs: int
+) -> dict[str, Any]:
+    """Slots per call and ``runs`` latencies (ms) of each named call, the calls alternating
+    (so that drift of the machine falls on all alike) on one keep-alive connection."""
+    conn = KeepAlive(base, headers)
+
+    async def call(path: str, body: bytes) -> int:
+        status, answer = await conn.post(path, body)
+        if status != 200:
+            raise RuntimeError(f"{path}: {status} {answer[:500]!r}")
+        return len(json.loads(answer)["timeSlots"])
+
+    out: dict[str, Any] = {"slots": {}, "ms": {name: [] for name in calls}}
+    try:
+        for name, (path, body) in calls.items():
+            out["slots"][name] = await call(path, body)
+        for _ in range(5):  # warm-up of the server's pools and caches
+            for path, body in calls.values():
+                await call(path, body)
+        for _ in range(runs):
+            for name, (path, body) in calls.items():
+                t0 = time.perf_counter()
+                await call(path, body)
+                out["ms"][name].append((time.perf_counter() - t0) * 1000)
+    finally:
+        await conn.close()
+    return out
+
+
+async def run_multi(label: str, url: str, tmp: Path, runs: int) -> dict[str, Any]:
+    """The multi-service case (see the module's doc) against a ``bookings serve`` process:
+    measured on the empty calendar, then with the bookings."""
+    settings = Settings(data_dir=tmp / "multi-build", database_url=url, demo=False)
+    services = await start_services(settings)
+    app = create_app(services=services)
+    first = zoned.today(datetime.now(zone("UTC")), zone("UTC")) + timedelta(days=7)
+    result: dict[str, Any] = {"label": label}
+    env = {
+        "BOOKINGS_DATA_DIR": str(tmp / "multi-serve"),
+        "BOOKINGS_DATABASE_URL": url,
+        "BOOKINGS_DEMO": "0",
+        "BOOKINGS_LOG_JSON": "1",
+        # The server runs the tree this bench sits in (not whatever is installed).
+        "PYTHONPATH": os.pathsep.join([str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        site = Site(services, client)
+        await site.create()
+        staff_ids = await site.staff(MULTI_STAFF)
+        chain = [
+            await site.service(staff_ids, name, minutes, buffer, locations=[LOCATION])
+            for name, minutes, buffer in CHAIN
+        ]
+        window = {
+            "fromLocalDate": f"{first}T00:00:00",
+            "toLocalDate": f"{first + timedelta(days=MULTI_DAYS)}T00:00:00",
+        }
+        single = {"serviceId": chain[0]["id"], **window}
+        multi = {
+            "services": [{"serviceId": svc["id"]} for svc in chain],
+            "location": {"locationType": "CUSTOM"},
+            **window,
+        }
+        calls = {
+            "single": (SINGLE_PATH, json.dumps(single).encode()),
+            "multi": (MULTI_PATH, json.dumps(multi).encode()),
+        }
+        with serving(env, tmp / "multi-serve.log") as base:
+            result["empty"] = await alternate(base, site.headers, calls, max(5, runs // 3))
+            _, cut_minutes, cut_buffer = CHAIN[0]
+            result["booked"] = await site.bookings(
+                chain[0], staff_ids, first, MULTI_DAYS, MULTI_BOOKINGS, cut_minutes, cut_buffer
+            )
+            result["full"] = await alternate(base, site.headers, calls, runs)
+    await services.db.dispose()
+    if not result["full"]["slots"]["multi"]:
+        raise RuntimeError("no multi-service slots: the case measures nothing")
+    return result
+
+
+def report_multi(r: dict[str, Any]) -> float:
+    """Prints the multi-service case; returns the ratio of the p50s with the bookings."""
+    names = " -> ".join(f"{n} {m}+{b}" for n, m, b in CHAIN)
+    print(
+        f"\n== {r['label']}, multi-service: {MULTI_STAFF} staff, {MULTI_DAYS} days, chain "
+        f"{names} min, HTTP to a bookings serve process"
+    )
+    ratio = 0.0
+    for key, what in (("empty", "no bookings"), ("full", f"{r['booked']} bookings")):
+        found = r[key]
+        single, multi = found["ms"]["single"], found["ms"]["multi"]
+        ratio = statistics.median(multi) / statistics.median(single)
+        slots = found["slots"]
+        print(f"   {what}: slots per call single {slots['single']}, multi {slots['multi']}")
+        for name, values in (("single-service list", single), ("multi-service list ", multi)):
+            print(
+                f"     {name}  p50 {statistics.median(values):7.2f} ms   "
+                f"p95 {pct(values, 0.95):7.2f} ms"
+            )
+        print(f"     multi p50 / single p50 = {ratio:.2f}x")
+    return ratio
+
+
 def report(r: dict[str, Any]) -> float:
     http, engine, base = r["http"], r["engine"], r["baseline"]
     p50: float = statistics.median(http)
@@ -398,13 +543,17 @@ async def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     results = []
+    multis = []
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         results.append(("sqlite", await run_engine("SQLite", url, args.runs)))
+        multis.append(await run_multi("SQLite", url, Path(tmp), args.runs))
     if args.postgres_url:
         pg_url, name = await _create_pg_database(args.postgres_url)
         try:
             results.append(("postgres", await run_engine("PostgreSQL", pg_url, args.runs)))
+            with tempfile.TemporaryDirectory() as tmp:
+                multis.append(await run_multi("PostgreSQL", pg_url, Path(tmp), args.runs))
         finally:
             await _drop_pg_database(args.postgres_url, name)
     else:
@@ -418,6 +567,10 @@ async def main() -> None:
         lines.append(f"RESULT availability_http_p50_{key} {p50:.1f} ms target 50 {verdict}")
     verdict = "ok" if worst <= TARGET_LINEARITY else "short"
     lines.append(f"RESULT availability_linearity {worst:.2f} x target 3 {verdict}")
+    # The multi-service figure is the worst engine's ratio.
+    ratio = max(report_multi(m) for m in multis)
+    verdict = "ok" if ratio <= TARGET_MULTI_RATIO else "short"
+    lines.append(f"RESULT multi_service_slots_p50_ratio {ratio:.2f} x target 2 {verdict}")
     print()
     print("\n".join(lines))
 

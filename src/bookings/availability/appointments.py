@@ -23,6 +23,7 @@ from bookings.availability.inputs import (
 )
 from bookings.availability.intervals import from_seconds, to_seconds
 from bookings.availability.loading import (
+    ResourceTimes,
     SiteSettings,
     resource_times,
     site_settings,
@@ -44,7 +45,12 @@ from bookings.availability.schemas import (
     ResourceTypeFilter,
     SlotLocation,
 )
-from bookings.availability.slots import SlotShape, free_resources_for, list_slots
+from bookings.availability.slots import (
+    ResourceTime,
+    SlotShape,
+    free_resources_for,
+    list_slots,
+)
 from bookings.catalog.services import service as catalog
 from bookings.platform import errors, zoned
 from bookings.platform.db import Database, SiteScope, utcnow
@@ -82,10 +88,10 @@ async def load_service(scope: SiteScope, service_id: str) -> dict[str, Any]:
     return dict((await catalog.require_service(scope, service_id)).wire)
 
 
-def require_appointment(service: Mapping[str, Any]) -> None:
+def require_appointment(service: Mapping[str, Any], field: str = "serviceId") -> None:
     if service.get("type") != "APPOINTMENT":
         raise errors.invalid_field(
-            "serviceId",
+            field,
             f"must be an APPOINTMENT service (this one is a {service.get('type')}); class and "
             "course sessions are listed by ListEventTimeSlots",
             errors.OTHER,
@@ -117,7 +123,10 @@ async def make_plan(
     duration_seconds: int,
     resource_types: Sequence[ResourceTypeFilter] | None,
     locations: list[dict[str, Any] | None],
+    known: Mapping[str, dict[str, Any]] | None = None,
 ) -> Plan:
+    """``known``: Resource V2 wire dicts already read in this unit of work (by id); the
+    plan's resources are then taken from them instead of read again."""
     staff_ids = [str(r) for r in service.get("staffMemberIds") or ()]
     filters: dict[str, list[str]] = {}
     for entry in resource_types or ():
@@ -129,7 +138,10 @@ async def make_plan(
     groups: list[tuple[str, list[str]]] = [(STAFF_RESOURCE_TYPE_ID, staff_ids)]
     groups += [(t, list(dict.fromkeys(ids))) for t, ids in filters.items() if t != groups[0][0]]
     wanted = sorted({r for _, ids in groups for r in ids})
-    resources = await staff.resources_by_ids(scope, wanted) if wanted else {}
+    if known is not None:
+        resources = {r: dict(known[r]) for r in wanted if r in known}
+    else:
+        resources = await staff.resources_by_ids(scope, wanted) if wanted else {}
     groups = [(t, [r for r in ids if r in resources]) for t, ids in groups]
     step = settings.split_minutes * 60 if settings.split_minutes else 0
     shape = SlotShape(duration_seconds, buffer_minutes(service) * 60, step)
@@ -142,6 +154,52 @@ async def make_plan(
         rules=rules_of(service),
         locations=locations,
     )
+
+
+def plan_resource_ids(
+    service: Mapping[str, Any], resource_types: Sequence[ResourceTypeFilter] | None
+) -> set[str]:
+    """Every resource id :func:`make_plan` may read for ``service`` and these filters."""
+    out = {str(r) for r in service.get("staffMemberIds") or ()}
+    out.update(r for e in resource_types or () for r in e.resource_ids or ())
+    return out
+
+
+async def plans_times(
+    scope: SiteScope,
+    load: BookingLoad,
+    plans: Sequence[Plan],
+    settings: SiteSettings,
+    lo: datetime,
+    hi: datetime,
+    *,
+    reach: int | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> ResourceTimes:
+    """Windows and busy time of every resource of ``plans``, read once, for slots starting
+    in ``[lo, hi)`` that last up to ``reach`` seconds (default: the longest duration + buffer
+    of the plans); ``exclude``: ids of bookings not to count."""
+    resources: dict[str, dict[str, Any]] = {}
+    for plan in plans:
+        resources.update(plan.resources)
+    if reach is None:
+        reach = max((p.shape.duration + p.shape.buffer for p in plans), default=0)
+    return await resource_times(
+        scope,
+        resources,
+        load=load,
+        lo=lo,
+        hi=hi,
+        reach=timedelta(seconds=reach),
+        site_zone=zone(settings.time_zone),
+        known_buffers={p.service_id: p.shape.buffer for p in plans},
+        exclude=exclude,
+    )
+
+
+def plan_groups(plan: Plan, times: ResourceTimes) -> list[list[ResourceTime]]:
+    """The engine's input of ``plan``: per group, its resources' times."""
+    return [[times.times[r] for r in ids] for _, ids in plan.groups]
 
 
 def shown_types(
@@ -174,19 +232,14 @@ async def appointment_items(
     now: datetime,
     types: Sequence[str],
 ) -> list[Item]:
-    shape = plan.shape
-    times = await resource_times(
-        scope,
-        plan.resources,
-        load=load,
-        lo=lo,
-        hi=hi,
-        reach=timedelta(seconds=shape.duration + shape.buffer),
-        site_zone=zone(settings.time_zone),
-        known_buffers={plan.service_id: shape.buffer},
+    times = await plans_times(scope, load, [plan], settings, lo, hi)
+    found = list_slots(
+        plan_groups(plan, times),
+        plan.shape,
+        lo=to_seconds(lo),
+        hi=to_seconds(hi),
+        now=to_seconds(now),
     )
-    groups = [[times.times[r] for r in ids] for _, ids in plan.groups]
-    found = list_slots(groups, shape, lo=to_seconds(lo), hi=to_seconds(hi), now=to_seconds(now))
     items: list[Item] = []
     capacity = present.Capacity(1, 1)
     for cand in found:
@@ -330,20 +383,9 @@ async def free_for_start(
 ) -> tuple[list[list[str]], HeldRead | None]:
     """Free resources of each group for a slot of ``plan`` starting at ``start``, and what
     was read of the bookings (``exclude``: ids of bookings not to count)."""
-    shape = plan.shape
-    times = await resource_times(
-        scope,
-        plan.resources,
-        load=load,
-        lo=start,
-        hi=start + timedelta(seconds=1),
-        reach=timedelta(seconds=shape.duration + shape.buffer),
-        site_zone=zone(settings.time_zone),
-        known_buffers={plan.service_id: shape.buffer},
-        exclude=exclude,
+    times = await plans_times(
+        scope, load, [plan], settings, start, start + timedelta(seconds=1), exclude=exclude
     )
     at = to_seconds(start)
-    free = [
-        free_resources_for([times.times[r] for r in ids], shape, at) for _type, ids in plan.groups
-    ]
+    free = [free_resources_for(group, plan.shape, at) for group in plan_groups(plan, times)]
     return free, times.held

@@ -106,7 +106,9 @@ def buffer_minutes(service: Mapping[str, Any]) -> int:
     return ServiceView(service).buffer_minutes
 
 
-def check_choices(service: Mapping[str, Any], choices: CustomerChoices | None) -> None:
+def check_choices(
+    service: Mapping[str, Any], choices: CustomerChoices | None, field: str = "customerChoices"
+) -> None:
     if choices is None:
         return
     if choices.requested_gender is not None and choices.requested_gender.gender is not None:
@@ -117,7 +119,7 @@ def check_choices(service: Mapping[str, Any], choices: CustomerChoices | None) -
         )
     if choices.duration_in_minutes and constraints(service).get("durationRange"):
         raise errors.invalid_field(
-            "customerChoices.durationInMinutes",
+            f"{field}.durationInMinutes",
             "is not allowed for a service with a duration range",
             errors.FIELD_NOT_ALLOWED,
         )

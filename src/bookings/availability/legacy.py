@@ -12,12 +12,18 @@ entries one per session. Sort by ``startDate`` (ASC default), unbookable entries
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.availability import present
-from bookings.availability.appointments import load_service, make_plan, slot_locations
+from bookings.availability.appointments import (
+    load_service,
+    make_plan,
+    plan_groups,
+    plans_times,
+    slot_locations,
+)
 from bookings.availability.events import event_items
 from bookings.availability.inputs import (
     EVENT_TYPES,
@@ -26,7 +32,7 @@ from bookings.availability.inputs import (
     request_zone,
 )
 from bookings.availability.intervals import from_seconds, to_seconds
-from bookings.availability.loading import day_of, resource_times, site_settings
+from bookings.availability.loading import day_of, site_settings
 from bookings.availability.paging import Item
 from bookings.availability.policy import Violations, violations
 from bookings.availability.ports import BookingLoad
@@ -137,20 +143,14 @@ async def appointment_entries(
         resource_types=filters,
         locations=slot_locations(service, None),
     )
-    shape = plan.shape
-    times = await resource_times(
-        scope,
-        plan.resources,
-        load=load,
-        lo=lo,
-        hi=hi,
-        reach=timedelta(seconds=shape.duration + shape.buffer),
-        site_zone=zone(settings.time_zone),
-    )
-    groups = [[times.times[r] for r in ids] for _, ids in plan.groups]
+    times = await plans_times(scope, load, [plan], settings, lo, hi)
     out: list[tuple[Item, dict[str, Any]]] = []
     for cand in list_slots(
-        groups, shape, lo=to_seconds(lo), hi=to_seconds(hi), now=to_seconds(now)
+        plan_groups(plan, times),
+        plan.shape,
+        lo=to_seconds(lo),
+        hi=to_seconds(hi),
+        now=to_seconds(now),
     ):
         if cand.end > to_seconds(hi):
             continue

@@ -13,14 +13,14 @@ Minutes are real elapsed time, so a DST change inside the window shifts its wall
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bookings.platform.wire import format_timestamp
 
-__all__ = ["PolicyRules", "Violations", "rules_of", "violations"]
+__all__ = ["PolicyRules", "Violations", "combined", "rules_of", "violations"]
 
 DEFAULT_EARLIEST_MINUTES = 10080
 DEFAULT_LATEST_MINUTES = 1440
@@ -91,3 +91,16 @@ def violations(rules: PolicyRules, start: datetime, now: datetime) -> Violations
         not rules.book_after_start and now >= start
     )
     return Violations(too_early, too_late, not rules.online_enabled, earliest)
+
+
+def combined(found: Iterable[Violations]) -> Violations:
+    """The violations of several bookings made together (a multi-service slot): each flag
+    when any of them has it; ``earliestBookingDate`` the latest of theirs."""
+    items = list(found)
+    dates = [v.earliest_booking_date for v in items if v.earliest_booking_date is not None]
+    return Violations(
+        any(v.too_early for v in items),
+        any(v.too_late for v in items),
+        any(v.online_disabled for v in items),
+        max(dates) if dates else None,
+    )

@@ -120,27 +120,35 @@ class Capacity:
         return max(0, self.remaining)
 
 
+def _wall(value: datetime | str) -> str:
+    """A wall-clock time as wire text (given as a naive datetime, or already formatted)."""
+    return value if isinstance(value, str) else format_local_datetime(value)
+
+
 def time_slot(
     *,
-    service_id: str,
+    service_id: str | None,
     schedule_id: str | None,
-    local_start: datetime,
-    local_end: datetime,
+    local_start: datetime | str,
+    local_end: datetime | str,
     location: Mapping[str, Any] | None,
     capacity: Capacity,
     violations: Violations,
     available_resources: list[dict[str, Any]],
     event: Mapping[str, Any] | None = None,
     cancelled: bool = False,
+    nested: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One V2 TimeSlot (``local_*``: wall-clock times in the response zone)."""
+    """One V2 TimeSlot (``local_*``: wall-clock times in the response zone, as naive
+    datetimes or already formatted). A multi-service slot has no ``service_id`` and its
+    services' slots in ``nested``."""
     bookable = not violations.any and capacity.bookable > 0 and not cancelled
-    slot: dict[str, Any] = {
-        "serviceId": service_id,
-        "localStartDate": format_local_datetime(local_start),
-        "localEndDate": format_local_datetime(local_end),
-        "bookable": bookable,
-    }
+    slot: dict[str, Any] = {}
+    if service_id is not None:
+        slot["serviceId"] = service_id
+    slot["localStartDate"] = _wall(local_start)
+    slot["localEndDate"] = _wall(local_end)
+    slot["bookable"] = bookable
     if location is not None:
         slot["location"] = dict(location)
     if event is not None:
@@ -153,7 +161,7 @@ def time_slot(
     slot["bookableCapacity"] = capacity.bookable
     slot["bookingPolicyViolations"] = violations.wire()
     slot["availableResources"] = available_resources
-    slot["nestedTimeSlots"] = []
+    slot["nestedTimeSlots"] = nested if nested is not None else []
     if not bookable:
         reasons: dict[str, Any] = {}
         if capacity.bookable <= 0:
@@ -165,6 +173,26 @@ def time_slot(
         slot["nonBookableReasons"] = reasons
     if schedule_id:
         slot["scheduleId"] = schedule_id
+    return slot
+
+
+def nested_time_slot(
+    *,
+    service_id: str,
+    schedule_id: str | None,
+    local_start: datetime | str,
+    local_end: datetime | str,
+    available_resources: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One service's part of a multi-service slot (``nestedTimeSlots``)."""
+    slot: dict[str, Any] = {
+        "serviceId": service_id,
+        "localStartDate": _wall(local_start),
+        "localEndDate": _wall(local_end),
+    }
+    if schedule_id:
+        slot["scheduleId"] = schedule_id
+    slot["availableResources"] = available_resources
     return slot
 
 

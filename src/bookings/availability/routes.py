@@ -105,8 +105,10 @@ async def get_event_time_slot(call: Call, req: GetEventTimeSlotRequest) -> dict[
     request=ListMultiServiceTimeSlotsRequest,
 )
 async def list_multi_service(call: Call, req: ListMultiServiceTimeSlotsRequest) -> dict[str, Any]:
-    """List back-to-back slots of several services (not implemented)"""
-    raise errors.not_implemented("ListMultiServiceAvailabilityTimeSlots")
+    """List back-to-back slots of several appointment services"""
+    return await service.list_multi_service_time_slots(
+        call.db, holding_bookings(), call.services.signer, call.site_id, req
+    )
 
 
 @router.method(
@@ -117,8 +119,8 @@ async def list_multi_service(call: Call, req: ListMultiServiceTimeSlotsRequest) 
     request=GetMultiServiceTimeSlotRequest,
 )
 async def get_multi_service(call: Call, req: GetMultiServiceTimeSlotRequest) -> dict[str, Any]:
-    """Get one back-to-back slot of several services (not implemented)"""
-    raise errors.not_implemented("GetMultiServiceAvailabilityTimeSlot")
+    """Get one back-to-back slot of several appointment services with all their free staff"""
+    return await service.get_multi_service_time_slot(call.db, holding_bookings(), call.site_id, req)
 
 
 @router.method(

@@ -114,15 +114,23 @@ class GetEventTimeSlotRequest(WireModel):
     time_zone: str | None = Field(None, min_length=1, max_length=100)
 
 
+#: Services of one multi-service slot: at least 2, at most 8 (the booking side's limit; the
+#: SDK's types allow 40, other Wix pages say 8).
+MIN_CHAIN_SERVICES = 2
+MAX_CHAIN_SERVICES = 8
+
+
 class MultiServiceItem(WireModel):
-    service_id: Guid | None = None
+    service_id: Guid
     include_resource_type_ids: list[Guid] | None = Field(None, max_length=100)
     customer_choices: CustomerChoices | None = None
     resource_types: list[ResourceTypeFilter] | None = Field(None, max_length=8)
 
 
 class ListMultiServiceTimeSlotsRequest(WireModel):
-    services: list[MultiServiceItem] | None = Field(None, max_length=40)
+    services: list[MultiServiceItem] | None = Field(
+        None, min_length=MIN_CHAIN_SERVICES, max_length=MAX_CHAIN_SERVICES
+    )
     from_local_date: LocalDateTime | None = None
     to_local_date: LocalDateTime | None = None
     time_zone: str | None = Field(None, min_length=1, max_length=150)
@@ -134,11 +142,13 @@ class ListMultiServiceTimeSlotsRequest(WireModel):
 
 
 class GetMultiServiceTimeSlotRequest(WireModel):
-    services: list[MultiServiceItem] | None = Field(None, max_length=40)
-    local_start_date: LocalDateTime | None = None
-    local_end_date: LocalDateTime | None = None
+    services: list[MultiServiceItem] = Field(
+        min_length=MIN_CHAIN_SERVICES, max_length=MAX_CHAIN_SERVICES
+    )
+    local_start_date: LocalDateTime
+    local_end_date: LocalDateTime
     time_zone: str | None = Field(None, min_length=1, max_length=150)
-    location: SlotLocation | None = None
+    location: SlotLocation
 
 
 class SortOrder(StrEnum):

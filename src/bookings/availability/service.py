@@ -2,9 +2,10 @@
 routes call, and what the bookings slice calls.
 
 Each API function opens one read unit of work, loads the engine's inputs through the other
-slices' service functions (:mod:`.loading`), runs the pure engine (:mod:`.slots`) and the pure
-policy rules (:mod:`.policy`), and shapes the answer (:mod:`.present`). The use cases live by
-kind: :mod:`.appointments`, :mod:`.events`, :mod:`.legacy`; the paging of computed slots in
+slices' service functions (:mod:`.loading`), runs the pure engine (:mod:`.slots`, and
+:mod:`.chains` for chains of services) and the pure policy rules (:mod:`.policy`), and shapes
+the answer (:mod:`.present`). The use cases live by kind: :mod:`.appointments`,
+:mod:`.multi_service`, :mod:`.events`, :mod:`.legacy`; the paging of computed slots in
 :mod:`.paging`; the rules on a request's inputs in :mod:`.inputs`.
 
 Every function that counts bookings takes a :class:`bookings.availability.ports.BookingLoad`
@@ -40,6 +41,10 @@ from bookings.availability.check import check_appointment_slot, site_settings_of
 from bookings.availability.events import get_event_time_slot, list_event_time_slots
 from bookings.availability.legacy import query_availability
 from bookings.availability.loading import SiteSettings
+from bookings.availability.multi_service import (
+    get_multi_service_time_slot,
+    list_multi_service_time_slots,
+)
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
 
 __all__ = [
@@ -53,8 +58,10 @@ __all__ = [
     "check_appointment_slot",
     "get_availability_time_slot",
     "get_event_time_slot",
+    "get_multi_service_time_slot",
     "list_availability_time_slots",
     "list_event_time_slots",
+    "list_multi_service_time_slots",
     "query_availability",
     "site_settings_of",
 ]

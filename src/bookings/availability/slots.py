@@ -41,6 +41,7 @@ __all__ = [
     "ResourceTime",
     "SlotShape",
     "allowed_starts",
+    "free_column",
     "free_resources_for",
     "grid_starts",
     "is_free",
@@ -151,14 +152,8 @@ def list_slots(
     if not starts:
         return []
     ordered = sorted(starts)
-    count = len(ordered)
-    # per group, per candidate: the free resource ids (None: none yet)
-    marks: list[list[list[str] | None]] = []
-    for group in groups:
-        column: list[list[str] | None] = [None] * count
-        for resource in group:
-            _mark(ordered, allowed_starts(resource, shape), column, resource.resource_id)
-        marks.append(column)
+    # per group, per candidate: the free resource ids (None: none)
+    marks = [free_column(ordered, group, shape) for group in groups]
     d = shape.duration
     out: list[Candidate] = []
     if len(marks) == 1:
@@ -175,8 +170,19 @@ def list_slots(
     return out
 
 
+def free_column(
+    ordered: Sequence[int], group: Sequence[ResourceTime], shape: SlotShape
+) -> list[list[str] | None]:
+    """For each of the sorted starts ``ordered``, the ids of the resources of ``group`` free
+    for a slot of ``shape`` starting there (in group order), or ``None`` when none is."""
+    column: list[list[str] | None] = [None] * len(ordered)
+    for resource in group:
+        _mark(ordered, allowed_starts(resource, shape), column, resource.resource_id)
+    return column
+
+
 def _mark(
-    ordered: list[int], ranges: list[Interval], column: list[list[str] | None], rid: str
+    ordered: Sequence[int], ranges: list[Interval], column: list[list[str] | None], rid: str
 ) -> None:
     """Two-pointer walk: note ``rid`` on every start that lies in one of ``ranges``."""
     i, n = 0, len(ordered)
