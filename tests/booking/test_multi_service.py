@@ -490,3 +490,61 @@ async def test_anonymous_cancel_obeys_every_childs_policy(
     )
     got = ok(await client.get(f"{MSB}/{package['id']}", headers=site.admin))
     assert {b["booking"]["status"] for b in got["multiServiceBooking"]["bookings"]} == {"CREATED"}
+
+
+# ---------------------------------------------------------------- slots and creates agree
+
+SLOTS = "/_api/service-availability/v2/multi-service-time-slots"
+
+
+async def test_every_listed_chain_can_be_created_and_no_other_grid_start(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    s = await salon(client, site)
+    day = s["day"]
+    ana, ben = s["staff"]
+    # Ana has a colour at 12:00, Ben a haircut at 14:00 (and its 15 minutes after).
+    await created(
+        client, site.admin, appointment_booking(s["colour"], day, "12:00", "12:30", resource=ana)
+    )
+    await created(
+        client, site.admin, appointment_booking(s["cut"], day, "14:00", "15:00", resource=ben)
+    )
+    body = {
+        "services": [{"serviceId": s["cut"]["id"]}, {"serviceId": s["colour"]["id"]}],
+        "fromLocalDate": f"{day}T00:00:00",
+        "toLocalDate": f"{day}T23:59:59",
+        "location": {"locationType": "CUSTOM"},
+        "timeZone": "UTC",
+    }
+    listed = ok(await client.post(SLOTS, json=body, headers=site.admin))["timeSlots"]
+    assert listed
+    starts = set()
+    for slot in listed:
+        starts.add(slot["localStartDate"])
+        bookings = []
+        for nested, service in zip(slot["nestedTimeSlots"], (s["cut"], s["colour"]), strict=True):
+            start, end = nested["localStartDate"][11:16], nested["localEndDate"][11:16]
+            bookings.append(appointment_booking(service, day, start, end))
+        package = await make(client, site, bookings)
+        res = await client.post(f"{MSB}/{package['id']}/cancel", json={}, headers=site.admin)
+        ok(res)
+    # The first service's grid (60 minutes + 15 after: every 75 minutes from 09:00) outside
+    # the listed starts cannot be booked.
+    minute, refused = 9 * 60, 0
+    while minute + 90 <= 17 * 60:
+        start = f"{day}T{minute // 60:02d}:{minute % 60:02d}:00"
+        if start not in starts:
+            hh, mm = divmod(minute, 60)
+            at = f"{hh:02d}:{mm:02d}"
+            mid = f"{hh + 1:02d}:{mm:02d}"
+            end = f"{hh + 1 + (mm + 30) // 60:02d}:{(mm + 30) % 60:02d}"
+            bookings = [
+                appointment_booking(s["cut"], day, at, mid),
+                appointment_booking(s["colour"], day, mid, end),
+            ]
+            res = await client.post(MSB, json={"bookings": bookings}, headers=site.admin)
+            app_error(res, 428, "SLOT_NOT_AVAILABLE")
+            refused += 1
+        minute += 75
+    assert refused >= 1  # 14:00: Ben is busy, and the haircut's buffer keeps Ana off 15:00
