@@ -64,8 +64,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpe
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from bench.create_booking import KeepAlive
-from tests.booking.test_concurrency import serving
 from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.serving import serving
 
 from bookings.app import create_app, start_services
 from bookings.availability.appointments import load_service, make_plan
@@ -462,7 +462,7 @@ async def run_multi(label: str, url: str, tmp: Path, runs: int) -> dict[str, Any
             "single": (SINGLE_PATH, json.dumps(single).encode()),
             "multi": (MULTI_PATH, json.dumps(multi).encode()),
         }
-        with serving(env, tmp / "multi-serve.log") as base:
+        with serving(env, log=tmp / "multi-serve.log") as (base, _):
             result["empty"] = await alternate(base, site.headers, calls, max(5, runs // 3))
             _, cut_minutes, cut_buffer = CHAIN[0]
             result["booked"] = await site.bookings(

@@ -84,8 +84,8 @@ from tests.booking.conftest import (
     class_booking,
     next_monday,
 )
-from tests.booking.test_concurrency import serving
 from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.serving import serving
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -600,7 +600,10 @@ async def run_engine(
     result = EngineResult(label, key)
     total = WARMUP + calls * len(clients)
     with ExitStack() as stack:
-        bases = [stack.enter_context(serving(env, tmp / f"serve{i}.log")) for i in range(processes)]
+        bases = [
+            stack.enter_context(serving(env, log=tmp / f"serve{i}.log"))[0]
+            for i in range(processes)
+        ]
         plan = await build_catalog(bases[0], headers, site_id, total if appointments else 0)
         cases = [Case("class", class_bodies(plan, total), lambda d: class_works(plan, d))]
         if appointments:

@@ -275,25 +275,14 @@ def _package(s: dict[str, Any], hh: int, mm: int) -> dict[str, Any]:
 
 
 async def _check_store(cluster: Cluster, staff: list[str]) -> dict[str, list[Any]]:
-    """No staff member holds two bookings whose spans (buffers included) meet, every package
-    is whole (its row and exactly its two children). Answers the children by package."""
-    b = bookings
+    """No staff member of ``staff`` holds two bookings whose spans (buffers included) meet;
+    every package of the site is whole (its row and exactly its two children, of one
+    status). Answers the children of the packages on ``staff``, by package."""
+    b, p = bookings, multi_service_bookings
     async with cluster.db.engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(b).where(b.c.site_id == cluster.site_id, b.c.resource_id.in_(staff))
-            )
-        ).all()
-        packages = {
-            r.id
-            for r in (
-                await conn.execute(
-                    sa.select(multi_service_bookings.c.id).where(
-                        multi_service_bookings.c.site_id == cluster.site_id
-                    )
-                )
-            ).all()
-        }
+        rows = (await conn.execute(sa.select(b).where(b.c.site_id == cluster.site_id))).all()
+        query = sa.select(p.c.id).where(p.c.site_id == cluster.site_id)
+        packages = {r.id for r in (await conn.execute(query)).all()}
     holding = [r for r in rows if r.status in ("CREATED", "CONFIRMED", "PENDING")]
     for rid in staff:
         spans = sorted((r.start_utc, r.busy_end_utc) for r in holding if r.resource_id == rid)
@@ -304,10 +293,10 @@ async def _check_store(cluster: Cluster, staff: list[str]) -> dict[str, list[Any
         if r.multi_service_booking_id:
             children.setdefault(r.multi_service_booking_id, []).append(r)
     assert set(children) == packages
-    assert all(len(c) == 2 for c in children.values())
     for c in children.values():
+        assert len(c) == 2
         assert len({r.status for r in c}) == 1
-    return children
+    return {k: c for k, c in children.items() if c[0].resource_id in staff}
 
 
 async def test_multi_service_creates_race_single_creates(
