@@ -548,3 +548,50 @@ async def test_every_listed_chain_can_be_created_and_no_other_grid_start(
             refused += 1
         minute += 75
     assert refused >= 1  # 14:00: Ben is busy, and the haircut's buffer keeps Ana off 15:00
+
+
+async def test_every_method_answers_on_every_alias(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    """Each path of each multi-service method reaches its method (an unknown package: the
+    method's own 404, not an unknown route)."""
+    body = {"multiServiceBookingId": UNKNOWN_ID}
+    for base in (MSB, MSB_ALT):
+        for verb, suffix, payload in (
+            ("POST", f"/{UNKNOWN_ID}/reschedule", {"rescheduleBookingsInfo": []}),
+            ("POST", f"/{UNKNOWN_ID}/get_availability", {}),
+            ("POST", f"/{UNKNOWN_ID}/cancel", {}),
+            ("POST", f"/{UNKNOWN_ID}/mark_as_pending", {}),
+            ("POST", f"/{UNKNOWN_ID}/confirm", {}),
+            ("POST", f"/{UNKNOWN_ID}/decline", {}),
+            ("GET", f"/{UNKNOWN_ID}", None),
+            (
+                "POST",
+                "/add_bookings_to_multi_service_booking",
+                {**body, "bookings": [{"bookingId": UNKNOWN_ID, "revision": "1"}]},
+            ),
+            ("POST", "/remove_bookings_from_multi_service_booking", body),
+        ):
+            res = await client.request(verb, base + suffix, json=payload, headers=site.admin)
+            app_error(res, 404, "MULTI_SERVICE_BOOKING_NOT_FOUND")
+        res = await client.post(base, json={"bookings": []}, headers=site.admin)
+        violation(res, "bookings", "MIN_SIZE")
+    for path in (
+        ACTIONS,
+        "/_api/bookings-service/v2/bulk/multi_service_bookings/get_allowed_actions",
+    ):
+        got = ok(
+            await client.post(
+                path, json={"multiServiceBookingIds": [UNKNOWN_ID]}, headers=site.admin
+            )
+        )
+        assert got["bulkActionMetadata"] == {
+            "totalSuccesses": 0,
+            "totalFailures": 1,
+            "undetailedFailures": 0,
+        }
+    res = await client.get(f"{ANON}/{UNKNOWN_ID}/token", headers=site.admin)
+    app_error(res, 404, "MULTI_SERVICE_BOOKING_NOT_FOUND")
+    # Only the business reads or confirms packages.
+    res = await client.get(f"{MSB}/{UNKNOWN_ID}")
+    app_error(res, 401, "UNAUTHENTICATED")
