@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +17,9 @@ from starlette.responses import JSONResponse
 from bookings import __version__
 from bookings.attendance import routes as attendance_routes
 from bookings.availability import routes as availability_routes
+from bookings.booking import ports as booking_ports
 from bookings.booking import routes as booking_routes
+from bookings.booking import waitlist_routes
 from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
@@ -39,6 +43,7 @@ ROUTERS = [
     calendar_routes.router,
     availability_routes.router,
     booking_routes.router,
+    waitlist_routes.router,
     attendance_routes.router,
     reader_routes.router,
 ]
@@ -87,9 +92,18 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             owned = await start_services(settings)
             app.state.services = owned
+        sweeper = None
+        if owned is not None and settings.waitlist_sweep_seconds > 0:
+            sweeper = asyncio.create_task(
+                booking_ports.sweep_waitlists(owned.db, settings.waitlist_sweep_seconds)
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             if owned is not None:
                 await owned.db.dispose()
 

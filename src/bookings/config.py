@@ -46,6 +46,8 @@ class Settings:
     #: Secret used to sign cursors and tokens; generated and stored in the database if unset.
     secret: str | None = None
     log_json: bool = True
+    #: How often the waitlist sweeper ends the offers that ran out (seconds; 0: never).
+    waitlist_sweep_seconds: int = 30
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -66,6 +68,7 @@ class Settings:
             access_token_ttl_seconds=_env_int("BOOKINGS_ACCESS_TOKEN_TTL_SECONDS", 14_400),
             secret=os.environ.get("BOOKINGS_SECRET") or None,
             log_json=_env_bool("BOOKINGS_LOG_JSON", True),
+            waitlist_sweep_seconds=_env_int("BOOKINGS_WAITLIST_SWEEP_SECONDS", 30),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from bookings.availability import service as availability
+from bookings.availability.ports import WaitlistState
 from bookings.availability.schemas import (
     ListAvailabilityTimeSlotsRequest,
     ListEventTimeSlotsRequest,
@@ -207,6 +208,11 @@ class Provider:
         self, scope: SiteScope, event_ids: Sequence[str]
     ) -> Mapping[str, int]:
         return {e: n for e, n in self.booked.items() if e in event_ids}
+
+    async def event_waitlists(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, WaitlistState]:
+        return {}
 
 
 async def test_slots_count_the_booking_load_they_are_given(

@@ -33,7 +33,7 @@ from bookings.availability.paging import (
     resume,
 )
 from bookings.availability.policy import rules_of, violations
-from bookings.availability.ports import BookingLoad
+from bookings.availability.ports import BookingLoad, WaitlistState
 from bookings.availability.schemas import (
     STAFF_RESOURCE_TYPE_ID,
     GetEventTimeSlotRequest,
@@ -117,6 +117,7 @@ def event_item(
     tz: ZoneInfo,
     now: datetime,
     participants: Mapping[str, int],
+    waitlists: Mapping[str, WaitlistState] | None = None,
 ) -> Item:
     start, end = event.start, event.end
     total = event.total_capacity
@@ -128,6 +129,12 @@ def event_item(
         stored = event.remaining_capacity
         remaining = stored if stored is not None else total
     broken = violations(rules_of(service.wire), start, now)
+    state = (waitlists or {}).get(event.id) or WaitlistState()
+    policy = service.booking_policy.get("waitlistPolicy") or {}
+    waiting_list = None
+    if policy.get("enabled"):
+        size = policy.get("capacity")
+        waiting_list = present.WaitingList(size if isinstance(size, int) else 10, state.registrants)
     ids, names = staff_on_event(event)
     shown = [present.resources_entry(STAFF_RESOURCE_TYPE_ID, ids, names, None)] if ids else []
     slot = present.time_slot(
@@ -136,11 +143,12 @@ def event_item(
         local_start=zoned.to_local(start, tz),
         local_end=zoned.to_local(end, tz),
         location=present.event_location(event.location),
-        capacity=present.Capacity(total, remaining),
+        capacity=present.Capacity(total, remaining, min(state.held, max(0, remaining))),
         violations=broken,
         available_resources=shown,
         event=event.wire,
         cancelled=event.cancelled,
+        waiting_list=waiting_list,
     )
     key = (to_seconds(start), event.id)
     return Item(key, slot, slot["bookable"], day_of(start, tz), broken, to_seconds(end))
@@ -185,8 +193,12 @@ async def event_items(
     events = [e for e in events if e.schedule_id in by_schedule]
     if event_filter is not None:
         events = [e for e in events if event_filter_matches(e.wire, event_filter)]
-    participants = await load.event_participants(scope, [e.id for e in events])
-    return [event_item(e, by_schedule[e.schedule_id], tz, now, participants) for e in events]
+    ids = [e.id for e in events]
+    participants = await load.event_participants(scope, ids)
+    waitlists = await load.event_waitlists(scope, ids)
+    return [
+        event_item(e, by_schedule[e.schedule_id], tz, now, participants, waitlists) for e in events
+    ]
 
 
 async def list_event_time_slots(
@@ -269,5 +281,6 @@ async def get_event_time_slot(
         if service is None or service.type not in EVENT_TYPES:
             raise slot_not_found()
         participants = await load.event_participants(scope, [req.event_id])
-        item = event_item(event, service, tz, now, participants)
+        waitlists = await load.event_waitlists(scope, [req.event_id])
+        item = event_item(event, service, tz, now, participants, waitlists)
     return {"timeSlot": item.slot, "timeZone": tz.key}

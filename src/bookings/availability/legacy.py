@@ -119,6 +119,20 @@ def entry(
     }
 
 
+def waitlisted(found: dict[str, Any], v2: Mapping[str, Any]) -> dict[str, Any]:
+    """A session entry with its waitlist: ``locked`` while spots are held for the waitlist's
+    offers, ``waitingList.{totalSpots, openSpots}`` when its service has a waitlist."""
+    if v2["bookableCapacity"] < v2["remainingCapacity"]:
+        found["locked"] = True
+    waiting = (v2.get("eventInfo") or {}).get("waitingList")
+    if waiting is not None:
+        found["waitingList"] = {
+            "totalSpots": waiting["totalCapacity"],
+            "openSpots": waiting["remainingCapacity"],
+        }
+    return found
+
+
 async def appointment_entries(
     scope: SiteScope,
     load: BookingLoad,
@@ -320,12 +334,15 @@ async def event_entries(
         out.append(
             (
                 item,
-                entry(
-                    slot=slot,
-                    bookable=bookable,
-                    total=v2["totalCapacity"],
-                    open_spots=v2["remainingCapacity"],
-                    broken=item.violations,
+                waitlisted(
+                    entry(
+                        slot=slot,
+                        bookable=bookable,
+                        total=v2["totalCapacity"],
+                        open_spots=v2["remainingCapacity"],
+                        broken=item.violations,
+                    ),
+                    v2,
                 ),
             )
         )

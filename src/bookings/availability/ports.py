@@ -42,6 +42,23 @@ class BookingLoad(Protocol):
         keeps the calendar's ``remainingCapacity``)."""
         ...
 
+    async def event_waitlists(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, WaitlistState]:
+        """Per event id with registrations on its waitlist: the spots held for running offers
+        and the registrations on the list (an event left out has neither)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WaitlistState:
+    """A session's waitlist as the slot lists show it."""
+
+    #: Participants of the spots held for offers that are running.
+    held: int = 0
+    #: Registrations on the list (waiting or being offered a spot).
+    registrants: int = 0
+
 
 @dataclass(frozen=True)
 class HeldRead:

@@ -113,11 +113,27 @@ def resources_entry(
 class Capacity:
     total: int
     remaining: int
+    #: Spots held for the waitlist's running offers (nobody else may book them).
+    held: int = 0
 
     @property
     def bookable(self) -> int:
-        """No waitlist holds exist on this server: equal to ``remaining``."""
-        return max(0, self.remaining)
+        """``remaining`` without the spots held for the waitlist."""
+        return max(0, self.remaining - self.held)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingList:
+    """``eventInfo.waitingList`` of a session whose service has a waitlist."""
+
+    capacity: int
+    registrants: int
+
+    def wire(self) -> dict[str, int]:
+        return {
+            "totalCapacity": self.capacity,
+            "remainingCapacity": max(0, self.capacity - self.registrants),
+        }
 
 
 def _wall(value: datetime | str) -> str:
@@ -138,6 +154,7 @@ def time_slot(
     event: Mapping[str, Any] | None = None,
     cancelled: bool = False,
     nested: list[dict[str, Any]] | None = None,
+    waiting_list: WaitingList | None = None,
 ) -> dict[str, Any]:
     """One V2 TimeSlot (``local_*``: wall-clock times in the response zone, as naive
     datetimes or already formatted). A multi-service slot has no ``service_id`` and its
@@ -155,6 +172,8 @@ def time_slot(
         info: dict[str, Any] = {"eventId": event["id"]}
         if event.get("title"):
             info["eventTitle"] = event["title"]
+        if waiting_list is not None:
+            info["waitingList"] = waiting_list.wire()
         slot["eventInfo"] = info
     slot["totalCapacity"] = capacity.total
     slot["remainingCapacity"] = max(0, capacity.remaining)
@@ -166,6 +185,8 @@ def time_slot(
         reasons: dict[str, Any] = {}
         if capacity.bookable <= 0:
             reasons["noRemainingCapacity"] = True
+            if capacity.held > 0:
+                reasons["reservedForWaitingList"] = True
         if violations.any:
             reasons["violatesBookingPolicy"] = True
         if cancelled:

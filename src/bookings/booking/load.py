@@ -12,8 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import capacity, rules
+from bookings.availability.ports import WaitlistState
+from bookings.booking import capacity, rules, waitlist
 from bookings.booking.models import bookings as _b
+from bookings.booking.models import waitlist_entries
 from bookings.booking.state import Status
 from bookings.platform.db import SiteScope, one_of_param, site_select, utcnow
 
@@ -132,3 +134,23 @@ class HoldingBookings:
             .group_by(_b.c.event_id)
         )
         return {str(r.event_id): int(r.total or 0) for r in await scope.all(stmt)}
+
+    async def event_waitlists(
+        self, scope: SiteScope, event_ids: Sequence[str]
+    ) -> Mapping[str, WaitlistState]:
+        if not event_ids:
+            return {}
+        w = waitlist_entries
+        stmt = (
+            scope.select(w, w.c.event_id, w.c.status, w.c.participants, w.c.expires_at)
+            .where(w.c.event_id.in_(list(event_ids)))
+            .where(w.c.status.in_(sorted(waitlist.ACTIVE)))
+        )
+        now = self._now or utcnow()
+        held: dict[str, int] = {}
+        registrants: dict[str, int] = {}
+        for r in await scope.all(stmt):
+            registrants[r.event_id] = registrants.get(r.event_id, 0) + 1
+            if r.status == waitlist.SUGGESTING and r.expires_at is not None and r.expires_at > now:
+                held[r.event_id] = held.get(r.event_id, 0) + int(r.participants)
+        return {e: WaitlistState(held.get(e, 0), n) for e, n in registrants.items()}

@@ -15,6 +15,10 @@ are rows of ``booking_values`` (one per element, ``field`` says which array).
 ``multi_service_bookings`` — one row per multi-service booking (a package of 2 to 8
 appointment bookings back to back); its children carry its id in
 ``bookings.multi_service_booking_id``. Every call that changes a package locks its row first.
+
+``waitlist_entries`` — one row per registration to a class session's waitlist (its booking is
+``WAITING_LIST``); the rules are :mod:`bookings.booking.waitlist`. Every change of a session's
+entries happens under the lock of the session's event row.
 """
 
 from __future__ import annotations
@@ -100,4 +104,22 @@ booking_values = sa.Table(
     sa.Column("value", sa.String(250), nullable=False),
     sa.PrimaryKeyConstraint("site_id", "booking_id", "field", "position"),
     sa.Index("ix_booking_values_site_field_value", "site_id", "field", "value", "booking_id"),
+)
+
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("event_id", sa.String(250), nullable=False),
+    sa.Column("booking_id", sa.String(36), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("participants", sa.Integer, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.Index("ix_waitlist_entries_site_event", "site_id", "event_id", "created_date"),
+    sa.Index("ix_waitlist_entries_site_booking", "site_id", "booking_id"),
+    sa.Index("ix_waitlist_entries_status_expires", "status", "expires_at"),
 )

@@ -251,6 +251,7 @@ async def list_domain_events(call: Call, req: ListDomainEventsRequest) -> dict[s
         after_sequence=req.after_sequence,
         cursor=req.cursor,
         limit=req.limit or 100,
+        entity_fqdn=req.entity_fqdn,
     )
 
 

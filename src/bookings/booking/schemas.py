@@ -296,6 +296,7 @@ class BulkCalculateAllowedActionsRequest(WireModel):
 
 class ListDomainEventsRequest(WireModel):
     entity_id: str | None = None
+    entity_fqdn: str | None = None
     after_sequence: Int64 | None = None
     cursor: str | None = None
     limit: int | None = Field(default=None, ge=1, le=1000)
@@ -447,3 +448,21 @@ class GetMultiServiceBookingAnonymouslyRequest(WireModel):
 
 class CancelMultiServiceBookingAnonymouslyRequest(WireModel):
     token: str
+
+
+# ---------------------------------------------------------------- waitlist (our pinned shape)
+
+
+class RegisterToWaitlistRequest(WireModel):
+    booking: BookingIn | None = None
+
+
+class WaitlistBookingRequest(WireModel):
+    """Leave Waitlist, Book From Waitlist."""
+
+    booking_id: Guid | None = None
+    revision: Int64 | None = None
+
+
+class ListWaitlistRequest(WireModel):
+    event_id: str | None = Field(default=None, min_length=1, max_length=250)

@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import rules, state
+from bookings.booking import rules, state, waitlist
 from bookings.booking.documents import apply_notification, flags_doc
 from bookings.booking.schemas import ParticipantNotification, PaymentStatus
+from bookings.booking.service import waitlist_store
 from bookings.booking.service.common import _service
 from bookings.booking.service.mutation import (
     Change,
@@ -105,12 +106,20 @@ async def _take_place(
     return values, double, doc
 
 
+async def _off_the_list(uow: UnitOfWork, row: sa.Row[Any], status: str, now: datetime) -> None:
+    """A waitlisted booking that is confirmed (or pending) takes its place; one that is
+    canceled or declined leaves the list (its session's event is locked)."""
+    if row.status == Status.WAITING_LIST.value:
+        await waitlist_store.end_registration(uow, row.id, status, now)
+
+
 async def confirm_change(
     uow: UnitOfWork, caller: Identity, row: sa.Row[Any], now: datetime, ask: StatusAsk
 ) -> Change:
     new = state.confirm(Status(row.status), row.id)
     check = bool(ask.flags.get("checkAvailabilityValidation"))
     values, double, doc = await _take_place(uow, caller, row, now, strict=check)
+    await _off_the_list(uow, row, waitlist.ENROLLED, now)
     if check and ask.double_booked is not None:
         double = ask.double_booked
     notification = apply_notification(doc, ask.notification)
@@ -133,6 +142,7 @@ async def pending_change(
             serviceId=row.service_id,
         )
     values, double, doc = await _take_place(uow, caller, row, now, strict=False)
+    await _off_the_list(uow, row, waitlist.ENROLLED, now)
     if ask.flags.get("checkAvailabilityValidation") and ask.double_booked is not None:
         double = double or ask.double_booked
     notification = apply_notification(doc, ask.notification)
@@ -146,6 +156,7 @@ async def decline_change(
 ) -> Change:
     new = state.decline(Status(row.status), row.id)
     await _lock_group_owner(uow, row)
+    await _off_the_list(uow, row, waitlist.LEFT, now)
     doc = copy.deepcopy(row.doc)
     notification = apply_notification(doc, ask.notification)
     payment = ask.payment_status.value if ask.payment_status else row.payment_status
@@ -185,6 +196,7 @@ async def cancel_change(
                 policy="cancellationPolicy",
             )
     await _lock_group_owner(uow, row)
+    await _off_the_list(uow, row, waitlist.LEFT, now)
     doc = copy.deepcopy(row.doc)
     doc["canceledDate"] = format_timestamp(now)
     note = apply_notification(doc, notification)

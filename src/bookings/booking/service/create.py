@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, rules, search, state
+from bookings.booking import capacity, rules, search, state, waitlist
 from bookings.booking.documents import (
     action_body,
     booking_wire,
@@ -29,6 +29,7 @@ from bookings.booking.service.common import (
     _site,
     _sync_participants,
 )
+from bookings.booking.service.mutation import settle_waitlist
 from bookings.booking.service.placement import (
     _capacity_error,
     _lock_target,
@@ -197,6 +198,8 @@ async def _insert(
     """The write of a create: lock, recount, insert, snapshot, outbox."""
     target = planned.target
     await _lock_target(uow, target)
+    if target.kind == rules.CLASS and waitlist.Policy.of(target.service.booking_policy).enabled:
+        await settle_waitlist(uow, caller, target.event_id or "", now)
     site = None
     if target.kind == rules.APPOINTMENT:
         site = availability.site_settings_of(planned.site_tz, planned.settings)

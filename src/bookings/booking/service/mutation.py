@@ -17,6 +17,7 @@ from bookings.booking.documents import (
     package_of,
 )
 from bookings.booking.models import bookings as _b
+from bookings.booking.service import waitlist_store
 from bookings.booking.service.common import (
     _index_arrays,
     _record,
@@ -41,6 +42,7 @@ from bookings.platform.db import (
     UnitOfWork,
     utcnow,
 )
+from bookings.platform.wire import format_timestamp
 
 # ---------------------------------------------------------------- life cycle
 
@@ -126,11 +128,18 @@ async def _mutate(
 
 
 async def _write_change(
-    uow: UnitOfWork, caller: Identity, row: sa.Row[Any], change: Change, now: datetime
+    uow: UnitOfWork,
+    caller: Identity,
+    row: sa.Row[Any],
+    change: Change,
+    now: datetime,
+    *,
+    settle: bool = True,
 ) -> dict[str, Any]:
     """Write ``change`` to the booking of ``row``: ``UPDATE ... WHERE revision`` (409
     ``REVISION_MISMATCH`` when another write came first), its derived rows, its class event's
-    participants, its events. Answers the booking as written."""
+    participants and waitlist (``settle``: a spot it freed goes to the next in line), its
+    events. Answers the booking as written."""
     booking_id = row.id
     values = {
         "status": change.status.value,
@@ -158,6 +167,8 @@ async def _write_change(
     for event_id in dict.fromkeys([row.event_id, *change.touched_events]):
         if event_id and row.kind == rules.CLASS:
             await _sync_participants(uow, rules.CLASS, event_id, now)
+            if settle:
+                await settle_waitlist(uow, caller, event_id, now)
     fresh = await _row(uow, booking_id)
     assert fresh is not None
     wire = booking_wire(fresh)
@@ -170,6 +181,27 @@ async def _write_change(
             payload = wire
         await _record(uow, booking_id, slug, kind, payload)
     return wire
+
+
+async def settle_waitlist(uow: UnitOfWork, caller: Identity, event_id: str, now: datetime) -> None:
+    """Settle a session's waitlist (its event locked): offers that ran out end and their
+    bookings are canceled, freed spots are offered to the next in line."""
+    for booking_id in await waitlist_store.settle(uow, event_id, now):
+        row = await _row(uow, booking_id)
+        if row is None or row.status != Status.WAITING_LIST.value:
+            continue
+        doc = copy.deepcopy(row.doc)
+        doc["canceledDate"] = format_timestamp(now)
+        extra = {"previousStatus": row.status}
+        change = Change(
+            Status.CANCELED,
+            row.payment_status,
+            doc,
+            bool(row.double_booked),
+            {"hold_until": None},
+            [("canceled", "action", extra)],
+        )
+        await _write_change(uow, caller, row, change, now, settle=False)
 
 
 async def _fits_now(

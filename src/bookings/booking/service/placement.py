@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, load, rules
+from bookings.booking import capacity, load, rules, waitlist
+from bookings.booking.service import waitlist_store
 from bookings.booking.service.targets import (
     Target,
 )
@@ -89,7 +90,11 @@ async def _placement(
         cap = await _owner_capacity(uow, target)
         owner = target.event_id if target.kind == rules.CLASS else target.schedule_id
         used = await load.occupied(uow, target.kind, owner or "", now, exclude)
-        return capacity.fits(cap, used, participants), None, used
+        taken = used
+        if target.kind == rules.CLASS and waitlist.Policy.of(target.service.booking_policy).enabled:
+            # Spots held for the waitlist's running offers are not anyone else's.
+            taken += await waitlist_store.held_spots(uow, owner or "", now, exclude)
+        return capacity.fits(cap, taken, participants), None, used
     skip = frozenset({exclude}) if exclude else frozenset()
     free = await _appointment_free(uow, target, now, skip, settings)
     return bool(free), (free[0] if free else None), None

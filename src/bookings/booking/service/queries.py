@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import rules, search
+from bookings.booking import rules, search, waitlist
 from bookings.booking.documents import (
     ENTITY_FQDN,
 )
@@ -104,7 +104,15 @@ async def list_domain_events(
     after_sequence: int | None,
     cursor: str | None,
     limit: int,
+    entity_fqdn: str | None = None,
 ) -> dict[str, Any]:
+    """The outbox's events of bookings (``entity_fqdn`` may name the waitlist entries'
+    instead)."""
+    fqdn = entity_fqdn or ENTITY_FQDN
+    if fqdn not in (ENTITY_FQDN, waitlist.ENTITY_FQDN):
+        raise errors.invalid_field(
+            "entityFqdn", f"must be {ENTITY_FQDN} or {waitlist.ENTITY_FQDN}", errors.VALIDATION
+        )
     after = None
     if cursor:
         after = events.decode_cursor(signer, site_id, cursor)
@@ -114,7 +122,7 @@ async def list_domain_events(
         found, next_cursor = await events.list_events(
             scope,
             entity_id=entity_id,
-            entity_fqdn=ENTITY_FQDN,
+            entity_fqdn=fqdn,
             after_sequence=after_sequence,
             after=after,
             limit=limit,

@@ -81,6 +81,13 @@ async def reschedule_booking(
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         refuse_multi_service_child(row)
         status = Status(row.status)
+        if status == Status.WAITING_LIST:
+            raise errors.failed_precondition(
+                "INVALID_BOOKING_STATUS",
+                f"Booking {row.id} is on a waitlist: leave it, or book the offered spot",
+                bookingId=row.id,
+                status=status.value,
+            )
         new_status = state.reschedule(
             status,
             skip_business_confirmation=bool(flags.get("skipBusinessConfirmation")),
