@@ -27,7 +27,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bookings.booking.models import bookings, multi_service_bookings
+from bookings.booking.models import bookings, multi_service_bookings, waitlist_entries
 from bookings.platform.db import Database
 from bookings.platform.models import domain_events
 from tests.booking.conftest import (
@@ -377,3 +377,78 @@ async def test_multi_service_reschedules_and_cancels_race(
     }, counts
     assert counts["OK"] >= 1
     await _check_store(cluster, s["staff"])
+
+
+# ---------------------------------------------------------------- the waitlist
+
+WAITLIST = "/bookings/v1/waitlist"
+
+
+async def test_freed_spots_go_to_exactly_one_registrant_each(
+    cluster: Cluster, http: httpx.AsyncClient
+) -> None:
+    """Three participants cancel while the public books, registrants book from the waitlist
+    and new ones register, all at once: each freed spot goes to one registrant, nobody else
+    gets it, and the session is never overbooked."""
+    cat = await catalog(http, cluster)
+    policy = {
+        "name": "Waitlist race",
+        "waitlistPolicy": {"enabled": True, "capacity": 20, "reservationTimeInMinutes": 10},
+    }
+    res = await http.post(
+        cluster.bases[0] + "/bookings/v1/booking-policies",
+        json={"bookingPolicy": policy},
+        headers=cluster.headers,
+    )
+    yoga = await cat.group(capacity=5, bookingPolicy={"id": res.json()["bookingPolicy"]["id"]})
+    event = await cat.session(yoga, next_monday(8), capacity=5)
+    confirmed = [
+        (
+            await http.post(
+                cluster.bases[0] + API,
+                json={"booking": class_booking(yoga, event, status="CONFIRMED")},
+                headers=cluster.headers,
+            )
+        ).json()["booking"]["id"]
+        for _ in range(5)
+    ]
+    waiting = [
+        (
+            await http.post(
+                cluster.bases[0] + f"{WAITLIST}/register",
+                json={"booking": class_booking(yoga, event)},
+                headers=cluster.headers,
+            )
+        ).json()["booking"]["id"]
+        for _ in range(10)
+    ]
+    calls: list[tuple[str, dict[str, Any]]] = []
+    calls += [(f"{API}/{b}/cancel", {"revision": "1"}) for b in confirmed[:3]]
+    calls += [(API, {"booking": class_booking(yoga, event)}) for _ in range(20)]
+    calls += [(f"{WAITLIST}/book", {"bookingId": b, "revision": "1"}) for b in waiting]
+    calls += [(f"{WAITLIST}/register", {"booking": class_booking(yoga, event)}) for _ in range(5)]
+    order = [calls[i] for i in sorted(range(len(calls)), key=lambda i: (i * 7919) % len(calls))]
+    answers = await fire(
+        http,
+        [(cluster.base(i) + path, body) for i, (path, body) in enumerate(order)],
+        cluster.headers,
+    )
+    by_kind: dict[str, Counter[str]] = {}
+    for (path, _), res in zip(order, answers, strict=True):
+        kind = path.rsplit("/", 1)[-1] if "waitlist" in path or "cancel" in path else "create"
+        by_kind.setdefault(kind, Counter())[outcome(res)] += 1
+    assert by_kind["cancel"] == {"OK": 3}
+    assert by_kind["create"] == {"428 SESSION_CAPACITY_EXCEEDED": 20}
+    assert by_kind["register"] == {"OK": 5}
+    assert set(by_kind["book"]) <= {"OK", "428 NO_OPEN_SPOTS"}
+    b, w = bookings, waitlist_entries
+    async with cluster.db.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(b).where(b.c.event_id == event["id"]))).all()
+        entries = (await conn.execute(sa.select(w).where(w.c.event_id == event["id"]))).all()
+    holding = sum(r.participants for r in rows if r.status in ("CONFIRMED", "PENDING"))
+    statuses = Counter(e.status for e in entries)
+    # Every freed spot went to the line: enrolled, or held for an offer still running.
+    assert statuses["ENROLLED"] + statuses["SUGGESTING"] == 3
+    assert statuses["ENROLLED"] == by_kind["book"]["OK"]
+    assert holding == 2 + statuses["ENROLLED"]
+    assert holding + statuses["SUGGESTING"] == 5
