@@ -27,6 +27,7 @@ from tests.helpers import app_error, ok
 
 WAITLIST = "/bookings/v1/waitlist"
 EVENT_SLOTS = "/_api/service-availability/v2/time-slots/event"
+LEGACY = "/_api/availability-calendar/v1/availability/query"
 
 
 async def session(
@@ -107,6 +108,16 @@ async def test_register_leave_and_book_from_the_waitlist(
         False,
     )
     assert shown["nonBookableReasons"]["reservedForWaitingList"] is True
+    day = next_monday()
+    flt = {
+        "serviceId": [yoga["id"]],
+        "startDate": f"{day}T00:00:00Z",
+        "endDate": f"{day + timedelta(days=1)}T00:00:00Z",
+    }
+    res = await client.post(LEGACY, json={"query": {"filter": flt}}, headers=site.admin)
+    legacy = ok(res)["availabilityEntries"][0]
+    assert (legacy["bookable"], legacy["openSpots"], legacy["locked"]) == (False, 1, True)
+    assert legacy["waitingList"] == {"totalSpots": 2, "openSpots": 0}
     public = await client.post(
         API, json={"booking": class_booking(yoga, event)}, headers=site.admin
     )
