@@ -26,6 +26,10 @@ from tests.booking.conftest import (
 from tests.conftest import SiteKeys, make_site
 from tests.helpers import app_error, ok, violation
 
+#: Contact ids (``contactDetails.contactId`` is a GUID).
+C1 = "c1c1c1c1-0000-4000-8000-000000000001"
+C2 = "c2c2c2c2-0000-4000-8000-000000000002"
+
 READER = "/_api/bookings-reader/v2"
 READER_ALT = "/bookings/bookings-reader/v2"
 QUERY = f"{READER}/extended-bookings/query"
@@ -81,7 +85,7 @@ async def book_three(client: httpx.AsyncClient, site: SiteKeys) -> Booked:
             massage,
             day,
             resource=ana,
-            contactDetails={"contactId": "c-1", "email": "ann@example.com", "firstName": "Ann"},
+            contactDetails={"contactId": C1, "email": "ann@example.com", "firstName": "Ann"},
             selectedPaymentOption="ONLINE",
             externalUserId="ext-1",
         ),
@@ -97,7 +101,7 @@ async def book_three(client: httpx.AsyncClient, site: SiteKeys) -> Booked:
         site.admin,
         {
             "bookedEntity": {"slot": {"serviceId": yoga["id"], "eventId": event["id"]}},
-            "contactDetails": {"contactId": "c-2", "email": "bo@example.com"},
+            "contactDetails": {"contactId": C2, "email": "bo@example.com"},
             "participantsChoices": choices,
         },
     )
@@ -233,7 +237,7 @@ def _cases(b: Booked) -> list[tuple[Any, set[str]]]:
         ({"bookedEntity.item.slot.location.id": {"$in": ["nowhere"]}}, set()),
         ({"bookedEntity.tags": {"$hasSome": ["GROUP", "COURSE"]}}, {k, c}),
         ({"bookedEntity.tags": {"$hasAll": ["INDIVIDUAL"]}}, {a}),
-        ({"contactDetails.contactId": "c-1"}, {a}),
+        ({"contactDetails.contactId": C1}, {a}),
         ({"contactDetails.email": {"$in": ["bo@example.com", "nobody@example.com"]}}, {k}),
         ({"status": "CONFIRMED"}, {c}),
         ({"status": {"$in": ["CREATED", "PENDING"]}}, {a, k}),
@@ -247,7 +251,7 @@ def _cases(b: Booked) -> list[tuple[Any, set[str]]]:
         ({"updatedDate": {"$lt": b.klass["updatedDate"]}}, {a}),
         ({"createdDate": {"$nin": [b.course["createdDate"]]}}, {a, k}),
         ({"externalUserId": "ext-1"}, {a}),
-        ({"createdBy.contactId": "c-1"}, {a}),
+        ({"createdBy.contactId": C1}, {a}),
         ({"createdBy.id.wixUserId": b.appointment["createdBy"]["wixUserId"]}, {a, k, c}),
         ({"createdBy.id.appId": {"$ne": "app"}}, {a, k, c}),
         ({"createdBy.id.memberId": {"$in": ["m-1"]}}, set()),
@@ -271,7 +275,7 @@ def _cases(b: Booked) -> list[tuple[Any, set[str]]]:
             },
             {k},
         ),
-        ({"$or": [{"status": "CONFIRMED"}, {"contactDetails.contactId": "c-1"}]}, {a, c}),
+        ({"$or": [{"status": "CONFIRMED"}, {"contactDetails.contactId": C1}]}, {a, c}),
         ({"$and": [{"status": "CREATED"}, {"$not": {"id": a}}]}, {k}),
     ]
 

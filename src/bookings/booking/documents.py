@@ -25,8 +25,9 @@ from bookings.platform.wire import (
 )
 
 ENTITY_FQDN = "wix.bookings.v2.booking"
-#: Stored in the document, never shown on the wire.
-HIDDEN = ("flowControlSettings", "autoAssigned")
+#: Stored in the document, never shown on the wire (``formSubmission``: the booking form as
+#: sent on create, kept for the form submission; Wix keeps it off the booking too).
+HIDDEN = ("flowControlSettings", "autoAssigned", "formSubmission")
 
 
 def copy_json(value: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from bookings.booking.contacts import ContactDetails
 from bookings.booking.state import Status
 from bookings.platform.wire import Guid, Int64, LocalDateTime, WireModel
 
@@ -116,7 +117,7 @@ class BookingIn(WireModel):
     number_of_participants: int | None = Field(default=None, ge=1)
     participants_choices: ParticipantChoices | None = None
     booked_entity: BookedEntity | None = None
-    contact_details: dict[str, Any] | None = None
+    contact_details: ContactDetails | None = None
     additional_fields: list[CustomFormField] | None = None
     status: Status | None = None
     selected_payment_option: SelectedPaymentOption | None = None

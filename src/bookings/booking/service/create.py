@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, rules, search, state, waitlist
+from bookings.booking import capacity, contacts, rules, search, state, waitlist
 from bookings.booking.documents import (
     action_body,
     booking_wire,
@@ -81,6 +81,7 @@ def _check_shape(caller: Identity, req: CreateBookingRequest) -> tuple[str, int]
                 raise errors.invalid_field(
                     f"booking.additionalFields[{i}].id", "is required", errors.REQUIRED_FIELD
                 )
+    contacts.contact_of(booking.contact_details, req.form_submission)  # its 400s
     return kind, participants
 
 
@@ -120,6 +121,8 @@ async def _plan(
     flags = flags_doc(req.flow_control_settings)
     rules.authorize_flags(caller.role, flags, "flowControlSettings")
     rules.authorize_status(caller.role, booking.status)
+    contact = contacts.contact_of(booking.contact_details, req.form_submission)
+    contacts.require_contact(contact, req.form_submission, caller.role)
     site_tz, settings = await _site(scope, caller)
     entity = booking.booked_entity
     if kind == rules.CLASS:
@@ -163,7 +166,7 @@ async def _plan(
         doc["totalParticipants"] = participants
     doc["bookedEntity"] = target.entity
     for key, value in (
-        ("contactDetails", booking.contact_details),
+        ("contactDetails", contact),
         ("additionalFields", [to_wire(f) for f in booking.additional_fields or []] or None),
         ("externalUserId", booking.external_user_id),
         ("extendedFields", booking.extended_fields),
@@ -171,12 +174,13 @@ async def _plan(
         ("bookedAddOns", [to_wire(a) for a in booking.booked_add_ons or []] or None),
         ("depositSelected", booking.deposit_selected),
         ("bookingSource", booking.booking_source),
+        ("formSubmission", req.form_submission),
     ):
         if value is not None:
             doc[key] = value
     if booking.selected_payment_option is not None:
         doc["selectedPaymentOption"] = booking.selected_payment_option.value
-    contact_id = (booking.contact_details or {}).get("contactId")
+    contact_id = (contact or {}).get("contactId")
     doc["createdBy"] = identity_doc(caller, contact_id if isinstance(contact_id, str) else None)
     doc["formId"] = target.service.form_id or ("00000000-0000-0000-0000-000000000000")
     app_id = target.service.app_id or BOOKINGS_APP_ID

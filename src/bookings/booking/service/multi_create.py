@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import packages, rules, state
+from bookings.booking import contacts, packages, rules, state
 from bookings.booking.models import multi_service_bookings as _p
 from bookings.booking.schemas import (
     BookingIn,
@@ -80,6 +80,8 @@ def _check_request(req: CreateMultiServiceBookingRequest) -> list[BookingIn]:
                 http_status=400,
                 data={"index": i},
             )
+    if req.form_submission:
+        contacts.from_form(req.form_submission)  # its 400s, on formSubmission (shared)
     return list(req.bookings)
 
 
@@ -98,11 +100,16 @@ async def _plan_children(
             participant_notification=req.participant_notification,
             send_sms_reminder=req.send_sms_reminder,
             flow_control_settings=req.flow_control_settings,
+            form_submission=req.form_submission,
         )
         try:
             planned.append(await _plan(scope, caller, child, now, same))
         except errors.InvalidRequest as exc:
             raise child_error(exc, i) from None
+        except errors.ApplicationError as exc:
+            if exc.code == contacts.EMPTY_FORM_INFO:
+                exc.data.setdefault("index", i)
+            raise
     packages.check_chain(
         [
             (p.target.start_utc, p.target.end_utc, p.target.entity["slot"].get("location"))
