@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, rules, search, state
+from bookings.booking import capacity, rules, search, selections, state
 from bookings.booking.documents import (
     action_body,
     booking_wire,
@@ -155,6 +155,7 @@ async def _plan(
         rules.check_booking_policy(target.service.wire, target.start_utc, participants, now)
     if not flags.get("skipSelectedPaymentOptionValidation"):
         rules.check_payment_option(target.service.wire, booking.selected_payment_option)
+    booked_add_ons = selections.of_create(target.service, booking, flags)
     doc: dict[str, Any] = {}
     if booking.participants_choices is not None:
         doc["participantsChoices"] = to_wire(booking.participants_choices)
@@ -167,7 +168,7 @@ async def _plan(
         ("externalUserId", booking.external_user_id),
         ("extendedFields", booking.extended_fields),
         ("formSubmissionId", booking.form_submission_id),
-        ("bookedAddOns", [to_wire(a) for a in booking.booked_add_ons or []] or None),
+        ("bookedAddOns", booked_add_ons),
         ("depositSelected", booking.deposit_selected),
         ("bookingSource", booking.booking_source),
     ):
