@@ -45,6 +45,14 @@ async def set_hold(db: Database, site_id: str, minutes: int) -> None:
         )
 
 
+#: The payment of a service priced by variants (its bookings may name participantsChoices).
+VARIED: dict[str, Any] = {
+    "rateType": "VARIED",
+    "varied": {"defaultPrice": {"value": "20.00", "currency": "USD"}},
+    "options": {"inPerson": True},
+}
+
+
 @dataclass
 class Catalog:
     """Staff, services and sessions of one site, made through HTTP as its ADMIN."""

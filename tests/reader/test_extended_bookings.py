@@ -15,6 +15,7 @@ import pytest
 from bookings.platform.routing import Services
 from tests.booking.conftest import (
     API,
+    VARIED,
     Catalog,
     appointment_booking,
     class_booking,
@@ -73,7 +74,8 @@ async def book_three(client: httpx.AsyncClient, site: SiteKeys) -> Booked:
     cat = Catalog(client, site.admin)
     ana = await cat.staff("Ana")
     massage = await cat.appointment([ana])
-    yoga = await cat.group(capacity=10)
+    # Priced by variants: its bookings may name participantsChoices.
+    yoga = await cat.group(capacity=10, payment=VARIED)
     pottery = await cat.group("COURSE", capacity=10)
     day = next_monday()
     event = await cat.session(yoga, day, capacity=10, resources=[ana])

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bookings.availability import service as availability
-from bookings.booking import capacity, contacts, rules, search, state, waitlist
+from bookings.booking import capacity, contacts, rules, search, selections, state, waitlist
 from bookings.booking.documents import (
     action_body,
     booking_wire,
@@ -159,6 +159,7 @@ async def _plan(
         rules.check_booking_policy(target.service.wire, target.start_utc, participants, now)
     if not flags.get("skipSelectedPaymentOptionValidation"):
         rules.check_payment_option(target.service.wire, booking.selected_payment_option)
+    booked_add_ons = selections.of_create(target.service, booking, flags)
     doc: dict[str, Any] = {}
     if booking.participants_choices is not None:
         doc["participantsChoices"] = to_wire(booking.participants_choices)
@@ -171,7 +172,7 @@ async def _plan(
         ("externalUserId", booking.external_user_id),
         ("extendedFields", booking.extended_fields),
         ("formSubmissionId", booking.form_submission_id),
-        ("bookedAddOns", [to_wire(a) for a in booking.booked_add_ons or []] or None),
+        ("bookedAddOns", booked_add_ons),
         ("depositSelected", booking.deposit_selected),
         ("bookingSource", booking.booking_source),
         ("formSubmission", req.form_submission),

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import capacity, rules, state
+from bookings.booking import capacity, rules, selections, state
 from bookings.booking.documents import (
     apply_notification,
     flags_doc,
@@ -220,8 +220,11 @@ def moved_change(
     elif move.total_participants is not None:
         doc.pop("participantsChoices", None)
         doc["totalParticipants"] = move.total_participants
-    if move.booked_add_ons is not None:
-        doc["bookedAddOns"] = [to_wire(a) for a in move.booked_add_ons]
+    previous_add_ons = selections.of_move(
+        target.service, doc, move.booked_add_ons, move.participants_choices, move.flags
+    )
+    if previous_add_ons is not None:
+        extra["previousBookedAddOns"] = previous_add_ons
     note = apply_notification(doc, move.notification)
     if note is not None:
         extra["participantNotification"] = note

@@ -38,6 +38,8 @@ READ_ONLY = {
     "urls",
     "staffMemberDetails",
     "addOnDetails",
+    # Owned by the add-on group methods (add_ons.py): ignored on create, kept on update.
+    "addOnGroups",
 }
 #: Fields an update may not change (Set Service Locations changes locations).
 IMMUTABLE_ON_UPDATE = ("type", "appId", "locations")

@@ -11,16 +11,22 @@ from bookings.catalog.services.schemas import (
     BulkUpdateServicesRequest,
     CloneServiceRequest,
     CountServicesRequest,
+    CreateAddOnGroupRequest,
     CreateServiceRequest,
+    DeleteAddOnGroupRequest,
     DeleteServiceRequest,
     GetServiceRequest,
+    ListAddOnGroupsByServiceIdRequest,
     QueryPoliciesRequest,
     QueryServicesRequest,
+    SetAddOnsForGroupRequest,
     SetCustomSlugRequest,
     SetServiceLocationsRequest,
+    UpdateAddOnGroupRequest,
     UpdateServiceRequest,
     ValidateSlugRequest,
 )
+from bookings.platform import errors
 from bookings.platform.auth import ANYONE, BACKEND
 from bookings.platform.routing import ApiRouter, Call
 from bookings.platform.wire import to_wire
@@ -198,6 +204,80 @@ async def set_custom_slug(call: Call, req: SetCustomSlugRequest) -> dict[str, An
     return await service.set_custom_slug(call.db, call.site_id, req.service_id, req.slug)
 
 
+# ---------------------------------------------------------------- add-on groups
+
+
+@router.method(
+    "CreateAddOnGroup",
+    "POST",
+    services("/add-on-groups/create"),
+    roles=BACKEND,
+    request=CreateAddOnGroupRequest,
+)
+async def create_add_on_group(call: Call, req: CreateAddOnGroupRequest) -> dict[str, Any]:
+    """Add a group to a service (at most 3 per service)."""
+    return await service.create_add_on_group(
+        call.db, call.site_id, req.service_id, to_wire(req.add_on_group)
+    )
+
+
+@router.method(
+    "DeleteAddOnGroup",
+    "POST",
+    services("/add-on-groups/delete"),
+    roles=BACKEND,
+    request=DeleteAddOnGroupRequest,
+)
+async def delete_add_on_group(call: Call, req: DeleteAddOnGroupRequest) -> dict[str, Any]:
+    """Remove a group from its service."""
+    await service.delete_add_on_group(call.db, call.site_id, req.service_id, req.add_on_group_id)
+    return {}
+
+
+@router.method(
+    "UpdateAddOnGroup",
+    "POST",
+    services("/add-on-groups/update"),
+    roles=BACKEND,
+    request=UpdateAddOnGroupRequest,
+)
+async def update_add_on_group(call: Call, req: UpdateAddOnGroupRequest) -> dict[str, Any]:
+    """Change a group's fields (those given, or those the mask names)."""
+    group = to_wire(req.add_on_group)
+    if not group.get("id"):
+        raise errors.invalid_field("addOnGroup.id", "is required", errors.REQUIRED_FIELD)
+    return await service.update_add_on_group(call.db, call.site_id, req.service_id, group, req.mask)
+
+
+@router.method(
+    "ListAddOnGroupsByServiceId",
+    "POST",
+    services("/add-on-groups/list-add-on-groups-by-service-id"),
+    roles=ANYONE,
+    request=ListAddOnGroupsByServiceIdRequest,
+)
+async def list_add_on_groups(call: Call, req: ListAddOnGroupsByServiceIdRequest) -> dict[str, Any]:
+    """A service's groups with their add-ons (by id), in order."""
+    return await service.list_add_on_groups(call.db, call.site_id, req.service_id, req.group_ids)
+
+
+@router.method(
+    "SetAddOnsForGroup",
+    "POST",
+    services("/add-on-groups/set-add-ons-for-group"),
+    roles=BACKEND,
+    request=SetAddOnsForGroupRequest,
+)
+async def set_add_ons_for_group(call: Call, req: SetAddOnsForGroupRequest) -> dict[str, Any]:
+    """Replace a group's add-ons (their order is the display order)."""
+    return await service.set_add_ons_for_group(
+        call.db, call.site_id, req.service_id, req.group_id, req.add_on_ids
+    )
+
+
+# ---------------------------------------------------------------- not implemented
+
+
 def _unimplemented(name: str, paths: list[str], what: str) -> None:
     router.unimplemented(name, "POST", paths, what, roles=BACKEND)
 
@@ -222,13 +302,3 @@ _unimplemented(
 _unimplemented("QueryBookingForms", services("/booking-forms/query"), "Query Booking Forms")
 _unimplemented("QueryLocations", services("/locations/query"), "Query Locations")
 _unimplemented("QueryCategories", services("/categories/query"), "Query Categories")
-for _verb in (
-    "create",
-    "delete",
-    "update",
-    "list-add-on-groups-by-service-id",
-    "set-add-ons-for-group",
-):
-    _unimplemented(
-        f"AddOnGroups_{_verb}", services(f"/add-on-groups/{_verb}"), "Service add-on groups"
-    )

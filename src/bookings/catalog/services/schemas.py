@@ -285,3 +285,43 @@ class CloneServiceRequest(WireModel):
 
 class QueryPoliciesRequest(WireModel):
     query: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- add-on groups
+
+
+class AddOnGroup(WireModel):
+    """An add-on group as clients send it (``id`` is the server's on create)."""
+
+    id: Guid | None = None
+    name: str | None = Field(default=None, max_length=100)
+    max_number_of_add_ons: int | None = None
+    add_on_ids: list[Guid] | None = Field(default=None, max_length=7)
+    prompt: str | None = Field(default=None, max_length=200)
+
+
+class CreateAddOnGroupRequest(WireModel):
+    add_on_group: AddOnGroup
+    service_id: Guid
+
+
+class DeleteAddOnGroupRequest(WireModel):
+    add_on_group_id: Guid
+    service_id: Guid
+
+
+class UpdateAddOnGroupRequest(WireModel):
+    add_on_group: AddOnGroup
+    service_id: Guid
+    mask: FieldMask | None = None
+
+
+class ListAddOnGroupsByServiceIdRequest(WireModel):
+    service_id: Guid
+    group_ids: list[Guid] | None = Field(default=None, max_length=3)
+
+
+class SetAddOnsForGroupRequest(WireModel):
+    service_id: Guid
+    group_id: Guid
+    add_on_ids: list[Guid] = Field(min_length=1, max_length=7)

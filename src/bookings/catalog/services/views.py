@@ -99,6 +99,17 @@ class ServiceView:
         return str(value) if value else None
 
     @property
+    def add_on_groups(self) -> list[Mapping[str, Any]]:
+        """``addOnGroups``: each ``{id, name, maxNumberOfAddOns?, addOnIds, prompt?}``."""
+        return list(self.wire.get("addOnGroups") or ())
+
+    @property
+    def has_variants(self) -> bool:
+        """Whether the service is priced by variants (``payment.rateType`` ``VARIED``): only
+        then may a booking name ``participantsChoices``."""
+        return (self.wire.get("payment") or {}).get("rateType") == "VARIED"
+
+    @property
     def first_session_start(self) -> datetime | None:
         value = self.schedule.get("firstSessionStart")
         return parse_timestamp(value) if value else None
