@@ -305,5 +305,20 @@ async def test_multi_service_confirm_writes_one_event_per_child(
     assert [[r["id"] for r in e["resources"]] for e in events] == [
         [c["bookedEntity"]["slot"]["resource"]["id"]] for c in children
     ]
+    # An hour later (overlapping its own old times, buffer included): both events move.
+    later = pair(s, "11:00")
+    items = [
+        {**info, "slot": b["bookedEntity"]["slot"]}
+        for info, b in zip(infos(package, "2"), later, strict=True)
+    ]
+    body = {"rescheduleBookingsInfo": items, "returnFullEntity": True}
+    done = await post(client, site, f"{MSB}/{pid}/reschedule", body)
+    moved = [b["booking"] for b in done["multiServiceBooking"]["bookings"]]
+    assert [c["bookedEntity"]["slot"]["eventId"] for c in moved] == ids
+    events = [await event_of(client, site, i) for i in ids]
+    assert [(e["start"]["utcDate"], e["end"]["utcDate"], e["revision"]) for e in events] == [
+        (f"{s['day']}T11:00:00.000Z", f"{s['day']}T12:00:00.000Z", "2"),
+        (f"{s['day']}T12:00:00.000Z", f"{s['day']}T12:30:00.000Z", "2"),
+    ]
     ok(await client.post(f"{MSB}/{pid}/cancel", json={}, headers=site.admin))
     assert [(await event_of(client, site, i))["status"] for i in ids] == ["CANCELLED"] * 2
