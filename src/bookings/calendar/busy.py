@@ -12,6 +12,12 @@ relevant series is not materialized through the window, this falls back to
 :func:`bookings.calendar.service.occurrences`, which computes them. The result is the same
 either way (a test checks it).
 
+The events of bookings (:mod:`.booking_events`, ids ``booking-<bookingId>``) are left out:
+what a booking holds is counted from the bookings themselves (the availability slice's
+``BookingLoad``), with its buffer, and a reschedule must not be blocked by the booking's own
+event at its old place. They are skipped by id, after the index read, so no statement
+changes.
+
 Other slices call it as ``bookings.calendar.service.busy_intervals``.
 """
 
@@ -25,6 +31,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from bookings.calendar import occurrences as calendar
+from bookings.calendar.booking_events import is_booking_event
 from bookings.calendar.models import calendar_event_resources as _res
 from bookings.calendar.models import calendar_events as _ev
 from bookings.platform.db import SiteScope, any_of, one_of, one_of_param, site_select
@@ -199,6 +206,7 @@ async def _listing_joined(
     )
     stmt = (
         sa.select(
+            _res.c.event_id,
             _res.c.resource_id,
             _epoch(scope, _res.c.start_utc),
             _epoch(scope, _res.c.end_utc),
@@ -217,7 +225,8 @@ async def _listing_joined(
     )
     return [
         Busy(rid, int(a), int(b), kind, owner)
-        for rid, a, b, kind, owner in (await scope.conn.execute(stmt)).all()
+        for event_id, rid, a, b, kind, owner in (await scope.conn.execute(stmt)).all()
+        if not is_booking_event(event_id)
     ]
 
 
@@ -228,9 +237,10 @@ async def _listing_two_reads(
     statistics (a fresh or just bulk-loaded table, before autovacuum analyzes it) can degrade
     to a nested loop over both tables (measured ~100x slower)."""
     spans = _spans_statement(scope.conn.dialect.name, len(ids) == 1)
-    rows = (
-        await scope.run(spans, start_utc=start_utc, end_utc=end_utc, **_ids("resource_ids", ids))
-    ).all()
+    found = await scope.run(
+        spans, start_utc=start_utc, end_utc=end_utc, **_ids("resource_ids", ids)
+    )
+    rows = [r for r in found.all() if not is_booking_event(r[0])]
     out: list[Busy] = []
     if rows:
         event_ids = sorted({r[0] for r in rows})
@@ -269,7 +279,7 @@ async def _computed(
     for event in await calendar.occurrences(
         scope, start_utc=start_utc, end_utc=end_utc, resource_ids=ids, types=types
     ):
-        if event.get("transparency", OPAQUE) != OPAQUE:
+        if event.get("transparency", OPAQUE) != OPAQUE or is_booking_event(event["id"]):
             continue
         start, end = calendar.event_interval(event)
         for entry in event.get("resources") or ():
@@ -281,7 +291,7 @@ async def _computed(
         for event in await calendar.occurrences(
             scope, start_utc=start_utc, end_utc=end_utc, schedule_ids=sorted(owners), types=types
         ):
-            if event.get("transparency", OPAQUE) == OPAQUE:
+            if event.get("transparency", OPAQUE) == OPAQUE and not is_booking_event(event["id"]):
                 start, end = calendar.event_interval(event)
                 rid = owners[event["scheduleId"]]
                 out.append(Busy(rid, to_seconds(start), to_seconds(end), event["type"], None))

@@ -39,7 +39,14 @@ include_cancelled=False) -> list[dict]``
     Staff, durations and first/last session of a schedule's sessions (for the services
     slice's ``events_changed`` hook, :mod:`bookings.calendar.ports`).
 ``busy_intervals(scope, *, resource_ids, owners, types, start_utc, end_utc) -> list[Busy]``
-    Busy time of resources, for the availability engine (:mod:`.busy`).
+    Busy time of resources, for the availability engine (:mod:`.busy`); the events of
+    bookings are left out (the bookings slice counts its bookings itself).
+``put_booking_event(uow, booking_id, *, schedule_id, title, start_utc, end_utc, time_zone,
+resource_ids, participants) -> str | None``
+    Create or move the APPOINTMENT event of an appointment booking (id
+    ``booking_event_id(booking_id)``, ``booking-<bookingId>``); ``None`` when the schedule
+    is gone or cancelled. ``cancel_booking_event(uow, booking_id)`` cancels it (idempotent).
+    See :mod:`.booking_events`.
 
 Hook points other slices plug into (wired by the app): :mod:`bookings.calendar.ports`.
 
@@ -56,6 +63,12 @@ each row once (``INSERT ... ON CONFLICT DO NOTHING``).
 
 from __future__ import annotations
 
+from bookings.calendar.booking_events import (
+    booking_event_id,
+    cancel_booking_event,
+    is_booking_event,
+    put_booking_event,
+)
 from bookings.calendar.busy import (
     Busy,
     busy_intervals,
@@ -142,7 +155,9 @@ __all__ = [
     "api_split_recurring_event",
     "api_update_event",
     "api_update_schedule",
+    "booking_event_id",
     "busy_intervals",
+    "cancel_booking_event",
     "cancel_event",
     "cancel_schedule",
     "create_event",
@@ -152,10 +167,12 @@ __all__ = [
     "get_event",
     "get_event_locked",
     "get_schedule",
+    "is_booking_event",
     "lock_events",
     "lock_schedule",
     "new_event_id",
     "occurrences",
+    "put_booking_event",
     "sessions_summary",
     "set_participants_total",
     "update_schedule",

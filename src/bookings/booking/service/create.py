@@ -23,6 +23,7 @@ from bookings.booking.schemas import (
     CreateBookingRequest,
     PaymentStatus,
 )
+from bookings.booking.service import appointment_events
 from bookings.booking.service.common import (
     _index_arrays,
     _record,
@@ -266,6 +267,7 @@ async def _write_new(
         "created_date": now,
         "updated_date": now,
     }
+    await appointment_events.on_create(uow, values, target.service)
     if used is not None:
         # The recount under the lock, plus this booking when it holds: what a recount now
         # would find (every writer of the event's bookings holds its lock).

@@ -17,7 +17,7 @@ from bookings.booking.documents import (
     package_of,
 )
 from bookings.booking.models import bookings as _b
-from bookings.booking.service import waitlist_store
+from bookings.booking.service import appointment_events, waitlist_store
 from bookings.booking.service.common import (
     _index_arrays,
     _record,
@@ -141,6 +141,7 @@ async def _write_change(
     participants and waitlist (``settle``: a spot it freed goes to the next in line), its
     events. Answers the booking as written."""
     booking_id = row.id
+    appointment_events.before_change(row, change.status, change.doc, change.values)
     values = {
         "status": change.status.value,
         "payment_status": change.payment_status,
@@ -164,6 +165,7 @@ async def _write_change(
             "Booking", booking_id, row.revision, current.revision if current else 0
         )
     await _index_arrays(uow, booking_id, change.doc, row.doc or {})
+    await appointment_events.after_change(uow, row, change.status, change.doc, change.values)
     for event_id in dict.fromkeys([row.event_id, *change.touched_events]):
         if event_id and row.kind == rules.CLASS:
             await _sync_participants(uow, rules.CLASS, event_id, now)
