@@ -209,3 +209,29 @@ async def test_an_offer_that_runs_out_goes_to_the_next(
     booked = ok(await client.post(f"{WAITLIST}/book", json=body, headers=site.admin))["booking"]
     assert booked["status"] == "PENDING"
     assert await listed(client, site, event) == [(ben["id"], "ENROLLED")]
+
+
+async def test_confirm_takes_the_held_spot_and_cancel_leaves_the_list(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    yoga, event = await session(client, site)
+    first = await created(client, site.admin, class_booking(yoga, event))
+    ann = ok(await register(client, site, yoga, event))["booking"]
+    ben = ok(await register(client, site, yoga, event))["booking"]
+    ok(await client.post(f"{API}/{first['id']}/cancel", json={"revision": "1"}, headers=site.admin))
+    # The business confirms Ann's waitlisted booking: it takes the spot held for her.
+    res = await client.post(
+        f"{API}/{ann['id']}/confirm", json={"revision": "1"}, headers=site.admin
+    )
+    assert ok(res)["booking"]["status"] == "CONFIRMED"
+    assert await listed(client, site, event) == [(ann["id"], "ENROLLED"), (ben["id"], "WAITING")]
+    # Cancel of a waitlisted booking is a Leave; a waitlisted booking is not rescheduled.
+    res = await client.post(
+        f"{API}/{ben['id']}/reschedule",
+        json={"revision": "1", "slot": {"eventId": event["id"]}},
+        headers=site.admin,
+    )
+    app_error(res, 428, "INVALID_BOOKING_STATUS")
+    res = await client.post(f"{API}/{ben['id']}/cancel", json={"revision": "1"}, headers=site.admin)
+    assert ok(res)["booking"]["status"] == "CANCELED"
+    assert await listed(client, site, event) == [(ann["id"], "ENROLLED")]
