@@ -48,6 +48,8 @@ class Settings:
     log_json: bool = True
     #: How often the waitlist sweeper ends the offers that ran out (seconds; 0: never).
     waitlist_sweep_seconds: int = 30
+    #: The server's public base URL, for the links it hands out (calendar feed URLs).
+    public_url: str = "http://127.0.0.1:8080"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -69,6 +71,8 @@ class Settings:
             secret=os.environ.get("BOOKINGS_SECRET") or None,
             log_json=_env_bool("BOOKINGS_LOG_JSON", True),
             waitlist_sweep_seconds=_env_int("BOOKINGS_WAITLIST_SWEEP_SECONDS", 30),
+            public_url=(os.environ.get("BOOKINGS_PUBLIC_URL") or "").strip()
+            or "http://127.0.0.1:8080",
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -24,6 +24,14 @@ class BookingView:
     start_utc: datetime | None
     #: The wire Booking.
     wire: dict[str, Any]
+    end_utc: datetime | None = None
+    revision: int = 0
+    updated_utc: datetime | None = None
+    #: The staff resource of an appointment; the class session of a class booking; the
+    #: course schedule of a course booking.
+    resource_id: str | None = None
+    event_id: str | None = None
+    schedule_id: str | None = None
 
     @classmethod
     def of_row(cls, row: sa.Row[Any] | Mapping[str, Any]) -> BookingView:
@@ -34,6 +42,12 @@ class BookingView:
             status=Status(r["status"]),
             start_utc=r["start_utc"],
             wire=booking_wire(row),
+            end_utc=r["end_utc"],
+            revision=int(r["revision"]),
+            updated_utc=r["updated_date"],
+            resource_id=r["resource_id"],
+            event_id=r["event_id"],
+            schedule_id=r["schedule_id"],
         )
 
 

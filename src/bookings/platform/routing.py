@@ -78,7 +78,9 @@ class Call:
         return self.caller.site_id
 
 
-Handler = Callable[[Call, Any], Awaitable[BaseModel | dict[str, Any]]]
+#: What a handler answers: a message (serialized as JSON), or a ready response (a method
+#: whose answer is not JSON, such as a calendar feed).
+Handler = Callable[[Call, Any], Awaitable[BaseModel | dict[str, Any] | Response]]
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,8 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
             headers=dict(request.headers),
         )
         result = await method.handler(call, message)
+        if isinstance(result, Response):
+            return result
         body = wire.to_wire(result) if isinstance(result, BaseModel) else result
         return WireJSONResponse(body, status_code=200)
 

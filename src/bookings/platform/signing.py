@@ -44,6 +44,12 @@ class Signer:
             raise ValueError("token signature does not match")
         return json.loads(body)
 
+    def mac(self, purpose: str, *parts: str) -> bytes:
+        """HMAC-SHA256 of ``parts`` under a key derived for ``purpose`` alone (so a MAC of
+        one purpose is never valid for another, nor for a cursor)."""
+        key = hmac.new(self._key, b"purpose:" + purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, "\x00".join(parts).encode(), hashlib.sha256).digest()
+
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

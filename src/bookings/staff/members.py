@@ -227,6 +227,20 @@ async def staff_by_resource_ids(
     return {r.resource_id: staff_wire(r) for r in rows}
 
 
+async def list_staff_members(
+    scope: SiteScope, staff_member_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every staff member of the scope's site (or those of ``staff_member_ids`` that exist),
+    as wire dicts (``email``/``phone`` included), by name then id (for other slices)."""
+    stmt = scope.select(staff_members)
+    if staff_member_ids is not None:
+        if not staff_member_ids:
+            return []
+        stmt = stmt.where(staff_members.c.id.in_(list(staff_member_ids)))
+    rows = await scope.all(stmt.order_by(staff_members.c.name, staff_members.c.id))
+    return [staff_wire(r) for r in rows]
+
+
 # ---------------------------------------------------------------- writing
 
 

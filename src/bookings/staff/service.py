@@ -25,6 +25,9 @@ transaction):
     Staff member wire dicts keyed by their *resource* id (unknown ids are left out). They
     include ``email``/``phone``: drop them before showing them to visitors.
 
+``list_staff_members(scope, staff_member_ids=None) -> list[dict]``
+    Every staff member of the site (or those of the ids that exist) as wire dicts, by name.
+
 ``working_hours_schedule_ids(scope, resource_ids) -> dict[str, str | None]``
     Each known resource's working-hours schedule: the business schedule or the staff member's
     own schedule for staff; ``None`` means the resource has none (available 24/7).
@@ -50,6 +53,7 @@ from bookings.staff.members import (
     create_staff_member,
     delete_staff_member,
     get_staff_member,
+    list_staff_members,
     mark_service_provider,
     query_staff_members,
     staff_by_resource_ids,
@@ -87,6 +91,7 @@ __all__ = [
     "event_resource_details",
     "get_resource",
     "get_staff_member",
+    "list_staff_members",
     "lock_resources",
     "mark_service_provider",
     "query_resources",

@@ -93,12 +93,15 @@ from bookings.booking.service.multi_status import (
 )
 from bookings.booking.service.queries import (
     BookingRef,
+    SessionLoad,
     allowed_actions_of,
     booking_ref,
     count_bookings,
     list_domain_events,
+    live_bookings,
     policy_snapshots,
     query_bookings,
+    session_loads,
 )
 from bookings.booking.service.reschedule import (
     reschedule_booking,
@@ -108,6 +111,7 @@ from bookings.booking.views import BookingView as BookingView
 
 __all__ = [
     "BookingRef",
+    "SessionLoad",
     "add_bookings_to_multi_service_booking",
     "allowed_actions_of",
     "booking_not_found",
@@ -138,6 +142,7 @@ __all__ = [
     "get_multi_service_booking_availability",
     "get_service_anonymously",
     "list_domain_events",
+    "live_bookings",
     "mark_booking_as_pending",
     "mark_multi_service_booking_as_pending",
     "policy_snapshots",
@@ -146,6 +151,7 @@ __all__ = [
     "reschedule_booking",
     "reschedule_booking_anonymously",
     "reschedule_multi_service_booking",
+    "session_loads",
     "set_booking_submission_id",
     "update_extended_fields",
     "update_number_of_participants",

@@ -11,11 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import rules, search, waitlist
+from bookings.booking import capacity, rules, search, waitlist
 from bookings.booking.documents import (
     ENTITY_FQDN,
 )
 from bookings.booking.models import bookings as _b
+from bookings.booking.state import Status
 from bookings.booking.views import BookingPage, BookingView
 from bookings.calendar import service as calendar
 from bookings.catalog.policies import service as policies
@@ -131,6 +132,98 @@ async def list_domain_events(
     out: dict[str, Any] = {"events": found}
     if next_cursor and entity_id is None:
         out["nextCursor"] = next_cursor
+    return out
+
+
+# ---------------------------------------------------------------- reading (calendar feeds)
+
+
+def _live(now: datetime) -> sa.ColumnElement[bool]:
+    """The bookings that hold capacity at ``now`` (:func:`bookings.booking.capacity.holds`):
+    CONFIRMED and PENDING, CREATED while its hold lasts."""
+    return sa.or_(
+        *(_b.c.status == s.value for s in sorted(capacity.ALWAYS_HOLDING)),
+        sa.and_(_b.c.status == Status.CREATED.value, _b.c.hold_until > now),
+    )
+
+
+async def live_bookings(
+    scope: SiteScope,
+    *,
+    start_utc: datetime,
+    end_utc: datetime,
+    now: datetime,
+    resource_id: str | None = None,
+) -> list[BookingView]:
+    """The bookings of the scope's site that hold capacity at ``now`` (CONFIRMED, PENDING,
+    CREATED within its hold) and overlap ``[start_utc, end_utc)``, by start then id. A
+    course booking whose first or last session is unknown (an open-ended course) counts as
+    open on that side. With ``resource_id``: only the appointments of that staff resource."""
+    starts_before = sa.or_(_b.c.start_utc < end_utc, _b.c.start_utc.is_(None))
+    ends_after = sa.or_(_b.c.end_utc > start_utc, _b.c.end_utc.is_(None))
+    if resource_id is not None:
+        stmt = scope.select(_b).where(
+            _b.c.kind == rules.APPOINTMENT,
+            _b.c.resource_id == resource_id,
+            _b.c.start_utc < end_utc,
+            _b.c.end_utc > start_utc,
+        )
+    else:
+        stmt = scope.select(_b).where(
+            sa.or_(
+                sa.and_(_b.c.start_utc < end_utc, _b.c.end_utc > start_utc),
+                sa.and_(_b.c.kind == rules.COURSE, starts_before, ends_after),
+            )
+        )
+    rows = await scope.all(stmt.where(_live(now)).order_by(_b.c.start_utc, _b.c.id))
+    return [BookingView.of_row(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SessionLoad:
+    """What a class or course session holds: its live bookings and their participants."""
+
+    bookings: int
+    participants: int
+
+
+async def session_loads(
+    scope: SiteScope, sessions: Sequence[tuple[str, str | None]], now: datetime
+) -> dict[str, SessionLoad]:
+    """For each ``(event id, schedule id)`` of a session, the bookings that hold capacity at
+    ``now``: the class bookings of that event, and the course bookings of its schedule (a
+    course booking is a booking of every session of the course). Sessions without any are
+    left out."""
+    event_ids = sorted({e for e, _ in sessions})
+    schedule_ids = sorted({s for _, s in sessions if s})
+    if not event_ids:
+        return {}
+    count = sa.func.count().label("n")
+    total = sa.func.coalesce(sa.func.sum(_b.c.participants), 0).label("p")
+    by_event = {
+        r.event_id: (int(r.n), int(r.p))
+        for r in await scope.all(
+            scope.select(_b, _b.c.event_id, count, total)
+            .where(_b.c.kind == rules.CLASS, _b.c.event_id.in_(event_ids), _live(now))
+            .group_by(_b.c.event_id)
+        )
+    }
+    by_schedule: dict[str, tuple[int, int]] = {}
+    if schedule_ids:
+        by_schedule = {
+            r.schedule_id: (int(r.n), int(r.p))
+            for r in await scope.all(
+                scope.select(_b, _b.c.schedule_id, count, total)
+                .where(_b.c.kind == rules.COURSE, _b.c.schedule_id.in_(schedule_ids), _live(now))
+                .group_by(_b.c.schedule_id)
+            )
+        }
+    out: dict[str, SessionLoad] = {}
+    for event_id, schedule_id in sessions:
+        a = by_event.get(event_id, (0, 0))
+        b = by_schedule.get(schedule_id or "", (0, 0))
+        if a[0] + b[0]:
+            out[event_id] = SessionLoad(a[0] + b[0], a[1] + b[1])
     return out
 
 
