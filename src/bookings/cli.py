@@ -1,4 +1,4 @@
-"""``bookings``: serve | migrate | sites ... | keys ..."""
+"""``bookings``: serve | migrate | sites ... | keys ... | feeds ..."""
 
 from __future__ import annotations
 
@@ -188,6 +188,42 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return asyncio.run(_with_services(_settings(args), work))
 
 
+def _print_feed(feed: Any) -> None:
+    who = f"staff {feed.staff_member_id}" if feed.staff_member_id else "site"
+    print(f"{who:<42} {feed.name}")
+    print(f"  {feed.url}")
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    from bookings.feeds import service as feeds
+
+    settings = _settings(args)
+
+    async def work(services: Any) -> int:
+        found = await feeds.list_feeds(services.db, services.signer, settings.public_url, args.site)
+        for feed in found:
+            _print_feed(feed)
+        return 0
+
+    return asyncio.run(_with_services(settings, work))
+
+
+def cmd_feeds_rotate(args: argparse.Namespace) -> int:
+    from bookings.feeds import service as feeds
+
+    settings = _settings(args)
+
+    async def work(services: Any) -> int:
+        feed = await feeds.rotate_feed(
+            services.db, services.signer, settings.public_url, args.site, args.staff
+        )
+        print("rotated (the old URL answers 404 from now on):")
+        _print_feed(feed)
+        return 0
+
+    return asyncio.run(_with_services(settings, work))
+
+
 def _db_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help="default: $BOOKINGS_DATABASE_URL or SQLite in var/")
     parser.add_argument("--data-dir", help="default: $BOOKINGS_DATA_DIR or ./var")
@@ -235,6 +271,19 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key")
     _db_options(revoke)
     revoke.set_defaults(func=cmd_keys_revoke)
+
+    feeds = sub.add_parser("feeds", help="calendar feed URLs (ICS)").add_subparsers(
+        dest="feeds", required=True
+    )
+    flist = feeds.add_parser("list", help="the site's and every staff member's feed URL")
+    flist.add_argument("--site", required=True, help="site id")
+    _db_options(flist)
+    flist.set_defaults(func=cmd_feeds_list)
+    rotate = feeds.add_parser("rotate", help="give a feed a new URL (the old one stops working)")
+    rotate.add_argument("--site", required=True, help="site id")
+    rotate.add_argument("--staff", help="staff member id (default: the site's own feed)")
+    _db_options(rotate)
+    rotate.set_defaults(func=cmd_feeds_rotate)
     return parser
 
 
