@@ -4,7 +4,7 @@ they list (parsed with ``icalendar``), rotation, wrong tokens and roles (both en
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
