@@ -241,7 +241,7 @@ async def test_wrong_and_rotated_tokens_answer_404(
         secrets.token_urlsafe(33),  # 44 characters, like a token
         lookup_half + secrets.token_urlsafe(16)[:22],  # the right row, a forged MAC
         "short",
-        "x" * 100,
+        "x" * 300,
     ):
         await gone(f"{FEEDS}/{wrong}.ics")
     await gone(urls[None].removeprefix(BASE).removesuffix(".ics"))  # without .ics

@@ -17,7 +17,7 @@ class RotateCalendarFeedRequest(WireModel):
 
 
 class GetCalendarFeedRequest(WireModel):
-    token: str = Field(max_length=100)
+    token: str
 
 
 class CalendarFeed(WireModel):
