@@ -91,6 +91,13 @@ def unsafe_names(source: str, part: str = "text") -> list[str]:
         arg = item.arg
         if isinstance(arg, nodes.Const) and str(arg.value).startswith("_"):
             found.append(str(arg.value))
+    for call in tree.find_all(nodes.Filter):
+        if call.name == "attr":
+            found += [
+                str(a.value)
+                for a in call.args
+                if isinstance(a, nodes.Const) and str(a.value).startswith("_")
+            ]
     for name in tree.find_all(nodes.Name):
         if name.name.startswith("_"):
             found.append(name.name)
