@@ -28,6 +28,7 @@ SLICES = (
     "reader",
     "attendance",
     "feeds",
+    "notifications",
 )
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")

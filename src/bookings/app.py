@@ -27,6 +27,8 @@ from bookings.config import Settings
 from bookings.feeds import routes as feed_routes
 from bookings.identity import credentials, site_properties
 from bookings.identity import routes as identity_routes
+from bookings.notifications import ports as notification_ports
+from bookings.notifications import routes as notification_routes
 from bookings.platform import errors
 from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
@@ -48,6 +50,7 @@ ROUTERS = [
     attendance_routes.router,
     reader_routes.router,
     feed_routes.router,
+    notification_routes.router,
 ]
 
 
@@ -99,13 +102,23 @@ def create_app(
             sweeper = asyncio.create_task(
                 booking_ports.sweep_waitlists(owned.db, settings.waitlist_sweep_seconds)
             )
+        notifier = None
+        if owned is not None and settings.notifications_seconds > 0:
+            notifier = asyncio.create_task(
+                notification_ports.run_notifications(
+                    notification_ports.notifier_of(owned),
+                    settings.notifications_seconds,
+                    settings.reminder_scan_seconds,
+                )
+            )
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, notifier):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if owned is not None:
                 await owned.db.dispose()
 

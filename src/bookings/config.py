@@ -48,8 +48,17 @@ class Settings:
     log_json: bool = True
     #: How often the waitlist sweeper ends the offers that ran out (seconds; 0: never).
     waitlist_sweep_seconds: int = 30
-    #: The server's public base URL, for the links it hands out (calendar feed URLs).
+    #: Mail by SMTP (``smtp://``, ``smtp+starttls://``, ``smtps://user:pass@host:port``); unset:
+    #: each message is written as a ``.eml`` file under ``<data_dir>/mail/``.
+    smtp_url: str | None = None
+    #: The ``From`` of every e-mail.
+    mail_from: str = "Bookings <bookings@localhost>"
+    #: Base URL of this server as customers reach it (manage links, calendar UIDs).
     public_url: str = "http://127.0.0.1:8080"
+    #: How often the notifier queues new outbox events and sends due messages (s; 0: never).
+    notifications_seconds: int = 5
+    #: How often the reminder scanner looks for due reminders (seconds; 0: never).
+    reminder_scan_seconds: int = 60
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -71,8 +80,14 @@ class Settings:
             secret=os.environ.get("BOOKINGS_SECRET") or None,
             log_json=_env_bool("BOOKINGS_LOG_JSON", True),
             waitlist_sweep_seconds=_env_int("BOOKINGS_WAITLIST_SWEEP_SECONDS", 30),
-            public_url=(os.environ.get("BOOKINGS_PUBLIC_URL") or "").strip()
-            or "http://127.0.0.1:8080",
+            smtp_url=os.environ.get("BOOKINGS_SMTP_URL", "").strip() or None,
+            mail_from=os.environ.get("BOOKINGS_MAIL_FROM", "").strip()
+            or "Bookings <bookings@localhost>",
+            public_url=(
+                os.environ.get("BOOKINGS_PUBLIC_URL", "").strip() or "http://127.0.0.1:8080"
+            ).rstrip("/"),
+            notifications_seconds=_env_int("BOOKINGS_NOTIFICATIONS_SECONDS", 5),
+            reminder_scan_seconds=_env_int("BOOKINGS_REMINDER_SCAN_SECONDS", 60),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

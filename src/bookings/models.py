@@ -7,6 +7,7 @@ from bookings.catalog.policies import models as policy_models
 from bookings.catalog.services import models as service_models
 from bookings.feeds import models as feed_models
 from bookings.identity import models as identity_models
+from bookings.notifications import models as notification_models
 from bookings.platform import models as platform_models
 from bookings.staff import models as staff_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "calendar_models",
     "feed_models",
     "identity_models",
+    "notification_models",
     "platform_models",
     "policy_models",
     "service_models",

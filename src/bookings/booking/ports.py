@@ -4,6 +4,13 @@
     The bookings that hold capacity, as the writer counts them: the
     :class:`bookings.availability.ports.BookingLoad` the slot lists are computed with.
 
+``booking_views(scope, ids)``, ``upcoming_bookings(scope, start_after, start_until)``
+    Typed views of bookings by id, and of the CONFIRMED bookings starting in a window (the
+    notifications slice: waitlist offers, reminders).
+
+``manage_token(signer, site_id, booking_id, now)``
+    The booking's anonymous action token (the manage link of an e-mail).
+
 ``sweep_waitlists(db, every_seconds)``
     The waitlist sweeper the app runs in the background: ends the offers that ran out and
     offers their spots to the next in line, at once and then every ``every_seconds``.
@@ -13,14 +20,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from bookings.availability.ports import BookingLoad
 from bookings.booking.load import HoldingBookings
+from bookings.booking.models import bookings
+from bookings.booking.service.anonymous import issue_token
 from bookings.booking.service.waitlist_calls import settle_due_waitlists
-from bookings.platform.db import Database
+from bookings.booking.state import Status
+from bookings.booking.views import BookingView
+from bookings.platform.db import Database, SiteScope
+from bookings.platform.signing import Signer
 
-__all__ = ["holding_bookings", "sweep_waitlists"]
+__all__ = [
+    "BookingView",
+    "booking_views",
+    "holding_bookings",
+    "manage_token",
+    "sweep_waitlists",
+    "upcoming_bookings",
+]
 
 log = logging.getLogger("bookings.waitlist")
 
@@ -40,3 +60,30 @@ async def sweep_waitlists(db: Database, every_seconds: int) -> None:
         except Exception:  # pragma: no cover - logged, retried on the next pass
             log.exception("waitlist sweep failed")
         await asyncio.sleep(every_seconds)
+
+
+async def booking_views(scope: SiteScope, ids: Sequence[str]) -> dict[str, BookingView]:
+    """The bookings of ``ids`` that exist, by id."""
+    if not ids:
+        return {}
+    rows = await scope.all(scope.select(bookings).where(bookings.c.id.in_(list(ids))))
+    return {str(r.id): BookingView.of_row(r) for r in rows}
+
+
+async def upcoming_bookings(
+    scope: SiteScope, start_after: datetime, start_until: datetime
+) -> list[BookingView]:
+    """The CONFIRMED bookings starting in ``(start_after, start_until]``, soonest first."""
+    rows = await scope.all(
+        scope.select(bookings)
+        .where(bookings.c.status == Status.CONFIRMED.value)
+        .where(bookings.c.start_utc > start_after)
+        .where(bookings.c.start_utc <= start_until)
+        .order_by(bookings.c.start_utc, bookings.c.id)
+    )
+    return [BookingView.of_row(r) for r in rows]
+
+
+def manage_token(signer: Signer, site_id: str, booking_id: str, now: datetime) -> str:
+    """The anonymous action token of a booking (what its manage link carries)."""
+    return issue_token(signer, site_id, booking_id, now)

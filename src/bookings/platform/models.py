@@ -33,4 +33,6 @@ domain_events = sa.Table(
     sa.PrimaryKeyConstraint("site_id", "id"),
     sa.UniqueConstraint("site_id", "entity_id", "sequence"),
     sa.Index("ix_domain_events_site_created", "site_id", "created_date", "id"),
+    #: The notifications consumer reads new events of every site by record time.
+    sa.Index("ix_domain_events_created", "created_date"),
 )

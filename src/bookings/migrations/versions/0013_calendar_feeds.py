@@ -1,7 +1,7 @@
 """Calendar feeds: one row per site or staff member feed (the random half of its token).
 
 Revision ID: 0013_calendar_feeds
-Revises: 0010_waitlist
+Revises: 0012_notifications
 Create Date: 2026-12-08
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from bookings.platform.db import UtcDateTime
 
 revision: str = "0013_calendar_feeds"
-down_revision: str | None = "0010_waitlist"
+down_revision: str | None = "0012_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
