@@ -35,6 +35,20 @@ from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
 
 EventKind = Literal["created", "updated", "deleted", "action"]
 
+#: The entity kinds whose events this server records (each slice names its own; the admin
+#: feed accepts these). docs/architecture.md "Domain events per slice".
+ENTITY_FQDNS = (
+    "wix.bookings.v2.booking",
+    "wix.bookings.v1.waitlist_entry",
+    "wix.bookings.v2.attendance",
+    "wix.bookings.services.v2.service",
+    "wix.bookings.v1.booking_policy",
+    "wix.bookings.staff.v1.staff_member",
+    "wix.bookings.resources.v2.resource",
+    "wix.calendar.v3.schedule",
+    "wix.calendar.v3.event",
+)
+
 #: Largest page of :func:`list_events`.
 MAX_LIMIT = 1000
 
