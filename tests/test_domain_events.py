@@ -228,3 +228,25 @@ async def test_calendar_schedule_and_events(client: httpx.AsyncClient, site: Sit
     assert payload(found[0]) == schedule
     assert payload(found[1]) == renamed
     assert payload(found[2])["status"] == "CANCELLED"
+
+
+def test_every_slice_fqdn_is_listed() -> None:
+    from bookings.attendance.service import ENTITY_FQDN as attendance
+    from bookings.booking.documents import ENTITY_FQDN as booking
+    from bookings.booking.waitlist import ENTITY_FQDN as waitlist
+    from bookings.calendar.store import EVENT_FQDN, SCHEDULE_FQDN
+    from bookings.catalog.policies.service import ENTITY_FQDN as policy
+    from bookings.catalog.services.queries import ENTITY_FQDN as service
+    from bookings.staff.members import STAFF_FQDN
+    from bookings.staff.resources import RESOURCE_FQDN
+
+    mine = {attendance, booking, waitlist, EVENT_FQDN, SCHEDULE_FQDN, policy, service}
+    assert mine | {STAFF_FQDN, RESOURCE_FQDN} == set(events.ENTITY_FQDNS)
+    assert (SERVICE, POLICY, STAFF, RESOURCE, SCHEDULE, EVENT) == (
+        service,
+        policy,
+        STAFF_FQDN,
+        RESOURCE_FQDN,
+        SCHEDULE_FQDN,
+        EVENT_FQDN,
+    )
