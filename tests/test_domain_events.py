@@ -242,11 +242,11 @@ def test_every_slice_fqdn_is_listed() -> None:
 
     mine = {attendance, booking, waitlist, EVENT_FQDN, SCHEDULE_FQDN, policy, service}
     assert mine | {STAFF_FQDN, RESOURCE_FQDN} == set(events.ENTITY_FQDNS)
-    assert (SERVICE, POLICY, STAFF, RESOURCE, SCHEDULE, EVENT) == (
+    assert (
         service,
         policy,
         STAFF_FQDN,
         RESOURCE_FQDN,
         SCHEDULE_FQDN,
         EVENT_FQDN,
-    )
+    ) == (SERVICE, POLICY, STAFF, RESOURCE, SCHEDULE, EVENT)
