@@ -1,10 +1,11 @@
 """The official Wix JavaScript SDK against a real ``bookings serve``: an app written with
 ``@wix/sdk`` and the Bookings modules works unchanged when its ``fetch`` swaps the origin.
 
-The Node scripts next to this file (``single.mjs``, ``multi.mjs``; ``lib.mjs`` makes the
-client) print what the SDK returned and every call it made as JSON; the tests build the data
-through our REST API and check that output. The pinned SDK packages are installed with
-``npm ci`` on first use and again whenever ``package-lock.json`` changes.
+The Node scripts next to this file (``single.mjs``, ``multi.mjs``, ``webhook.mjs``;
+``lib.mjs`` makes the client) print what the SDK returned and every call it made as JSON;
+the tests build the data through our REST API and check that output. The pinned SDK
+packages are installed with ``npm ci`` on first use and again whenever ``package-lock.json``
+changes.
 
 Without ``node``/``npm`` the tests skip, unless ``BOOKINGS_TEST_REQUIRE_NODE`` is set (CI).
 """
@@ -26,6 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bookings.platform.constants import BOOKINGS_APP_ID
+from bookings.webhooks import wix_format
 from tests.helpers import ok
 from tests.serving import serving
 
@@ -281,3 +284,84 @@ def test_sdk_multi_service_booking(node: str, site: Site, catalog: Catalog) -> N
             assert child["multiServiceBookingInfo"]["_id"] == msb_id, stage
             assert child["multiServiceBookingInfo"]["type"] == "SEQUENTIAL_BOOKINGS", stage
     check_calls(printed, site)
+
+
+#: The keys the SDK renames in what it hands an app (``id`` becomes ``_id``, ...).
+SDK_RENAMES = {"id": "_id", "createdDate": "_createdDate", "updatedDate": "_updatedDate"}
+
+
+def as_sdk(value: Any) -> Any:
+    """A REST document as the SDK hands it to an app (:data:`SDK_RENAMES`, at every depth)."""
+    if isinstance(value, dict):
+        return {SDK_RENAMES.get(k, k): as_sdk(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_sdk(v) for v in value]
+    return value
+
+
+def test_sdk_webhook_booking_created(node: str, site: Site, catalog: Catalog) -> None:
+    """A booking_created event of our outbox, signed in Wix's webhook format, reaches an
+    SDK app's ``bookings.onBookingCreated`` handler (``AppStrategy`` with our public key) as
+    the booking our API returned."""
+    slot = free_slot(site, catalog, catalog.first_day + timedelta(days=14))
+    headers = {"Authorization": site.key, "wix-site-id": site.site_id}
+    with httpx.Client(base_url=site.base, headers=headers, timeout=30) as http:
+        booked = {
+            "booking": {
+                "bookedEntity": {
+                    "slot": {
+                        "serviceId": slot.serviceId,
+                        "scheduleId": slot.scheduleId,
+                        "startDate": slot.startDate,
+                        "endDate": slot.endDate,
+                        "timezone": slot.timezone,
+                        "resource": {"id": slot.resourceId},
+                        "location": {"locationType": "OWNER_CUSTOM"},
+                    }
+                },
+                "contactDetails": {"firstName": "Hook", "email": "hook@example.com"},
+                "totalParticipants": 1,
+            }
+        }
+        booking = ok(http.post("/bookings/v2/bookings", json=booked))["booking"]
+        feed = ok(
+            http.get("/_api/bookings-server/v1/domain-events", params={"entityId": booking["id"]})
+        )
+    [event] = [e for e in feed["events"] if e["slug"] == "created"]
+    assert event["createdEvent"]["entity"] == booking
+
+    private, public = wix_format.generate_key_pair()
+    _, other_public = wix_format.generate_key_pair()
+    given = {
+        "body": wix_format.wix_body(event, site.site_id, private),
+        "appId": BOOKINGS_APP_ID,
+        "publicKey": public,
+        "otherPublicKey": other_public,
+    }
+    seen = run_script(node, site, "webhook.mjs", given)["result"]
+
+    [handled] = seen["handled"]
+    assert handled["entity"] == as_sdk(booking)
+    assert handled["entity"]["_id"] == booking["id"]
+    identity = {"identityType": "WIX_USER", "wixUserId": booking["createdBy"]["wixUserId"]}
+    account = {"accountId": wix_format.account_id(site.site_id), "siteId": site.site_id}
+    assert handled["metadata"] == {
+        "instanceId": wix_format.instance_id(site.site_id),
+        "identity": identity,
+        "accountInfo": account,
+        "_id": event["id"],
+        "entityFqdn": "wix.bookings.v2.booking",
+        "slug": "created",
+        "entityId": booking["id"],
+        "eventTime": event["eventTime"],
+        "triggeredByAnonymizeRequest": False,
+        "entityEventSequence": "1",
+    }
+    assert seen["processed"] == {
+        "eventType": "wix.bookings.v2.booking_created",
+        "instanceId": wix_format.instance_id(site.site_id),
+        "identity": identity,
+        "accountInfo": account,
+    }
+    assert seen["otherKey"] is not None, "a body signed with another key was accepted"
+    assert seen["otherKeyHandled"] == 0

@@ -99,7 +99,7 @@ async def put_booking_event(
     existing = await _locked(uow, event_id)
     if existing is None:
         await _fill_resource_details(uow, [wanted])
-        await _insert_events(uow, [wanted])
+        await _insert_events(uow, [wanted], record=False)
         return event_id
     if _same(existing, wanted) and existing.schedule_id == schedule_id:
         return event_id
@@ -108,7 +108,7 @@ async def put_booking_event(
     wanted.extended_fields = copy.deepcopy(existing.extended_fields)
     wanted.notes = existing.notes
     await _fill_resource_details(uow, [wanted])
-    await _save_events(uow, [wanted])
+    await _save_events(uow, [wanted], record=False)
     return event_id
 
 
@@ -122,4 +122,4 @@ async def cancel_booking_event(uow: UnitOfWork, booking_id: str) -> None:
     existing.status = CANCELLED
     existing.revision += 1
     existing.updated_date = utcnow()
-    await _save_events(uow, [existing])
+    await _save_events(uow, [existing], record=False)

@@ -56,6 +56,7 @@ from bookings.calendar.store import (
     BUSINESS_HOURS,
     _ev,
     _load_schedule,
+    _record_schedule,
     _require_active_schedule,
     _require_schedule,
     _save_events,
@@ -99,6 +100,7 @@ async def _create_schedule(uow: SiteScope, data: ScheduleIn) -> ScheduleState:
     rules.check_zone(zone_name, "schedule.timeZone")
     schedule = _schedule_from(data, schedule_id=wire.new_id(), zone_name=zone_name)
     await uow.insert(_sc, schedule_row(schedule))
+    await _record_schedule(uow, "created", schedule)
     return schedule
 
 
@@ -181,6 +183,7 @@ async def _update_schedule(
     values = schedule_row(new)
     values.pop("id")
     await uow.conn.execute(uow.update(_sc).where(_sc.c.id == new.id).values(**values))
+    await _record_schedule(uow, "updated", new)
     if new.name != schedule.name:
         await uow.conn.execute(
             uow.update(_ev).where(_ev.c.schedule_id == new.id).values(schedule_name=new.name)
@@ -256,6 +259,7 @@ async def _cancel_schedule(
         .where(_sc.c.id == schedule_id)
         .values(status=schedule.status, revision=schedule.revision, updated_date=now)
     )
+    await _record_schedule(uow, "updated", schedule)
     future = sa.or_(_ev.c.recurrence_type == MASTER, _ev.c.start_utc >= now)
     condition = sa.and_(_ev.c.schedule_id == schedule_id, future)
     if keep_booked:
@@ -295,6 +299,7 @@ async def ensure_business_schedule(uow: UnitOfWork) -> dict[str, Any]:
     ).first()
     if inserted is None:
         return documents.schedule_wire(await _require_schedule(uow, schedule_id), pi=True)
+    await _record_schedule(uow, "created", schedule)
     today = zoned.today(utcnow(), zoned.zone(zone_name))
     opens, closes = BUSINESS_HOURS
     for weekday in range(5):

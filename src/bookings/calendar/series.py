@@ -38,6 +38,7 @@ from bookings.calendar.store import (
     _delete_resources,
     _ev,
     _insert_events,
+    _record_events,
     _require_active_event,
     _require_active_schedule,
     _require_event,
@@ -159,7 +160,7 @@ async def _sync_series(uow: UnitOfWork, master: EventState, change: Change) -> N
     series = master.series() if master.rule is not None else None
     values = master.master_values()
     changed: list[EventState] = []
-    dropped: list[str] = []
+    dropped: list[EventState] = []
     seen: set[date | None] = set()
     for child in children:
         seen.add(child.occurrence_key)
@@ -177,7 +178,7 @@ async def _sync_series(uow: UnitOfWork, master: EventState, change: Change) -> N
                 else None
             )
             if occ is None and child.recurrence_type == INSTANCE:
-                dropped.append(child.id)
+                dropped.append(before)
                 continue
             if occ is None:
                 child.status = CANCELLED
@@ -193,8 +194,10 @@ async def _sync_series(uow: UnitOfWork, master: EventState, change: Change) -> N
             child.updated_date = now
             changed.append(child)
     if dropped:
-        await _delete_resources(uow, dropped)
-        await uow.conn.execute(uow.delete(_ev).where(_ev.c.id.in_(dropped)))
+        dropped_ids = [d.id for d in dropped]
+        await _delete_resources(uow, dropped_ids)
+        await uow.conn.execute(uow.delete(_ev).where(_ev.c.id.in_(dropped_ids)))
+        await _record_events(uow, "deleted", dropped)
     await _save_events(uow, changed)
     if change.retime and series is not None and master.active:
         horizon = master.materialized_until or now + HORIZON
@@ -207,11 +210,24 @@ async def _sync_series(uow: UnitOfWork, master: EventState, change: Change) -> N
 
 
 async def _cancel_future(uow: SiteScope, condition: sa.ColumnElement[bool], now: datetime) -> None:
-    await uow.conn.execute(
+    """Cancel the CONFIRMED events of ``condition``; each records its ``updated`` event."""
+    done = await uow.conn.execute(
         uow.update(_ev)
         .where(condition, _ev.c.status == CONFIRMED)
         .values(status=CANCELLED, revision=_ev.c.revision + 1, updated_date=now)
+        .returning(_ev.c.id)
     )
+    await _record_changed(uow, [r.id for r in done])
+
+
+async def _record_changed(uow: SiteScope, event_ids: Sequence[str]) -> None:
+    """The ``updated`` domain events of events changed by a bulk statement (read back)."""
+    changed: list[EventState] = []
+    ids = sorted(event_ids)
+    for i in range(0, len(ids), 500):
+        rows = await uow.all(uow.select(_ev).where(_ev.c.id.in_(ids[i : i + 500])))
+        changed += [event_from_row(r) for r in rows]
+    await _record_events(uow, "updated", changed)
 
 
 async def api_split_recurring_event(
@@ -291,4 +307,5 @@ async def _split(
             updated_date=now,
         )
     )
+    await _record_changed(uow, [c.id for c in moving])
     return ended, successor

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.calendar import ports, rules
+from bookings.calendar import documents, ports, rules
 from bookings.calendar.models import (
     calendar_event_resources,
     calendar_events,
@@ -27,6 +27,7 @@ from bookings.calendar.rules import (
 )
 from bookings.identity.service import site_time_zone
 from bookings.platform import errors
+from bookings.platform import events as outbox
 from bookings.platform.db import (
     SiteScope,
     insert_ignoring_conflicts,
@@ -47,6 +48,30 @@ MAX_AHEAD = timedelta(days=5 * 366)
 BUSINESS_HOURS = (time(9, 0), time(17, 0))
 
 _NAMESPACE = uuid.UUID("6f0f6a1e-4d1c-5a63-9d65-1f0c8e0b7c2a")
+
+#: The domain events of the calendar (the outbox, :mod:`bookings.platform.events`).
+SCHEDULE_FQDN = "wix.calendar.v3.schedule"
+EVENT_FQDN = "wix.calendar.v3.event"
+
+
+async def _record_events(
+    scope: SiteScope, kind: outbox.EventKind, events: Sequence[EventState]
+) -> None:
+    """One ``wix.calendar.v3.event`` domain event per event: its wire form as Get Event
+    returns it (in its own zone, PI included)."""
+    await outbox.record_many(
+        scope,
+        EVENT_FQDN,
+        [(e.id, kind, documents.event_wire(e, time_zone=e.time_zone, pi=True)) for e in events],
+    )
+
+
+async def _record_schedule(
+    scope: SiteScope, kind: outbox.EventKind, schedule: ScheduleState
+) -> None:
+    """The ``wix.calendar.v3.schedule`` domain event of a schedule written."""
+    payload = documents.schedule_wire(schedule, pi=True)
+    await outbox.record_many(scope, SCHEDULE_FQDN, [(schedule.id, kind, payload)])
 
 
 async def _notify_changed(scope: SiteScope, events: Sequence[EventState]) -> None:
@@ -72,9 +97,15 @@ async def _response_zone(scope: SiteScope, requested: str | None) -> str:
 
 
 async def _insert_events(
-    scope: SiteScope, events: Sequence[EventState], *, ignore_conflicts: bool = False
+    scope: SiteScope,
+    events: Sequence[EventState],
+    *,
+    ignore_conflicts: bool = False,
+    record: bool = True,
 ) -> list[EventState]:
-    """Insert events and their resource rows; returns those actually inserted."""
+    """Insert events and their resource rows; returns those actually inserted. Each records
+    its ``created`` domain event unless ``record`` is false (the bookings' own events) or the
+    rows are a series' materialized occurrences (``ignore_conflicts``)."""
     if not events:
         return []
     rows = [{**event_row(e), "site_id": scope.site_id} for e in events]
@@ -87,11 +118,16 @@ async def _insert_events(
     await scope.insert(_res, *[r for e in events for r in resource_rows(e)])
     if not ignore_conflicts:  # materialized instances change nothing a summary reads
         await _notify_changed(scope, events)
+        if record:
+            await _record_events(scope, "created", events)
     return list(events)
 
 
-async def _save_events(scope: SiteScope, events: Sequence[EventState]) -> None:
-    """Write back changed events (row and resource rows)."""
+async def _save_events(
+    scope: SiteScope, events: Sequence[EventState], *, record: bool = True
+) -> None:
+    """Write back changed events (row and resource rows); each records its ``updated``
+    domain event unless ``record`` is false (the bookings' own events)."""
     if not events:
         return
     for e in events:
@@ -101,6 +137,8 @@ async def _save_events(scope: SiteScope, events: Sequence[EventState]) -> None:
     await _delete_resources(scope, [e.id for e in events])
     await scope.insert(_res, *[r for e in events for r in resource_rows(e)])
     await _notify_changed(scope, events)
+    if record:
+        await _record_events(scope, "updated", events)
 
 
 async def _delete_resources(scope: SiteScope, event_ids: Sequence[str]) -> None:

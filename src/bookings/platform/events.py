@@ -35,6 +35,20 @@ from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
 
 EventKind = Literal["created", "updated", "deleted", "action"]
 
+#: The entity kinds whose events this server records (each slice names its own; the admin
+#: feed accepts these). docs/architecture.md "Domain events per slice".
+ENTITY_FQDNS = (
+    "wix.bookings.v2.booking",
+    "wix.bookings.v1.waitlist_entry",
+    "wix.bookings.v2.attendance",
+    "wix.bookings.services.v2.service",
+    "wix.bookings.v1.booking_policy",
+    "wix.bookings.staff.v1.staff_member",
+    "wix.bookings.resources.v2.resource",
+    "wix.calendar.v3.schedule",
+    "wix.calendar.v3.event",
+)
+
 #: Largest page of :func:`list_events`.
 MAX_LIMIT = 1000
 
@@ -61,6 +75,27 @@ async def record(
             uow.select(t, sa.func.max(t.c.sequence)).where(t.c.entity_id == entity_id)
         )
         sequence = int(last or 0) + 1
+    body, row = _event(
+        entity_fqdn, slug, entity_id, kind, payload, modified_fields, event_time, sequence
+    )
+    if later:
+        uow.insert_deferred(t, row)
+    else:
+        await uow.insert(t, row)
+    return body
+
+
+def _event(
+    entity_fqdn: str,
+    slug: str,
+    entity_id: str,
+    kind: EventKind,
+    payload: Mapping[str, Any],
+    modified_fields: Sequence[str] | None,
+    event_time: datetime | None,
+    sequence: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The envelope of one event and its outbox row."""
     when = event_time or utcnow()
     event_id = new_id()
     body: dict[str, Any] = {
@@ -93,11 +128,36 @@ async def record(
         "body": body,
         "created_date": utcnow(),
     }
-    if later:
-        uow.insert_deferred(t, row)
-    else:
-        await uow.insert(t, row)
-    return body
+    return body, row
+
+
+#: One change of :func:`record_many`: ``(entity id, kind, payload)``; the slug is the kind.
+Change = tuple[str, EventKind, Mapping[str, Any]]
+
+
+async def record_many(scope: SiteScope, entity_fqdn: str, changes: Sequence[Change]) -> None:
+    """:func:`record` for many entities of one kind at once (a bulk write of a slice: one
+    event per entity changed): one read of their last sequence numbers, one insert. The
+    caller's unit of work is ``scope`` (a write); the slug of each event is its kind."""
+    if not changes:
+        return
+    t = domain_events
+    ids = sorted({c[0] for c in changes})
+    last: dict[str, int] = {}
+    for i in range(0, len(ids), 500):
+        stmt = (
+            scope.select(t, t.c.entity_id, sa.func.max(t.c.sequence).label("last"))
+            .where(t.c.entity_id.in_(ids[i : i + 500]))
+            .group_by(t.c.entity_id)
+        )
+        last.update({str(r.entity_id): int(r.last) for r in await scope.all(stmt)})
+    rows = []
+    for entity_id, kind, payload in changes:
+        last[entity_id] = last.get(entity_id, 0) + 1
+        rows.append(
+            _event(entity_fqdn, kind, entity_id, kind, payload, None, None, last[entity_id])[1]
+        )
+    await scope.insert(t, *rows)
 
 
 _CURSORS = CursorCodec("domain-events")

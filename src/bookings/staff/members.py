@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.platform import errors, query
+from bookings.platform import errors, events, query
 from bookings.platform.db import Database, SiteScope, UnitOfWork, one_of_param, site_select, utcnow
 from bookings.platform.query import FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
@@ -35,6 +35,7 @@ from bookings.staff.models import resources, staff_members
 from bookings.staff.resources import (
     delete_resource_row,
     insert_resource,
+    record_resource,
     resource_row,
     resource_rows,
 )
@@ -293,7 +294,7 @@ async def create_staff_member(
                 "updated_date": now,
             },
         )
-        return await _load_staff(uow, staff_member_id, fields)
+        return await _record(uow, "created", staff_member_id, fields)
 
 
 async def get_staff_member(
@@ -314,6 +315,21 @@ async def _touch_resource(uow: UnitOfWork, resource_id: str, **values: Any) -> N
         .where(resources.c.id == resource_id)
         .values(**values, revision=resources.c.revision + 1, updated_date=utcnow())
     )
+    await record_resource(uow, "updated", resource_id)
+
+
+#: The staff members' domain events (the outbox, :mod:`bookings.platform.events`).
+STAFF_FQDN = "wix.bookings.staff.v1.staff_member"
+
+
+async def _record(
+    uow: UnitOfWork, kind: events.EventKind, staff_member_id: str, fields: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Record a staff member's domain event, its payload the staff member as Get Staff
+    Member returns it (no extra fields); returns the staff member with ``fields``."""
+    wire = await _load_staff(uow, staff_member_id, ())
+    await events.record_many(uow, STAFF_FQDN, [(staff_member_id, kind, wire)])
+    return wire if not fields else await _load_staff(uow, staff_member_id, fields)
 
 
 async def update_staff_member(
@@ -347,7 +363,7 @@ async def update_staff_member(
             await _touch_resource(uow, row.resource_id, name=merged["name"])
             resource = await resource_row(uow, row.resource_id)
             await calendar_port.rename_schedule(uow, resource.events_schedule_id, merged["name"])
-        return await _load_staff(uow, staff_member_id, fields)
+        return await _record(uow, "updated", staff_member_id, fields)
 
 
 async def delete_staff_member(db: Database, site_id: str, staff_member_id: str) -> None:
@@ -355,6 +371,7 @@ async def delete_staff_member(db: Database, site_id: str, staff_member_id: str) 
     async with db.write(site_id) as uow:
         row = await _staff_row(uow, staff_member_id, lock=True)
         resource = await resource_row(uow, row.resource_id, lock=True)
+        await _record(uow, "deleted", row.id)
         await uow.conn.execute(uow.delete(staff_members).where(staff_members.c.id == row.id))
         await delete_resource_row(uow, resource)
 
@@ -444,6 +461,7 @@ async def assign_working_hours_schedule(
                 .where(staff_members.c.id == row.id)
                 .values(uses_default_working_hours=uses_default)
             )
+            return await _record(uow, "updated", staff_member_id, fields)
         return await _load_staff(uow, staff_member_id, fields)
 
 
@@ -466,4 +484,5 @@ async def mark_service_provider(
                     updated_date=utcnow(),
                 )
             )
+            return await _record(uow, "updated", staff_member_id, fields)
         return await _load_staff(uow, staff_member_id, fields)

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.platform import errors, query
+from bookings.platform import errors, events, query
 from bookings.platform.bulk import bulk_each
 from bookings.platform.db import (
     Database,
@@ -201,6 +201,20 @@ def _resource_columns(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The resources' domain events (the outbox, :mod:`bookings.platform.events`).
+RESOURCE_FQDN = "wix.bookings.resources.v2.resource"
+
+
+async def record_resource(
+    uow: UnitOfWork, kind: events.EventKind, resource_id: str, row: sa.Row[Any] | None = None
+) -> dict[str, Any]:
+    """Record a resource's domain event; its wire form (Get Resource) is read back unless
+    ``row`` (a deleted one's last state) is given. Returns that wire form."""
+    wire = resource_wire(row if row is not None else await resource_row(uow, resource_id))
+    await events.record_many(uow, RESOURCE_FQDN, [(resource_id, kind, wire)])
+    return wire
+
+
 async def _write_locations(uow: UnitOfWork, resource_id: str, doc: dict[str, Any]) -> None:
     table = resource_business_locations
     await uow.conn.execute(uow.delete(table).where(table.c.resource_id == resource_id))
@@ -261,6 +275,7 @@ async def insert_resource(
         },
     )
     await _write_locations(uow, resource_id, doc)
+    await record_resource(uow, "created", resource_id)
     return resource_id
 
 
@@ -341,7 +356,7 @@ async def update_resource(
         await _write_locations(uow, resource_id, merged)
         if merged["name"] != row.name:
             await calendar_port.rename_schedule(uow, row.events_schedule_id, merged["name"])
-        return resource_wire(await resource_row(uow, resource_id))
+        return await record_resource(uow, "updated", resource_id)
 
 
 async def bulk_update_resources(
@@ -392,6 +407,7 @@ async def delete_resource_row(uow: UnitOfWork, row: sa.Row[Any]) -> None:
     table = resource_business_locations
     await uow.conn.execute(uow.delete(table).where(table.c.resource_id == row.id))
     await uow.conn.execute(uow.delete(resources).where(resources.c.id == row.id))
+    await record_resource(uow, "deleted", row.id, row)
     await _cancel_resource_schedules(uow, row)
 
 

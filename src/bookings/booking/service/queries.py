@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.booking import capacity, rules, search, waitlist
+from bookings.booking import capacity, rules, search
 from bookings.booking.documents import (
     ENTITY_FQDN,
 )
@@ -107,12 +107,12 @@ async def list_domain_events(
     limit: int,
     entity_fqdn: str | None = None,
 ) -> dict[str, Any]:
-    """The outbox's events of bookings (``entity_fqdn`` may name the waitlist entries'
-    instead)."""
+    """The outbox's events of bookings, or of the entity kind ``entity_fqdn`` names (any
+    of :data:`events.ENTITY_FQDNS`: waitlist entries, services, calendar events...)."""
     fqdn = entity_fqdn or ENTITY_FQDN
-    if fqdn not in (ENTITY_FQDN, waitlist.ENTITY_FQDN):
+    if fqdn not in events.ENTITY_FQDNS:
         raise errors.invalid_field(
-            "entityFqdn", f"must be {ENTITY_FQDN} or {waitlist.ENTITY_FQDN}", errors.VALIDATION
+            "entityFqdn", f"must be one of {', '.join(events.ENTITY_FQDNS)}", errors.VALIDATION
         )
     after = None
     if cursor:

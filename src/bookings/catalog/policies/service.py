@@ -34,7 +34,7 @@ from bookings.catalog.policies.models import booking_policies as policies_table
 from bookings.catalog.policies.models import booking_policy_snapshots as snapshots_table
 from bookings.catalog.policies.schemas import BookingPolicy
 from bookings.identity.service import site_currency
-from bookings.platform import errors, query
+from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity, Role
 from bookings.platform.constants import BOOKINGS_APP_ID
 from bookings.platform.db import (
@@ -61,6 +61,27 @@ PolicyDeletedHook = Callable[[UnitOfWork, str, str], Awaitable[None]]
 policy_deleted = Hooks[PolicyDeletedHook]("policy deleted")
 
 t = policies_table
+
+#: The booking policies' domain events (the outbox, :mod:`bookings.platform.events`).
+ENTITY_FQDN = "wix.bookings.v1.booking_policy"
+
+
+_KINDS: dict[str, events.EventKind] = {
+    "created": "created",
+    "updated": "updated",
+    "deleted": "deleted",
+}
+
+
+async def _record(uow: UnitOfWork, slug: str, policy: dict[str, Any]) -> dict[str, Any]:
+    """Record a policy's domain event (``slug`` ``created``/``updated``/``deleted``, or the
+    action ``default_booking_policy_set`` whose body is ``policy``); returns ``policy``."""
+    kind = _KINDS.get(slug, "action")
+    entity_id = policy["id"] if kind != "action" else policy["currentDefaultBookingPolicy"]["id"]
+    await events.record(
+        uow, entity_fqdn=ENTITY_FQDN, slug=slug, entity_id=entity_id, kind=kind, payload=policy
+    )
+    return policy
 
 
 # ---------------------------------------------------------------- query whitelist
@@ -263,11 +284,12 @@ async def ensure_default_policy(uow: UnitOfWork) -> dict[str, Any]:
             await site_currency(uow),
         )
         doc = {"name": DEFAULT_POLICY_NAME, **doc}
+        policy_id = new_id()
         await _insert_ignoring_conflicts(
             uow,
             t,
             {
-                "id": new_id(),
+                "id": policy_id,
                 **_columns(doc),
                 "is_default": True,
                 "revision": 1,
@@ -277,6 +299,8 @@ async def ensure_default_policy(uow: UnitOfWork) -> dict[str, Any]:
         )
         row = await _default_row(uow)
         assert row is not None
+        if row.id == policy_id:  # this unit made it (not a concurrent twin)
+            return await _record(uow, "created", _to_wire(row))
     return _to_wire(row)
 
 
@@ -466,7 +490,7 @@ async def create_policy(db: Database, caller: Identity, policy: BookingPolicy) -
                 "updated_date": now,
             },
         )
-        return _to_wire(await _load(uow, policy_id))
+        return await _record(uow, "created", _to_wire(await _load(uow, policy_id)))
 
 
 async def get_policy(db: Database, site_id: str, policy_id: str) -> dict[str, Any]:
@@ -508,7 +532,7 @@ async def update_policy(
             .where(t.c.id == row.id)
             .values(**_columns(doc), revision=row.revision + 1, updated_date=utcnow())
         )
-        return _to_wire(await _load(uow, row.id))
+        return await _record(uow, "updated", _to_wire(await _load(uow, row.id)))
 
 
 async def set_default(db: Database, site_id: str, policy_id: str) -> dict[str, Any]:
@@ -528,10 +552,13 @@ async def set_default(db: Database, site_id: str, policy_id: str) -> dict[str, A
                 .where(t.c.id == row.id)
                 .values(is_default=is_default, revision=t.c.revision + 1, updated_date=now)
             )
-        return {
+        answer = {
             "currentDefaultBookingPolicy": _to_wire(await _load(uow, target.id)),
             "previousDefaultBookingPolicy": _to_wire(await _load(uow, current.id)),
         }
+        await _record(uow, "updated", answer["previousDefaultBookingPolicy"])
+        await _record(uow, "updated", answer["currentDefaultBookingPolicy"])
+        return await _record(uow, "default_booking_policy_set", answer)
 
 
 async def delete_policy(db: Database, site_id: str, policy_id: str) -> None:
@@ -547,6 +574,7 @@ async def delete_policy(db: Database, site_id: str, policy_id: str) -> None:
                 "default first",
             )
         await uow.conn.execute(uow.delete(t).where(t.c.id == policy_id))
+        await _record(uow, "deleted", _to_wire(row))
         default_id = await default_policy_id(uow)
         for hook in policy_deleted:
             await hook(uow, policy_id, default_id)

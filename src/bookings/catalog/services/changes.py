@@ -21,6 +21,8 @@ from bookings.catalog.services.queries import (
     IMMUTABLE_ON_UPDATE,
     READ_ONLY,
     _load,
+    _record,
+    _recorded,
 )
 from bookings.catalog.services.schemas import DEFAULT_FORM_ID
 from bookings.catalog.services.views import ServiceView as ServiceView
@@ -225,7 +227,7 @@ def _urls(slug: str) -> dict[str, Any]:
 async def create_service(db: Database, caller: Identity, data: dict[str, Any]) -> dict[str, Any]:
     async with db.write(caller.site_id) as uow:
         service_id = await _create(uow, caller, data)
-        return await _load(uow, service_id)
+        return await _recorded(uow, "created", service_id)
 
 
 async def bulk_create_services(
@@ -316,7 +318,7 @@ async def update_service(
 ) -> dict[str, Any]:
     async with db.write(site_id) as uow:
         service_id = await _update(uow, data, mask)
-        return await _load(uow, service_id)
+        return await _recorded(uow, "updated", service_id)
 
 
 async def bulk_update_services(
@@ -341,6 +343,7 @@ async def _delete(uow: UnitOfWork, service_id: str) -> None:
     row = await uow.one_or_none(uow.select(services).where(services.c.id == service_id))
     if row is None:
         raise service_not_found(service_id)
+    await _record(uow, "deleted", await _load(uow, service_id))
     await calendar.cancel_schedule(uow, row.schedule_id)
     for table in (service_staff, service_business_locations, service_slugs):
         await uow.conn.execute(uow.delete(table).where(table.c.service_id == service_id))
@@ -375,7 +378,7 @@ async def set_service_locations(
         if violations:
             raise errors.InvalidRequest(violations)
         await _store(uow, row, doc)
-        return await _load(uow, service_id)
+        return await _recorded(uow, "updated", service_id)
 
 
 async def set_custom_slug(
@@ -412,7 +415,7 @@ async def set_custom_slug(
             uow.update(services).where(services.c.id == service_id).values(main_slug=name)
         )
         await _store(uow, row, doc)
-        return {"slug": new, "service": await _load(uow, service_id)}
+        return {"slug": new, "service": await _recorded(uow, "updated", service_id)}
 
 
 async def _slug_owner(scope: SiteScope, slug: str) -> str | None:
@@ -444,4 +447,4 @@ async def clone_service(db: Database, caller: Identity, source_id: str) -> dict[
         data = copy.deepcopy(source)
         data["name"] = f"{source['name']} (copy)"[:400]
         service_id = await _create(uow, caller, data)
-        return {"service": await _load(uow, service_id), "errors": []}
+        return {"service": await _recorded(uow, "created", service_id), "errors": []}

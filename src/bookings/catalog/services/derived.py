@@ -12,6 +12,7 @@ from bookings.catalog.services.models import (
     service_staff,
     services,
 )
+from bookings.catalog.services.queries import _recorded
 from bookings.catalog.services.views import ServiceView as ServiceView
 from bookings.catalog.services.views import service_not_found as service_not_found
 from bookings.platform.db import SiteScope, UnitOfWork, utcnow
@@ -19,19 +20,24 @@ from bookings.staff import service as staff
 
 
 async def reassign_policy(uow: UnitOfWork, old_policy_id: str, new_policy_id: str) -> None:
-    """Services of a deleted policy fall back to ``new_policy_id`` (the site default)."""
-    await uow.conn.execute(
+    """Services of a deleted policy fall back to ``new_policy_id`` (the site default); each
+    records its ``updated`` domain event."""
+    moved = await uow.conn.execute(
         uow.update(services)
         .where(services.c.booking_policy_id == old_policy_id)
         .values(
             booking_policy_id=new_policy_id, revision=services.c.revision + 1, updated_date=utcnow()
         )
+        .returning(services.c.id)
     )
+    for service_id in sorted(r.id for r in moved):
+        await _recorded(uow, "updated", service_id)
 
 
 async def derive_from_sessions(scope: SiteScope, schedule_ids: Sequence[str]) -> None:
     """A class's or course's staff, session durations and (courses) first and last session
-    follow its sessions on the calendar. Derived data: the revision does not change."""
+    follow its sessions on the calendar. Derived data: the revision does not change; a
+    service whose document changes records its ``updated`` domain event."""
     rows = await scope.all(
         scope.select(services)
         .where(services.c.schedule_id.in_(list(schedule_ids)))
@@ -49,13 +55,18 @@ async def derive_from_sessions(scope: SiteScope, schedule_ids: Sequence[str]) ->
         constraints = doc.setdefault("schedule", {}).setdefault("availabilityConstraints", {})
         constraints["durations"] = [{"minutes": m} for m in summary["durations"]]
         course = row.type == "COURSE"
+        first = summary["firstSessionStart"] if course else None
+        last = summary["lastSessionEnd"] if course else None
+        same = doc == row.doc and (first, last) == (row.first_session_start, row.last_session_end)
+        if same:
+            continue
         await scope.conn.execute(
             scope.update(services)
             .where(services.c.id == row.id)
             .values(
                 doc=doc,
-                first_session_start=summary["firstSessionStart"] if course else None,
-                last_session_end=summary["lastSessionEnd"] if course else None,
+                first_session_start=first,
+                last_session_end=last,
             )
         )
         await scope.conn.execute(
@@ -65,3 +76,4 @@ async def derive_from_sessions(scope: SiteScope, schedule_ids: Sequence[str]) ->
             service_staff,
             *({"service_id": row.id, "position": i, "value": v} for i, v in enumerate(staff_ids)),
         )
+        await _recorded(scope, "updated", row.id)

@@ -19,7 +19,7 @@ from bookings.catalog.services.models import (
 from bookings.catalog.services.schemas import ConditionalField
 from bookings.catalog.services.views import ServiceView as ServiceView
 from bookings.catalog.services.views import service_not_found as service_not_found
-from bookings.platform import query
+from bookings.platform import events, query
 from bookings.platform.db import Database, SiteScope, site_select
 from bookings.platform.query import ArrayStorage, FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
@@ -183,6 +183,23 @@ async def _load(scope: SiteScope, service_id: str, fields: Sequence[str] = ()) -
     if row is None:
         raise service_not_found(service_id)
     return (await _rows_to_wire(scope, [row], fields))[0]
+
+
+#: The services' domain events (the outbox, :mod:`bookings.platform.events`).
+ENTITY_FQDN = "wix.bookings.services.v2.service"
+
+
+async def _record(scope: SiteScope, kind: events.EventKind, service: dict[str, Any]) -> None:
+    """Record the ``created``/``updated``/``deleted`` domain event of a service written in
+    ``scope`` (a unit of work); ``service``: its wire form as Get Service returns it."""
+    await events.record_many(scope, ENTITY_FQDN, [(service["id"], kind, service)])
+
+
+async def _recorded(scope: SiteScope, kind: events.EventKind, service_id: str) -> dict[str, Any]:
+    """The service as Get Service returns it, its domain event recorded (:func:`_record`)."""
+    service = await _load(scope, service_id)
+    await _record(scope, kind, service)
+    return service
 
 
 async def get_service(
