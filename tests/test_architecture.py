@@ -29,6 +29,7 @@ SLICES = (
     "attendance",
     "feeds",
     "notifications",
+    "ecom",
 )
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")
