@@ -1,0 +1,49 @@
+"""Payment providers that need no network: manual and fake (pure parts)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bookings.ecom.providers import (
+    SIGNATURE_HEADER,
+    FakeProvider,
+    ManualProvider,
+    PaymentRequest,
+    WebhookRejected,
+)
+
+
+def request(amount: str = "80.00") -> PaymentRequest:
+    return PaymentRequest("site", "pay-1", Decimal(amount), "USD", "FULL", "http://x/return")
+
+
+async def test_fake_payments_wait_on_a_page_and_report_by_signed_webhook() -> None:
+    fake = FakeProvider(b"secret", "http://127.0.0.1:8080/")
+    session = await fake.create_payment(request())
+    assert session.status == "PENDING"
+    assert session.redirect_url == "http://127.0.0.1:8080/_fake-pay/pay-1"
+    headers, body = fake.webhook("ev-1", session.provider_ref, "APPROVED", Decimal("80"))
+    [event] = fake.parse_webhook(headers, body)
+    assert (event.event_id, event.provider_ref, event.kind, event.amount) == (
+        "ev-1",
+        "fake-pay-1",
+        "APPROVED",
+        Decimal("80.00"),
+    )
+    with pytest.raises(WebhookRejected):
+        fake.parse_webhook(headers, body.replace(b"80.00", b"8.00"))
+    with pytest.raises(WebhookRejected):
+        fake.parse_webhook({SIGNATURE_HEADER: fake.sign(b"{}")}, b"{}")
+    assert (await fake.create_payment(request("0"))).status == "APPROVED"
+    assert await fake.refund("fake-pay-1", Decimal("10"), "r-1")
+    assert fake.refunds == [("fake-pay-1", Decimal("10"), "r-1")]
+
+
+async def test_manual_payments_wait_for_the_business() -> None:
+    manual = ManualProvider()
+    session = await manual.create_payment(request())
+    assert (session.status, session.redirect_url) == ("PENDING", None)
+    with pytest.raises(WebhookRejected):
+        manual.parse_webhook({}, b"{}")
