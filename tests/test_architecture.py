@@ -27,6 +27,7 @@ SLICES = (
     "booking",
     "reader",
     "attendance",
+    "webhooks",
 )
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")

@@ -33,6 +33,8 @@ from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
 from bookings.staff import routes as staff_routes
+from bookings.webhooks import ports as webhook_ports
+from bookings.webhooks import routes as webhook_routes
 
 ROUTERS = [
     identity_routes.router,
@@ -46,6 +48,7 @@ ROUTERS = [
     waitlist_routes.router,
     attendance_routes.router,
     reader_routes.router,
+    webhook_routes.router,
 ]
 
 
@@ -97,9 +100,20 @@ def create_app(
             sweeper = asyncio.create_task(
                 booking_ports.sweep_waitlists(owned.db, settings.waitlist_sweep_seconds)
             )
+        dispatcher = None
+        if owned is not None and settings.dispatcher:
+            dispatcher = asyncio.create_task(
+                webhook_ports.Dispatcher(
+                    owned.db, config=webhook_ports.dispatcher_config(settings)
+                ).run()
+            )
         try:
             yield
         finally:
+            if dispatcher is not None:
+                dispatcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatcher
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

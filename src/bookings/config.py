@@ -48,6 +48,15 @@ class Settings:
     log_json: bool = True
     #: How often the waitlist sweeper ends the offers that ran out (seconds; 0: never).
     waitlist_sweep_seconds: int = 30
+    #: Run the webhook dispatcher inside ``serve`` (off: ``serve --no-dispatcher`` with
+    #: ``bookings worker`` processes).
+    dispatcher: bool = True
+    #: How long a claimed webhook delivery stays leased to its dispatcher (seconds).
+    webhook_lease_seconds: int = 60
+    #: Total time a receiver has to answer (seconds).
+    webhook_timeout_seconds: int = 15
+    #: How often the dispatcher looks at the queue when nothing woke it (milliseconds).
+    webhook_poll_ms: int = 1000
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -69,6 +78,10 @@ class Settings:
             secret=os.environ.get("BOOKINGS_SECRET") or None,
             log_json=_env_bool("BOOKINGS_LOG_JSON", True),
             waitlist_sweep_seconds=_env_int("BOOKINGS_WAITLIST_SWEEP_SECONDS", 30),
+            dispatcher=_env_bool("BOOKINGS_DISPATCHER", True),
+            webhook_lease_seconds=_env_int("BOOKINGS_WEBHOOK_LEASE_SECONDS", 60),
+            webhook_timeout_seconds=_env_int("BOOKINGS_WEBHOOK_TIMEOUT_SECONDS", 15),
+            webhook_poll_ms=_env_int("BOOKINGS_WEBHOOK_POLL_MS", 1000),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -8,6 +8,7 @@ from bookings.catalog.services import models as service_models
 from bookings.identity import models as identity_models
 from bookings.platform import models as platform_models
 from bookings.staff import models as staff_models
+from bookings.webhooks import models as webhook_models
 
 __all__ = [
     "calendar_models",
@@ -16,4 +17,5 @@ __all__ = [
     "policy_models",
     "service_models",
     "staff_models",
+    "webhook_models",
 ]
