@@ -1,0 +1,92 @@
+"""Fixtures of the webhook tests: private addresses allowed (the receivers are local), a
+receiver, a fake clock, and bookings to make events with."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bookings.platform.routing import Services
+from bookings.webhooks.ports import Dispatcher, DispatcherConfig
+from tests.booking.conftest import API, Catalog, class_booking, next_monday
+from tests.conftest import SiteKeys
+from tests.helpers import ok
+from tests.webhooks.receiver import Receiver, receiving
+
+HOOKS = "/_api/bookings-server/v1/webhooks"
+
+
+@pytest.fixture(autouse=True)
+def allow_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOOKINGS_WEBHOOK_ALLOW_PRIVATE", "1")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with receiving() as r:
+        yield r
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.t = start or datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self.t
+
+    def advance(self, delta: timedelta) -> None:
+        self.t += delta
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def dispatcher(services: Services, clock: Any = None, **config: Any) -> Dispatcher:
+    return Dispatcher(
+        services.db,
+        clock=clock,
+        config=DispatcherConfig(**{"poll": 0.05, **config}),
+        rng=random.Random(7),
+    )
+
+
+async def subscribe(
+    client: httpx.AsyncClient, site: SiteKeys, url: str, types: list[str] | None = None
+) -> dict[str, Any]:
+    body = {"webhook": {"url": url, "eventTypes": types or [], "format": "STANDARD"}}
+    return dict(ok(await client.post(HOOKS, json=body, headers=site.admin))["webhook"])
+
+
+class Bookings:
+    """Class-session bookings of one site (each create records a booking_created event)."""
+
+    def __init__(self, client: httpx.AsyncClient, site: SiteKeys) -> None:
+        self.client, self.site = client, site
+        self.service: dict[str, Any] = {}
+        self.event: dict[str, Any] = {}
+
+    async def setup(self, capacity: int = 1000) -> Bookings:
+        catalog = Catalog(self.client, self.site.admin)
+        self.service = await catalog.group(capacity=capacity)
+        self.event = await catalog.session(self.service, next_monday(), capacity=capacity)
+        return self
+
+    async def create(self) -> dict[str, Any]:
+        res = await self.client.post(
+            API, json={"booking": class_booking(self.service, self.event)}, headers=self.site.admin
+        )
+        return dict(ok(res)["booking"])
+
+
+async def deliveries(
+    client: httpx.AsyncClient, site: SiteKeys, hook_id: str, **params: Any
+) -> list[dict[str, Any]]:
+    res = await client.get(f"{HOOKS}/{hook_id}/deliveries", params=params, headers=site.admin)
+    return list(ok(res)["deliveries"])
