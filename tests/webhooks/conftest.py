@@ -3,6 +3,7 @@ receiver, a fake clock, and bookings to make events with."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
+from bookings.platform.models import domain_events
 from bookings.platform.routing import Services
+from bookings.webhooks.models import webhook_attempts
 from bookings.webhooks.ports import Dispatcher, DispatcherConfig
 from tests.booking.conftest import API, Catalog, class_booking, next_monday
 from tests.conftest import SiteKeys
@@ -48,10 +52,16 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def dispatcher(services: Services, clock: Any = None, **config: Any) -> Dispatcher:
+def dispatcher(
+    services: Services,
+    clock: Any = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **config: Any,
+) -> Dispatcher:
     return Dispatcher(
         services.db,
         clock=clock,
+        transport=transport,
         config=DispatcherConfig(**{"poll": 0.05, **config}),
         rng=random.Random(7),
     )
@@ -83,6 +93,30 @@ class Bookings:
             API, json={"booking": class_booking(self.service, self.event)}, headers=self.site.admin
         )
         return dict(ok(res)["booking"])
+
+
+async def eventually(check: Any, within: float = 60) -> None:
+    """Wait until ``check()`` holds (for work that runs on real time: a dispatcher loop, a
+    receiver thread), with a generous deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def attempts_of(services: Services, site_id: str) -> list[Any]:
+    t = webhook_attempts
+    async with services.db.connect_for_read() as conn:
+        stmt = sa.select(t).where(t.c.site_id == site_id).order_by(t.c.started_date, t.c.number)
+        return list((await conn.execute(stmt)).all())
+
+
+async def events_of(services: Services, site_id: str) -> list[Any]:
+    t = domain_events
+    async with services.db.connect_for_read() as conn:
+        return list((await conn.execute(sa.select(t).where(t.c.site_id == site_id))).all())
 
 
 async def deliveries(

@@ -52,7 +52,7 @@ def receiving(path: str = "/hook") -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             me = state["r"]
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)

@@ -362,10 +362,12 @@ class Database:
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._event_listeners: list[Callable[[], None]] = []
 
-    def on_events_committed(self, listener: Callable[[], None]) -> None:
+    def on_events_committed(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (cheap, synchronous: it sets a flag) after every commit of a unit
-        of work of this process that recorded domain events (the dispatcher's wake-up)."""
+        of work of this process that recorded domain events (the dispatcher's wake-up).
+        Answers the function that stops it."""
         self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
 
     @property
     def is_sqlite(self) -> bool:

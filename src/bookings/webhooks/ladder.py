@@ -40,7 +40,7 @@ def next_delay(
     delay = step * (1 + rng.uniform(-JITTER, JITTER))
     if retry_after is not None and retry_after > delay:
         delay = min(retry_after, RETRY_AFTER_CAP)
-    return delay
+    return timedelta(milliseconds=round(delay / timedelta(milliseconds=1)))  # the wire's unit
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
