@@ -6,6 +6,7 @@ deadlines."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -290,7 +291,7 @@ async def test_three_postgres_workers_never_lease_one_delivery_twice(tmp_path: P
         assert len(by_delivery) == 1000
         for attempts in by_delivery.values():
             spans = sorted((a.started_date, a.finished_date, a.worker) for a in attempts)
-            for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+            for (_, end, _), (start, _, _) in itertools.pairwise(spans):
                 assert end <= start, spans
         assert len(log) == 1000  # nothing sent twice
         assert len({a.worker for a in log}) == 3  # the queue was shared
