@@ -44,6 +44,7 @@ from typing import Any, Protocol
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookings.platform.db import Database, utcnow
 from bookings.platform.models import domain_events, outbox_pending
@@ -72,14 +73,17 @@ class DispatcherConfig:
     lease: timedelta = timedelta(seconds=60)
     #: Events fanned out per transaction, deliveries claimed per statement.
     fan_out_batch: int = 500
-    claim_batch: int = 64
+    claim_batch: int = 256
     #: Requests in flight at most, in all and per webhook.
-    concurrency: int = 32
-    per_webhook: int = 8
+    concurrency: int = 256
+    per_webhook: int = 64
     connect_timeout: float = 5.0
     timeout: float = 15.0
     #: Seconds between two looks at the queue when nothing woke the loop.
     poll: float = 1.0
+    #: Seconds at least between two passes of the loop: under load, each pass then handles
+    #: a batch rather than one event per commit (the lag this adds is at most this).
+    min_interval: float = 0.05
 
 
 @dataclass
@@ -153,6 +157,28 @@ class Dispatcher:
         self._per_webhook: dict[str, asyncio.Semaphore] = {}
         self._done: list[Result] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        d = webhook_deliveries
+        #: Deliveries that succeeded, many in one executemany.
+        self._delivered = (
+            sa.update(d)
+            .where(
+                d.c.site_id == sa.bindparam("k_site"),
+                d.c.id == sa.bindparam("k_id"),
+                d.c.lease_owner == self.name,
+                d.c.status == PENDING,
+            )
+            .values(
+                status=DeliveryStatus.DELIVERED.value,
+                attempts=sa.bindparam("k_attempts"),
+                last_status_code=sa.bindparam("k_code"),
+                last_error=None,
+                next_attempt_date=None,
+                delivered_date=sa.bindparam("k_when"),
+                updated_date=sa.bindparam("k_when"),
+                lease_owner=None,
+                lease_expires=None,
+            )
+        )
 
     def wake(self) -> None:
         """Look at the queue now (called after a commit that recorded events)."""
@@ -176,13 +202,18 @@ class Dispatcher:
             while True:
                 self._wakeup.clear()
                 busy = False
+                loop = asyncio.get_running_loop()
+                started = loop.time()
                 try:
                     busy = await self._step()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("webhook dispatcher step failed")
-                if busy and not self._wakeup.is_set():
+                rest = started + self.config.min_interval - loop.time()
+                if rest > 0:
+                    await asyncio.sleep(rest)
+                if busy or self._wakeup.is_set():
                     continue
                 # (asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel)
                 with contextlib.suppress(TimeoutError):
@@ -197,22 +228,24 @@ class Dispatcher:
             await self.aclose()
 
     async def _step(self) -> bool:
-        """One pass: record finished sends, fan out, claim and start sends. ``True`` when
-        there may be more to do at once."""
+        """One pass, in one short transaction: record finished sends, fan out, claim and
+        read what to send; then start the sends. ``True`` when there may be more to do at
+        once. (One transaction, so that on SQLite the loop queues once for the writer slot
+        per pass, not once per kind of work, while creates keep it busy.)"""
         done, self._done = self._done, []
-        if done:
-            await self.record(done)
-        fanned = await self.fan_out()
         free = self.config.concurrency - len(self._tasks)
         wanted = min(free, self.config.claim_batch)
         claimed: list[Claimed] = []
-        if wanted > 0:
-            claimed = await self.claim(wanted)
-            await self.load(claimed)
-            for c in claimed:
-                task = asyncio.create_task(self._send_and_keep(c))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        async with self.db.connect_for_write() as conn:
+            await self._record(conn, done)
+            fanned = await self._fan_out(conn)
+            if wanted > 0:
+                claimed = await self._claim(conn, wanted)
+                await self._load(conn, claimed)
+        for c in claimed:
+            task = asyncio.create_task(self._send_and_keep(c))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return fanned > 0 or (wanted > 0 and len(claimed) == wanted)
 
     async def _send_and_keep(self, claimed: Claimed) -> None:
@@ -228,9 +261,10 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Fan out, claim what is due, send it all and record the answers (tests: a step of
         the loop that returns when its sends are done). Answers how many were sent."""
-        await self.fan_out()
-        claimed = await self.claim(self.config.claim_batch)
-        await self.load(claimed)
+        async with self.db.connect_for_write() as conn:
+            await self._fan_out(conn)
+            claimed = await self._claim(conn, self.config.claim_batch)
+            await self._load(conn, claimed)
         results = await asyncio.gather(*(self.send(c) for c in claimed))
         await self.record(results)
         return len(claimed)
@@ -254,72 +288,81 @@ class Dispatcher:
 
     async def fan_out(self) -> int:
         """Turn queued events into deliveries; answers how many events left the queue."""
+        async with self.db.connect_for_write() as conn:
+            return await self._fan_out(conn)
+
+    async def _fan_out(self, conn: AsyncConnection) -> int:
         p, e, w = outbox_pending, domain_events, webhooks
         now = self.clock.now()
-        async with self.db.connect_for_write() as conn:
-            stmt = (
-                sa.select(p.c.site_id, p.c.event_id, e.c.entity_fqdn, e.c.slug)
-                .select_from(
-                    p.outerjoin(e, sa.and_(e.c.site_id == p.c.site_id, e.c.id == p.c.event_id))
-                )
-                .order_by(p.c.created_date)
-                .limit(self.config.fan_out_batch)
+        stmt = (
+            sa.select(p.c.site_id, p.c.event_id, e.c.entity_fqdn, e.c.slug)
+            .select_from(
+                p.outerjoin(e, sa.and_(e.c.site_id == p.c.site_id, e.c.id == p.c.event_id))
             )
-            if not self.db.is_sqlite:
-                stmt = stmt.with_for_update(of=p, skip_locked=True)
-            rows = (await conn.execute(stmt)).all()
-            if not rows:
-                return 0
-            by_site: dict[str, list[Any]] = defaultdict(list)
-            for r in rows:
-                by_site[r.site_id].append(r)
-            deliveries = []
-            for site_id, events in by_site.items():
-                subs = (
-                    await conn.execute(
-                        sa.select(w.c.id, w.c.event_types).where(
-                            w.c.site_id == site_id, w.c.enabled.is_(True)
-                        )
-                    )
-                ).all()
-                for ev in events:
-                    if ev.entity_fqdn is None:
-                        continue
-                    kind = standard.event_type(ev.entity_fqdn, ev.slug)
-                    for sub in subs:
-                        if sub.event_types and kind not in sub.event_types:
-                            continue
-                        deliveries.append(
-                            {
-                                "site_id": site_id,
-                                "id": new_id(),
-                                "webhook_id": sub.id,
-                                "event_id": ev.event_id,
-                                "event_type": kind,
-                                "status": PENDING,
-                                "attempts": 0,
-                                "next_attempt_date": now,
-                                "created_date": now,
-                                "updated_date": now,
-                            }
-                        )
+            .order_by(p.c.created_date)
+            .limit(self.config.fan_out_batch)
+        )
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update(of=p, skip_locked=True)
+        rows = (await conn.execute(stmt)).all()
+        if not rows:
+            return 0
+        by_site: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_site[r.site_id].append(r)
+        deliveries = []
+        for site_id, events in by_site.items():
+            subs = (
                 await conn.execute(
-                    sa.delete(p).where(
-                        p.c.site_id == site_id, p.c.event_id.in_([ev.event_id for ev in events])
+                    sa.select(w.c.id, w.c.event_types).where(
+                        w.c.site_id == site_id, w.c.enabled.is_(True)
                     )
                 )
-            if deliveries:
-                dialect = postgresql if not self.db.is_sqlite else sqlite
-                insert = dialect.insert(webhook_deliveries).on_conflict_do_nothing()
-                for i in range(0, len(deliveries), 1000):
-                    await conn.execute(insert, deliveries[i : i + 1000])
+            ).all()
+            for ev in events:
+                if ev.entity_fqdn is None:
+                    continue
+                kind = standard.event_type(ev.entity_fqdn, ev.slug)
+                for sub in subs:
+                    if sub.event_types and kind not in sub.event_types:
+                        continue
+                    deliveries.append(
+                        {
+                            "site_id": site_id,
+                            "id": new_id(),
+                            "webhook_id": sub.id,
+                            "event_id": ev.event_id,
+                            "event_type": kind,
+                            "status": PENDING,
+                            "attempts": 0,
+                            "next_attempt_date": now,
+                            "created_date": now,
+                            "updated_date": now,
+                        }
+                    )
+            await conn.execute(
+                sa.delete(p).where(
+                    p.c.site_id == site_id, p.c.event_id.in_([ev.event_id for ev in events])
+                )
+            )
+        if deliveries:
+            dialect = postgresql if not self.db.is_sqlite else sqlite
+            insert = dialect.insert(webhook_deliveries).on_conflict_do_nothing()
+            for i in range(0, len(deliveries), 1000):
+                await conn.execute(insert, deliveries[i : i + 1000])
         self.stats.fanned_out += len(rows)
         return len(rows)
 
     # ------------------------------------------------------------ claim
 
     async def claim(self, limit: int) -> list[Claimed]:
-        """Lease up to ``limit`` due deliveries to this dispatcher."""
+        """Lease up to ``limit`` due deliveries to this dispatcher (and read them)."""
+        async with self.db.connect_for_write() as conn:
+            claimed = await self._claim(conn, limit)
+            await self._load(conn, claimed)
+        return claimed
+
+    async def _claim(self, conn: AsyncConnection, limit: int) -> list[Claimed]:
         d = webhook_deliveries
         now = self.clock.now()
         due = (
@@ -340,40 +383,36 @@ class Dispatcher:
             .values(lease_owner=self.name, lease_expires=now + self.config.lease)
             .returning(d.c.site_id, d.c.id, d.c.webhook_id, d.c.event_id, d.c.attempts)
         )
-        async with self.db.connect_for_write() as conn:
-            rows = (await conn.execute(stmt)).all()
+        rows = (await conn.execute(stmt)).all()
         return [Claimed(r.site_id, r.id, r.webhook_id, r.event_id, r.attempts) for r in rows]
 
-    async def load(self, claimed: Sequence[Claimed]) -> None:
-        """Read the webhooks and event envelopes of claimed deliveries (one read)."""
+    async def _load(self, conn: AsyncConnection, claimed: Sequence[Claimed]) -> None:
+        """Read the webhooks and event envelopes of claimed deliveries."""
         if not claimed:
             return
         by_site: dict[str, list[Claimed]] = defaultdict(list)
         for c in claimed:
             by_site[c.site_id].append(c)
         w, e = webhooks, domain_events
-        async with self.db.connect_for_read() as conn:
-            for site_id, items in by_site.items():
-                hook_ids = sorted({c.webhook_id for c in items})
-                event_ids = sorted({c.event_id for c in items})
-                hooks = {
-                    r.id: r
-                    for r in await conn.execute(
-                        sa.select(w).where(w.c.site_id == site_id, w.c.id.in_(hook_ids))
-                    )
-                }
-                bodies = {
-                    r.id: r.body
-                    for r in await conn.execute(
-                        sa.select(e.c.id, e.c.body).where(
-                            e.c.site_id == site_id, e.c.id.in_(event_ids)
-                        )
-                    )
-                }
-                for c in items:
-                    c.webhook = hooks.get(c.webhook_id)
-                    body = bodies.get(c.event_id)
-                    c.event = dict(body) if body is not None else None
+        for site_id, items in by_site.items():
+            hook_ids = sorted({c.webhook_id for c in items})
+            event_ids = sorted({c.event_id for c in items})
+            hooks = {
+                r.id: r
+                for r in await conn.execute(
+                    sa.select(w).where(w.c.site_id == site_id, w.c.id.in_(hook_ids))
+                )
+            }
+            bodies = {
+                r.id: r.body
+                for r in await conn.execute(
+                    sa.select(e.c.id, e.c.body).where(e.c.site_id == site_id, e.c.id.in_(event_ids))
+                )
+            }
+            for c in items:
+                c.webhook = hooks.get(c.webhook_id)
+                body = bodies.get(c.event_id)
+                c.event = dict(body) if body is not None else None
 
     # ------------------------------------------------------------ send
 
@@ -456,99 +495,109 @@ class Dispatcher:
 
     async def record(self, results: Sequence[Result]) -> None:
         """Write the outcomes of sends, and log each attempt, in one transaction."""
+        if results:
+            async with self.db.connect_for_write() as conn:
+                await self._record(conn, results)
+
+    async def _record(self, conn: AsyncConnection, results: Sequence[Result]) -> None:
         if not results:
             return
         d, w = webhook_deliveries, webhooks
         attempts = []
-        async with self.db.connect_for_write() as conn:
-            for r in results:
-                c = r.claimed
-                code = r.status_code
-                number = c.attempts + 1
-                mine = sa.and_(
-                    d.c.site_id == c.site_id,
-                    d.c.id == c.id,
-                    d.c.lease_owner == self.name,
-                    d.c.status == PENDING,
-                )
-                values: dict[str, Any] = {
-                    "lease_owner": None,
-                    "lease_expires": None,
-                    "updated_date": r.finished,
-                    "last_status_code": code,
-                    "last_error": r.error,
+        delivered: list[dict[str, Any]] = []
+        for r in results:
+            c = r.claimed
+            code = r.status_code
+            number = c.attempts + 1
+            mine = sa.and_(
+                d.c.site_id == c.site_id,
+                d.c.id == c.id,
+                d.c.lease_owner == self.name,
+                d.c.status == PENDING,
+            )
+            values: dict[str, Any] = {
+                "lease_owner": None,
+                "lease_expires": None,
+                "updated_date": r.finished,
+                "last_status_code": code,
+                "last_error": r.error,
+            }
+            if r.canceled:
+                values.update(status=DeliveryStatus.CANCELED.value, next_attempt_date=None)
+                await conn.execute(sa.update(d).where(mine).values(**values))
+                continue
+            self.stats.attempts += 1
+            self.stats.by_status[code] += 1
+            attempts.append(
+                {
+                    "site_id": c.site_id,
+                    "id": new_id(),
+                    "delivery_id": c.id,
+                    "webhook_id": c.webhook_id,
+                    "number": number,
+                    "worker": self.name,
+                    "started_date": r.started,
+                    "finished_date": r.finished,
+                    "duration_ms": r.duration_ms,
+                    "status_code": code,
+                    "error": r.error,
+                    "response_excerpt": r.excerpt,
                 }
-                if r.canceled:
-                    values.update(status=DeliveryStatus.CANCELED.value, next_attempt_date=None)
-                    await conn.execute(sa.update(d).where(mine).values(**values))
-                    continue
-                self.stats.attempts += 1
-                self.stats.by_status[code] += 1
-                attempts.append(
+            )
+            values["attempts"] = number
+            if code is not None and 200 <= code < 300:
+                self.stats.delivered += 1
+                delivered.append(
                     {
-                        "site_id": c.site_id,
-                        "id": new_id(),
-                        "delivery_id": c.id,
-                        "webhook_id": c.webhook_id,
-                        "number": number,
-                        "worker": self.name,
-                        "started_date": r.started,
-                        "finished_date": r.finished,
-                        "duration_ms": r.duration_ms,
-                        "status_code": code,
-                        "error": r.error,
-                        "response_excerpt": r.excerpt,
+                        "k_site": c.site_id,
+                        "k_id": c.id,
+                        "k_attempts": number,
+                        "k_code": code,
+                        "k_when": r.finished,
                     }
                 )
-                values["attempts"] = number
-                if code is not None and 200 <= code < 300:
-                    self.stats.delivered += 1
-                    values.update(
-                        status=DeliveryStatus.DELIVERED.value,
+            elif code == 410:
+                values.update(status=DeliveryStatus.CANCELED.value, next_attempt_date=None)
+                await conn.execute(sa.update(d).where(mine).values(**values))
+                await conn.execute(
+                    sa.update(w)
+                    .where(w.c.site_id == c.site_id, w.c.id == c.webhook_id)
+                    .values(
+                        enabled=False,
+                        disabled_reason="the receiver answered 410 Gone",
+                        updated_date=r.finished,
+                    )
+                )
+                await conn.execute(
+                    sa.update(d)
+                    .where(
+                        d.c.site_id == c.site_id,
+                        d.c.webhook_id == c.webhook_id,
+                        d.c.status == PENDING,
+                    )
+                    .values(
+                        status=DeliveryStatus.CANCELED.value,
                         next_attempt_date=None,
-                        delivered_date=r.finished,
+                        lease_owner=None,
+                        lease_expires=None,
+                        last_error="webhook disabled: the receiver answered 410 Gone",
+                        updated_date=r.finished,
                     )
-                    await conn.execute(sa.update(d).where(mine).values(**values))
-                elif code == 410:
-                    values.update(status=DeliveryStatus.CANCELED.value, next_attempt_date=None)
-                    await conn.execute(sa.update(d).where(mine).values(**values))
-                    await conn.execute(
-                        sa.update(w)
-                        .where(w.c.site_id == c.site_id, w.c.id == c.webhook_id)
-                        .values(
-                            enabled=False,
-                            disabled_reason="the receiver answered 410 Gone",
-                            updated_date=r.finished,
-                        )
+                )
+            else:
+                if code is not None and r.error is None:
+                    r.error = f"HTTP {code}" + (
+                        " (redirects are not followed)" if 300 <= code < 400 else ""
                     )
-                    await conn.execute(
-                        sa.update(d)
-                        .where(
-                            d.c.site_id == c.site_id,
-                            d.c.webhook_id == c.webhook_id,
-                            d.c.status == PENDING,
-                        )
-                        .values(
-                            status=DeliveryStatus.CANCELED.value,
-                            next_attempt_date=None,
-                            lease_owner=None,
-                            lease_expires=None,
-                            last_error="webhook disabled: the receiver answered 410 Gone",
-                            updated_date=r.finished,
-                        )
-                    )
+                    values["last_error"] = r.error
+                    attempts[-1]["error"] = r.error
+                delay = ladder.next_delay(number, self.rng, r.retry_after)
+                if delay is None:
+                    values.update(status=DeliveryStatus.FAILED.value, next_attempt_date=None)
                 else:
-                    if code is not None and r.error is None:
-                        r.error = f"HTTP {code}" + (
-                            " (redirects are not followed)" if 300 <= code < 400 else ""
-                        )
-                        values["last_error"] = r.error
-                        attempts[-1]["error"] = r.error
-                    delay = ladder.next_delay(number, self.rng, r.retry_after)
-                    if delay is None:
-                        values.update(status=DeliveryStatus.FAILED.value, next_attempt_date=None)
-                    else:
-                        values["next_attempt_date"] = r.finished + delay
-                    await conn.execute(sa.update(d).where(mine).values(**values))
-            if attempts:
-                await conn.execute(sa.insert(webhook_attempts), attempts)
+                    values["next_attempt_date"] = r.finished + delay
+                await conn.execute(sa.update(d).where(mine).values(**values))
+        if delivered:
+            await conn.execute(self._delivered, delivered)
+        if attempts:
+            await conn.execute(sa.insert(webhook_attempts), attempts)
