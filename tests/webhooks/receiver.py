@@ -56,6 +56,9 @@ def receiving(path: str = "/hook") -> Iterator[Receiver]:
             me = state["r"]
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request (kill -9): not a delivery
+                self.close_connection = True
+                return
             got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             with me.lock:
                 me.in_flight += 1
@@ -76,7 +79,10 @@ def receiving(path: str = "/hook") -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 1024  # many dispatchers connect at once
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver = Receiver(f"http://127.0.0.1:{server.server_address[1]}{path}")
     receiver.released.set()

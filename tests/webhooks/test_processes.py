@@ -293,7 +293,8 @@ async def test_three_postgres_workers_never_lease_one_delivery_twice(tmp_path: P
             spans = sorted((a.started_date, a.finished_date, a.worker) for a in attempts)
             for (_, end, _), (start, _, _) in itertools.pairwise(spans):
                 assert end <= start, spans
-        assert len(log) == 1000  # nothing sent twice
+        # each delivered once (an attempt that failed, say a refused connection, was retried)
+        assert sum(1 for a in log if a.status_code == 204) == 1000
         assert len({a.worker for a in log}) == 3  # the queue was shared
         assert len(receiver.received) == 1000
     finally:
