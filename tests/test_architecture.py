@@ -30,6 +30,7 @@ SLICES = (
     "feeds",
     "notifications",
     "ecom",
+    "webhooks",
 )
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")

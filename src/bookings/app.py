@@ -36,6 +36,8 @@ from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
 from bookings.staff import routes as staff_routes
+from bookings.webhooks import ports as webhook_ports
+from bookings.webhooks import routes as webhook_routes
 
 ROUTERS = [
     identity_routes.router,
@@ -51,6 +53,7 @@ ROUTERS = [
     reader_routes.router,
     feed_routes.router,
     notification_routes.router,
+    webhook_routes.router,
 ]
 
 
@@ -111,10 +114,17 @@ def create_app(
                     settings.reminder_scan_seconds,
                 )
             )
+        dispatcher = None
+        if owned is not None and settings.dispatcher:
+            dispatcher = asyncio.create_task(
+                webhook_ports.Dispatcher(
+                    owned.db, config=webhook_ports.dispatcher_config(settings)
+                ).run()
+            )
         try:
             yield
         finally:
-            for task in (sweeper, notifier):
+            for task in (dispatcher, sweeper, notifier):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -1,4 +1,4 @@
-"""``bookings``: serve | migrate | sites ... | keys ... | feeds ..."""
+"""``bookings``: serve | worker | migrate | sites ... | keys ... | feeds ... | webhooks ..."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         database_url=getattr(args, "database_url", None),
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
         demo=False if getattr(args, "no_demo", False) else None,
+        dispatcher=False if getattr(args, "no_dispatcher", False) else None,
     )
 
 
@@ -224,6 +225,107 @@ def cmd_feeds_rotate(args: argparse.Namespace) -> int:
     return asyncio.run(_with_services(settings, work))
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The webhook dispatcher alone (scale-out: ``serve --no-dispatcher`` + N workers)."""
+    from bookings.platform.logs import configure_logging
+    from bookings.webhooks import ports as webhooks
+
+    settings = _settings(args)
+    configure_logging(settings.log_json)
+
+    async def work(services: Any) -> int:
+        print(f"Bookings worker {__version__} — {_describe_db(settings)}")
+        sys.stdout.flush()
+        dispatcher = webhooks.Dispatcher(services.db, config=webhooks.dispatcher_config(settings))
+        await dispatcher.run()
+        return 0
+
+    try:
+        return asyncio.run(_with_services(settings, work))
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_webhooks_create(args: argparse.Namespace) -> int:
+    from bookings.webhooks import service as webhooks
+    from bookings.webhooks.schemas import WebhookFormat
+
+    async def work(services: Any) -> int:
+        hook = await webhooks.create_webhook(
+            services.db, args.site, args.url, args.event_type or [], WebhookFormat(args.format)
+        )
+        print(f"webhook id   {hook['id']}")
+        print(f"url          {hook['url']}")
+        print(f"event types  {', '.join(hook['eventTypes']) or '(all)'}")
+        print(f"format       {hook['format']}")
+        if "secret" in hook:
+            print(f"secret       {hook['secret']}   (shown once)")
+        if "publicKey" in hook:
+            print("public key\n" + hook["publicKey"].rstrip())
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_webhooks_list(args: argparse.Namespace) -> int:
+    from bookings.webhooks import service as webhooks
+
+    async def work(services: Any) -> int:
+        for hook in await webhooks.list_webhooks(services.db, args.site):
+            state = "enabled" if hook["enabled"] else "disabled"
+            kinds = ",".join(hook["eventTypes"]) or "*"
+            print(f"{hook['id']}  {hook['format']:<8} {state:<8} {hook['url']}  {kinds}")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_webhooks_delete(args: argparse.Namespace) -> int:
+    from bookings.webhooks import service as webhooks
+
+    async def work(services: Any) -> int:
+        await webhooks.delete_webhook(services.db, args.site, args.webhook)
+        print(f"deleted {args.webhook}")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_webhooks_deliveries(args: argparse.Namespace) -> int:
+    from bookings.webhooks import service as webhooks
+    from bookings.webhooks.schemas import DeliveryStatus
+
+    async def work(services: Any) -> int:
+        status = DeliveryStatus(args.status.upper()) if args.status else None
+        found = await webhooks.list_deliveries(
+            services.db, args.site, args.webhook, status, args.limit
+        )
+        for d in found:
+            code = d.get("lastStatusCode", "-")
+            nxt = d.get("nextAttemptDate", "")
+            print(
+                f"{d['id']}  {d['status']:<9} attempts {d['attempts']:<2} last {code!s:<4} "
+                f"{d['eventType']}  event {d['eventId']}  {nxt}".rstrip()
+            )
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def cmd_webhooks_recover(args: argparse.Namespace) -> int:
+    from bookings.platform.wire import parse_timestamp
+    from bookings.webhooks import service as webhooks
+
+    async def work(services: Any) -> int:
+        count = await webhooks.recover_deliveries(
+            services.db, args.site, args.webhook, parse_timestamp(args.since)
+        )
+        print(f"requeued {count} deliveries")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
 def _db_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", help="default: $BOOKINGS_DATABASE_URL or SQLite in var/")
     parser.add_argument("--data-dir", help="default: $BOOKINGS_DATA_DIR or ./var")
@@ -238,8 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="default: $BOOKINGS_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default: $BOOKINGS_PORT or 8080")
     serve.add_argument("--no-demo", action="store_true", help="default: unless BOOKINGS_DEMO=0")
+    serve.add_argument(
+        "--no-dispatcher",
+        action="store_true",
+        help="do not deliver webhooks here (run `bookings worker`); default: unless "
+        "BOOKINGS_DISPATCHER=0",
+    )
     _db_options(serve)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the webhook dispatcher alone")
+    _db_options(worker)
+    worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     _db_options(migrate)
@@ -284,6 +396,40 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--staff", help="staff member id (default: the site's own feed)")
     _db_options(rotate)
     rotate.set_defaults(func=cmd_feeds_rotate)
+
+    hooks = sub.add_parser("webhooks", help="manage webhook subscriptions").add_subparsers(
+        dest="webhooks", required=True
+    )
+    wcreate = hooks.add_parser("create", help="subscribe a URL to events")
+    wcreate.add_argument("--site", required=True, help="site id")
+    wcreate.add_argument("--url", required=True)
+    wcreate.add_argument(
+        "--event-type",
+        action="append",
+        help="e.g. wix.bookings.v2.booking_created (repeat; none: every type)",
+    )
+    wcreate.add_argument("--format", default="STANDARD", choices=["STANDARD", "WIX"])
+    wcreate.set_defaults(func=cmd_webhooks_create)
+    wlist = hooks.add_parser("list", help="list a site's webhooks")
+    wlist.add_argument("--site", required=True)
+    wlist.set_defaults(func=cmd_webhooks_list)
+    wdelete = hooks.add_parser("delete", help="delete a webhook")
+    wdelete.add_argument("--site", required=True)
+    wdelete.add_argument("webhook", help="webhook id")
+    wdelete.set_defaults(func=cmd_webhooks_delete)
+    wdeliveries = hooks.add_parser("deliveries", help="list a webhook's deliveries")
+    wdeliveries.add_argument("--site", required=True)
+    wdeliveries.add_argument("webhook", help="webhook id")
+    wdeliveries.add_argument("--status", choices=["pending", "delivered", "failed", "canceled"])
+    wdeliveries.add_argument("--limit", type=int, default=100)
+    wdeliveries.set_defaults(func=cmd_webhooks_deliveries)
+    wrecover = hooks.add_parser("recover", help="send again the failed deliveries since T")
+    wrecover.add_argument("--site", required=True)
+    wrecover.add_argument("webhook", help="webhook id")
+    wrecover.add_argument("--since", required=True, help="an instant, e.g. 2026-01-30T00:00:00Z")
+    wrecover.set_defaults(func=cmd_webhooks_recover)
+    for command in (wcreate, wlist, wdelete, wdeliveries, wrecover):
+        _db_options(command)
     return parser
 
 

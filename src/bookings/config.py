@@ -59,6 +59,15 @@ class Settings:
     notifications_seconds: int = 5
     #: How often the reminder scanner looks for due reminders (seconds; 0: never).
     reminder_scan_seconds: int = 60
+    #: Run the webhook dispatcher inside ``serve`` (off: ``serve --no-dispatcher`` with
+    #: ``bookings worker`` processes).
+    dispatcher: bool = True
+    #: How long a claimed webhook delivery stays leased to its dispatcher (seconds).
+    webhook_lease_seconds: int = 60
+    #: Total time a receiver has to answer (seconds).
+    webhook_timeout_seconds: int = 15
+    #: How often the dispatcher looks at the queue when nothing woke it (milliseconds).
+    webhook_poll_ms: int = 1000
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -88,6 +97,10 @@ class Settings:
             ).rstrip("/"),
             notifications_seconds=_env_int("BOOKINGS_NOTIFICATIONS_SECONDS", 5),
             reminder_scan_seconds=_env_int("BOOKINGS_REMINDER_SCAN_SECONDS", 60),
+            dispatcher=_env_bool("BOOKINGS_DISPATCHER", True),
+            webhook_lease_seconds=_env_int("BOOKINGS_WEBHOOK_LEASE_SECONDS", 60),
+            webhook_timeout_seconds=_env_int("BOOKINGS_WEBHOOK_TIMEOUT_SECONDS", 15),
+            webhook_poll_ms=_env_int("BOOKINGS_WEBHOOK_POLL_MS", 1000),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -10,6 +10,7 @@ from bookings.identity import models as identity_models
 from bookings.notifications import models as notification_models
 from bookings.platform import models as platform_models
 from bookings.staff import models as staff_models
+from bookings.webhooks import models as webhook_models
 
 __all__ = [
     "calendar_models",
@@ -20,4 +21,5 @@ __all__ = [
     "policy_models",
     "service_models",
     "staff_models",
+    "webhook_models",
 ]

@@ -209,6 +209,9 @@ class UnitOfWork(SiteScope):
         self._later: list[tuple[sa.Table, dict[str, Any]]] = []
         super().__init__(conn, site_id)
         self.dialect = dialect
+        #: Set by the outbox when the unit records a domain event (its commit wakes the
+        #: listeners of :meth:`Database.on_events_committed`).
+        self.events_recorded = False
 
     @property
     def conn(self) -> AsyncConnection:
@@ -357,6 +360,14 @@ class Database:
             _ping_in_one_round_trip(self.engine)
         #: Statements that are their own transaction (PostgreSQL; see :meth:`connect_for_lookup`).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._event_listeners: list[Callable[[], None]] = []
+
+    def on_events_committed(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (cheap, synchronous: it sets a flag) after every commit of a unit
+        of work of this process that recorded domain events (the dispatcher's wake-up).
+        Answers the function that stops it."""
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
 
     @property
     def is_sqlite(self) -> bool:
@@ -398,6 +409,9 @@ class Database:
             uow = UnitOfWork(conn, site_id, self.dialect)
             yield uow
             await uow.flush()
+        if uow.events_recorded:
+            for listener in self._event_listeners:
+                listener()
 
     @asynccontextmanager
     async def read(self, site_id: str) -> AsyncIterator[SiteScope]:

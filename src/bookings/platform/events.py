@@ -15,7 +15,10 @@ any slip into an error rather than a duplicate. A caller that knows the number â
 of an entity it has just inserted in this unit of work: 1, 2, ... â€” passes ``sequence`` and
 saves the ``max`` read.
 
-Delivery (webhooks, e-mails) reads the table after commit; nothing slow happens in here.
+Each event also queues a row in ``outbox_pending`` (the events the webhook dispatcher has not
+fanned out yet), and marks the unit of work so that its commit wakes a dispatcher of this
+process (:meth:`Database.on_events_committed`). Delivery (webhooks, e-mails) reads the tables
+after commit; nothing slow happens in here.
 :func:`list_events` is the reading side (the admin endpoint of the bookings slice uses it).
 """
 
@@ -29,7 +32,7 @@ import sqlalchemy as sa
 
 from bookings.platform.cursors import CursorCodec
 from bookings.platform.db import SiteScope, UnitOfWork, utcnow
-from bookings.platform.models import domain_events
+from bookings.platform.models import domain_events, outbox_pending
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
 
@@ -78,10 +81,14 @@ async def record(
     body, row = _event(
         entity_fqdn, slug, entity_id, kind, payload, modified_fields, event_time, sequence
     )
+    pending = {"event_id": row["id"], "created_date": row["created_date"]}
     if later:
         uow.insert_deferred(t, row)
+        uow.insert_deferred(outbox_pending, pending)
     else:
         await uow.insert(t, row)
+        await uow.insert(outbox_pending, pending)
+    uow.events_recorded = True
     return body
 
 
@@ -158,6 +165,12 @@ async def record_many(scope: SiteScope, entity_fqdn: str, changes: Sequence[Chan
             _event(entity_fqdn, kind, entity_id, kind, payload, None, None, last[entity_id])[1]
         )
     await scope.insert(t, *rows)
+    await scope.insert(
+        outbox_pending,
+        *({"event_id": r["id"], "created_date": r["created_date"]} for r in rows),
+    )
+    if isinstance(scope, UnitOfWork):
+        scope.events_recorded = True
 
 
 _CURSORS = CursorCodec("domain-events")

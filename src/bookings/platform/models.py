@@ -36,3 +36,18 @@ domain_events = sa.Table(
     #: The notifications consumer reads new events of every site by record time.
     sa.Index("ix_domain_events_created", "created_date"),
 )
+
+#: Events not yet fanned out to their consumers (the webhook dispatcher): a row goes in with
+#: the event (same statement on PostgreSQL), the dispatcher deletes it in the transaction that
+#: creates the event's deliveries. A queue that stays short, so the dispatcher never scans the
+#: outbox, and an event committed late (ids and times are taken before the commit) is never
+#: skipped, as a cursor over ``created_date`` could.
+outbox_pending = sa.Table(
+    "outbox_pending",
+    metadata,
+    sa.Column("site_id", sa.String(36), nullable=False),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "event_id"),
+    sa.Index("ix_outbox_pending_created", "created_date"),
+)

@@ -1,7 +1,7 @@
 """Notifications: the mail queue, the outbox consumer's marks and cursor, site templates.
 
 Revision ID: 0012_notifications
-Revises: 0010_waitlist
+Revises: 0011_webhooks
 Create Date: 2026-12-10
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from bookings.platform.db import UtcDateTime
 
 revision: str = "0012_notifications"
-down_revision: str | None = "0010_waitlist"
+down_revision: str | None = "0011_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
