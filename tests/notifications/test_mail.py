@@ -296,6 +296,16 @@ async def test_reminders_on_a_fake_clock(
     assert await queue_reminders(n, clock.advance(hours=10), site.site_id) == 0
     assert [m["To"] for m in smtp.inbox.messages] == ["john@example.com"] * 2
     assert len(texts.sent) == 2
+    # A reminder queued, then its booking canceled before it went out: it is not sent.
+    c = await created(client, site.admin, appointment_booking(svc, day + timedelta(days=7)))
+    await post(client, site, f"{API}/{c['id']}/confirm", {"revision": "1"})
+    later = parse_timestamp(f"{day + timedelta(days=7)}T10:00:00Z") - timedelta(hours=23)
+    assert await queue_reminders(n, later, site.site_id) == 1
+    await post(client, site, f"{API}/{c['id']}/cancel", {"revision": "2"})
+    assert await send_due(n, later, site.site_id) == 0
+    assert len(smtp.inbox.messages) == 2
+    res = await client.get(MESSAGES, params={"status": "CANCELED"}, headers=site.admin)
+    assert [m["bookingId"] for m in ok(res)["messages"]] == [c["id"]]
     # A site without reminders.
     await set_settings(services.db, site.site_id, reminderOffsetsMinutes=[])
     assert await queue_reminders(n, clock.now, site.site_id) == 0

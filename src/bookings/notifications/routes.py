@@ -46,7 +46,7 @@ class EmptyRequest(WireModel):
     request=ListMessagesRequest,
 )
 async def list_messages(call: Call, req: ListMessagesRequest) -> dict[str, Any]:
-    """The site's e-mails and SMS, newest first; ``status``: PENDING, SENT or FAILED."""
+    """The site's e-mails and SMS, newest first; ``status``: PENDING, SENT, FAILED or CANCELED."""
     return await service.list_messages(call.db, call.site_id, req.status, req.limit or 100)
 
 

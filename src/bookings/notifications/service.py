@@ -60,7 +60,9 @@ from bookings.platform.wire import format_timestamp, new_id, parse_timestamp
 log = logging.getLogger("bookings.notifications")
 
 PENDING, SENT, FAILED = "PENDING", "SENT", "FAILED"
-STATUSES = (PENDING, SENT, FAILED)
+#: A queued reminder whose booking was canceled, declined or moved before it went out.
+CANCELED = "CANCELED"
+STATUSES = (PENDING, SENT, FAILED, CANCELED)
 EMAIL, SMS = "EMAIL", "SMS"
 #: How far behind the newest handled event the consumer keeps looking (late commits).
 OVERLAP = timedelta(minutes=10)
@@ -461,6 +463,9 @@ async def send_due(
     now = now or utcnow()
     sent = 0
     for row in await _claim(n.db, now, site_id, limit):
+        if row.kind == "reminder" and not await _still_due(n.db, row):
+            await _record(n.db, row, now, CANCELED, "the booking changed: reminder not sent")
+            continue
         try:
             if row.channel == SMS:
                 await n.sms.send(row.recipient, row.text_body)
@@ -477,6 +482,20 @@ async def send_due(
             await _record(n.db, row, now, SENT, None)
             sent += 1
     return sent
+
+
+async def _still_due(db: Database, row: Any) -> bool:
+    """Whether a queued reminder's booking is still CONFIRMED at the start it was queued for
+    (its key, ``reminder:<booking>:<offset>:<start>:<channel>``, names that start)."""
+    if not row.booking_id:
+        return True
+    async with db.read(str(row.site_id)) as scope:
+        view = (await booking_ports.booking_views(scope, [str(row.booking_id)])).get(
+            str(row.booking_id)
+        )
+    if view is None or view.status != "CONFIRMED" or view.start_utc is None:
+        return False
+    return f":{format_timestamp(view.start_utc)}:" in str(row.dedup_key)
 
 
 async def _retry(db: Database, row: Any, now: datetime, error: str) -> None:
