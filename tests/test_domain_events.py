@@ -237,11 +237,13 @@ def test_every_slice_fqdn_is_listed() -> None:
     from bookings.calendar.store import EVENT_FQDN, SCHEDULE_FQDN
     from bookings.catalog.policies.service import ENTITY_FQDN as policy
     from bookings.catalog.services.queries import ENTITY_FQDN as service
+    from bookings.ecom.service import CHECKOUT_FQDN, ORDER_FQDN
     from bookings.staff.members import STAFF_FQDN
     from bookings.staff.resources import RESOURCE_FQDN
 
     mine = {attendance, booking, waitlist, EVENT_FQDN, SCHEDULE_FQDN, policy, service}
-    assert mine | {STAFF_FQDN, RESOURCE_FQDN} == set(events.ENTITY_FQDNS)
+    ecom = {CHECKOUT_FQDN, ORDER_FQDN}
+    assert mine | {STAFF_FQDN, RESOURCE_FQDN} | ecom == set(events.ENTITY_FQDNS)
     assert (
         service,
         policy,

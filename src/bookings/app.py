@@ -24,6 +24,7 @@ from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
 from bookings.config import Settings
+from bookings.ecom import routes as ecom_routes
 from bookings.feeds import routes as feed_routes
 from bookings.identity import credentials, site_properties
 from bookings.identity import routes as identity_routes
@@ -52,6 +53,7 @@ ROUTERS = [
     attendance_routes.router,
     reader_routes.router,
     feed_routes.router,
+    ecom_routes.router,
     notification_routes.router,
     webhook_routes.router,
 ]

@@ -50,6 +50,8 @@ ENTITY_FQDNS = (
     "wix.bookings.resources.v2.resource",
     "wix.calendar.v3.schedule",
     "wix.calendar.v3.event",
+    "wix.ecom.v1.checkout",
+    "wix.ecom.v1.order",
 )
 
 #: Largest page of :func:`list_events`.

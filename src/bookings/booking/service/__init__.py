@@ -52,6 +52,13 @@ from bookings.booking.service.create import (
     bulk_create_bookings,
     create_booking,
 )
+from bookings.booking.service.ecom import (
+    SaleItem,
+    booking_payment_status,
+    confirm_from_order,
+    mirror_payment_status,
+    sale_item,
+)
 from bookings.booking.service.lifecycle import (
     bulk_calculate_allowed_actions,
     bulk_cancel_bookings,
@@ -111,10 +118,12 @@ from bookings.booking.views import BookingView as BookingView
 
 __all__ = [
     "BookingRef",
+    "SaleItem",
     "SessionLoad",
     "add_bookings_to_multi_service_booking",
     "allowed_actions_of",
     "booking_not_found",
+    "booking_payment_status",
     "booking_ref",
     "booking_wire",
     "bulk_calculate_allowed_actions",
@@ -127,6 +136,7 @@ __all__ = [
     "cancel_multi_service_booking",
     "cancel_multi_service_booking_anonymously",
     "confirm_booking",
+    "confirm_from_order",
     "confirm_multi_service_booking",
     "confirm_or_decline_booking",
     "count_bookings",
@@ -145,12 +155,14 @@ __all__ = [
     "live_bookings",
     "mark_booking_as_pending",
     "mark_multi_service_booking_as_pending",
+    "mirror_payment_status",
     "policy_snapshots",
     "query_bookings",
     "remove_bookings_from_multi_service_booking",
     "reschedule_booking",
     "reschedule_booking_anonymously",
     "reschedule_multi_service_booking",
+    "sale_item",
     "session_loads",
     "set_booking_submission_id",
     "update_extended_fields",

@@ -1,0 +1,45 @@
+"""Tables of the eCommerce slice (the booking subset of Checkout and Orders, spec E).
+
+``ecom_checkouts`` — one row per checkout: the wire document (``doc``) and the columns read
+without it (``completed``, the order made from it). ``ecom_orders`` — one row per order: the
+wire document and the columns searches filter and sort on (``number``, ``status``,
+``payment_status``, ``created_date``). Both are site scoped like every other table.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bookings.platform.db import Json, UtcDateTime, metadata, site_id_column
+
+ecom_checkouts = sa.Table(
+    "ecom_checkouts",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("completed", sa.Boolean, nullable=False),
+    sa.Column("order_id", sa.String(36), nullable=True),
+    sa.Column("doc", Json, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+)
+
+ecom_orders = sa.Table(
+    "ecom_orders",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),
+    sa.Column("checkout_id", sa.String(36), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("payment_status", sa.String(32), nullable=False),
+    sa.Column("doc", Json, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.UniqueConstraint("site_id", "number"),
+    sa.Index("ix_ecom_orders_created", "site_id", "created_date", "id"),
+)

@@ -1,0 +1,725 @@
+"""eCommerce use cases, the booking subset (spec E.2 to E.4): checkouts of bookings, orders made
+from them, offline payments recorded by the business.
+
+* **A line item is a booking** (spec E.1): ``catalogReference.appId`` is the Bookings app id,
+  ``catalogItemId`` the booking id. The booking slice (:func:`booking.sale_item`) says what the
+  booking is and whether it still fits its slot; :func:`pricing.line_price` prices it from its
+  service's ``payment``, its participants and its ``selectedPaymentOption``. An item that
+  cannot be sold (unknown, not CREATED, slot taken, payment option not offered, another
+  app's catalog) keeps its line with ``availability.status`` ``NOT_FOUND`` / ``NOT_AVAILABLE``,
+  an ERROR ``violation`` on the line and a ``calculationErrors.orderValidationErrors`` entry;
+  Create Order refuses such a checkout.
+* **Create Order, offline only**: every line paid later (``FULL_PAYMENT_OFFLINE``, or nothing
+  to pay now): the order is ``APPROVED`` and ``NOT_PAID`` at once, then each booking follows
+  E.4 through :func:`booking.confirm_from_order` (re-check, CONFIRMED / PENDING / DECLINED).
+  The order commits first, the bookings after it (each in its own unit of work, owned by the
+  booking slice). A checkout that would charge money online answers 501: no online provider
+  is wired yet.
+* **Payments**: Mark As Paid pays the balance; Record Manual Payment a part of it
+  (``PARTIALLY_PAID`` until the balance is zero). Every change of the order's payment status
+  is mirrored onto its bookings (E.4 rule 3).
+* **Events**: ``wix.ecom.v1.checkout`` (created, updated, completed) and ``wix.ecom.v1.order``
+  (created, approved, updated, payment_status_updated, canceled) go to the outbox in the
+  writing unit of work.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from bookings.booking import service as booking
+from bookings.ecom import pricing
+from bookings.ecom.models import ecom_checkouts, ecom_orders
+from bookings.ecom.schemas import (
+    AddToCheckoutRequest,
+    CancelOrderRequest,
+    CreateCheckoutRequest,
+    LineItemIn,
+    RecordManualPaymentRequest,
+    RemoveLineItemsRequest,
+    SearchOrdersRequest,
+)
+from bookings.platform import errors, events
+from bookings.platform.auth import Identity
+from bookings.platform.cursors import CursorCodec, CursorRejected
+from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
+from bookings.platform.signing import Signer
+from bookings.platform.wire import format_timestamp, new_id
+
+#: The Bookings app id: the ``catalogReference.appId`` of a booking line (spec E.1).
+BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
+CHECKOUT_FQDN = "wix.ecom.v1.checkout"
+ORDER_FQDN = "wix.ecom.v1.order"
+#: Where a checkout is paid, under the public base URL (our own page; not served yet).
+CHECKOUT_PATH = "/checkout?checkoutId={id}"
+DEFAULT_LIMIT = 100
+_CURSORS = CursorCodec("ecom-orders")
+
+
+# ------------------------------------------------------------------ documents
+
+
+def _price(value: Decimal, currency: str) -> dict[str, str]:
+    """The order's ``Price`` (amount and formatted amount)."""
+    full = pricing.money(value, currency)
+    return {"amount": full["amount"], "formattedAmount": full["formattedAmount"]}
+
+
+def _violation(line_id: str, description: str) -> dict[str, Any]:
+    return {
+        "severity": "ERROR",
+        "target": {"lineItem": {"name": "LINE_ITEM_DEFAULT", "id": line_id}},
+        "description": description,
+    }
+
+
+async def _line(db: Database, caller: Identity, item: LineItemIn, line_id: str) -> dict[str, Any]:
+    """One checkout line: the booking priced, or the reason it cannot be sold."""
+    ref = item.catalog_reference
+    line: dict[str, Any] = {
+        "id": line_id,
+        "quantity": 1,
+        "catalogReference": {"catalogItemId": ref.catalog_item_id, "appId": ref.app_id},
+    }
+    if ref.options:
+        line["catalogReference"]["options"] = ref.options
+    found = None
+    if ref.app_id == BOOKINGS_APP_ID:
+        found = await booking.sale_item(db, caller, ref.catalog_item_id)
+    if found is None:
+        why = (
+            f"Booking {ref.catalog_item_id} does not exist"
+            if ref.app_id == BOOKINGS_APP_ID
+            else f"Catalog {ref.app_id} is not sold by this server (only bookings are)"
+        )
+        line["availability"] = {"status": "NOT_FOUND", "quantityAvailable": 0}
+        line["_unavailable"] = why
+        return line
+    price = pricing.line_price(found.payment, found.participants, found.selected_payment_option)
+    unavailable = price.unavailable
+    if unavailable is None and found.status != "CREATED":
+        unavailable = f"the booking is {found.status}, not CREATED"
+    if unavailable is None and not found.fits:
+        unavailable = "the booking's slot is taken"
+    cur = price.currency
+    name = found.service_name or "Booking"
+    line.update(
+        {
+            "productName": {"original": name, "translated": name},
+            "price": pricing.money(price.total, cur),
+            "lineItemPrice": pricing.money(price.total, cur),
+            "fullPrice": pricing.money(price.total, cur),
+            "priceBeforeDiscounts": pricing.money(price.total, cur),
+            "totalPriceBeforeTax": pricing.money(price.total, cur),
+            "totalPriceAfterTax": pricing.money(price.total, cur),
+            "paymentOption": price.payment_option,
+            "serviceProperties": {"numberOfParticipants": found.participants},
+            "availability": {"status": "AVAILABLE", "quantityAvailable": 1},
+            "_payNow": f"{price.pay_now:.2f}",
+            "_currency": cur,
+        }
+    )
+    if found.start is not None:
+        line["serviceProperties"]["scheduledDate"] = format_timestamp(found.start)
+    if found.end is not None:
+        line["serviceProperties"]["endDate"] = format_timestamp(found.end)
+    if price.payment_option == "DEPOSIT_ONLINE" and price.deposit is not None:
+        line["depositAmount"] = pricing.money(price.pay_now, cur)
+    if price.description:
+        line["priceDescription"] = {"original": price.description, "translated": price.description}
+    if unavailable is not None:
+        line["availability"] = {"status": "NOT_AVAILABLE", "quantityAvailable": 0}
+        line["_unavailable"] = unavailable
+    return line
+
+
+def _summarize(doc: dict[str, Any]) -> None:
+    """Totals, pay now / later, availability reports of a checkout from its lines."""
+    lines = doc["lineItems"]
+    currency = next((str(li["_currency"]) for li in lines if "_currency" in li), "USD")
+    total = sum(
+        (pricing.amount(li["price"]["amount"]) for li in lines if "price" in li), pricing.ZERO
+    )
+    now = sum((pricing.amount(li.get("_payNow", "0")) for li in lines), pricing.ZERO)
+    zero = pricing.money(pricing.ZERO, currency)
+    doc["currency"] = currency
+    doc["priceSummary"] = {
+        "subtotal": pricing.money(total, currency),
+        "shipping": zero,
+        "tax": zero,
+        "discount": zero,
+        "total": pricing.money(total, currency),
+        "additionalFees": zero,
+    }
+    doc["payNow"] = {**doc["priceSummary"], "total": pricing.money(now, currency)}
+    doc["payLater"] = {**doc["priceSummary"], "total": pricing.money(total - now, currency)}
+    bad = [li for li in lines if "_unavailable" in li]
+    doc["violations"] = [_violation(li["id"], li["_unavailable"]) for li in bad]
+    if bad:
+        code = "FULL_OUT_OF_STOCK" if len(bad) == len(lines) else "PARTIAL_OUT_OF_STOCK"
+        doc["calculationErrors"] = {
+            "orderValidationErrors": [
+                {
+                    "code": code,
+                    "description": li["_unavailable"],
+                    "data": {"lineItemId": li["id"]},
+                }
+                for li in bad
+            ]
+        }
+    else:
+        doc.pop("calculationErrors", None)
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    """The wire checkout (private line fields dropped)."""
+    out = copy.deepcopy(doc)
+    for li in out["lineItems"]:
+        for key in [k for k in li if k.startswith("_")]:
+            del li[key]
+    return out
+
+
+async def _lines(
+    db: Database, caller: Identity, items: list[LineItemIn], custom: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    if custom:
+        raise errors.not_implemented("Custom line items")
+    return [await _line(db, caller, item, new_id()) for item in items]
+
+
+# ------------------------------------------------------------------ checkouts
+
+
+async def _checkout_row(scope: SiteScope, checkout_id: str) -> sa.Row[Any]:
+    row = await scope.one_or_none(
+        scope.select(ecom_checkouts).where(ecom_checkouts.c.id == checkout_id)
+    )
+    if row is None:
+        raise errors.not_found("CHECKOUT_NOT_FOUND", f"Checkout {checkout_id} not found")
+    return row
+
+
+async def create_checkout(
+    db: Database, caller: Identity, req: CreateCheckoutRequest
+) -> dict[str, Any]:
+    if req.coupon_code or req.gift_card_code:
+        raise errors.not_implemented("Coupons and gift cards")
+    lines = await _lines(db, caller, req.line_items, req.custom_line_items)
+    now = utcnow()
+    info = req.checkout_info or {}
+    doc: dict[str, Any] = {
+        "id": new_id(),
+        "lineItems": lines,
+        "channelType": req.channel_type or "WEB",
+        "completed": False,
+        "createdDate": format_timestamp(now),
+        "updatedDate": format_timestamp(now),
+    }
+    for key in ("buyerInfo", "billingInfo", "customFields"):
+        if info.get(key):
+            doc[key] = info[key]
+    if req.override_checkout_url:
+        doc["overrideCheckoutUrl"] = req.override_checkout_url
+    _summarize(doc)
+    async with db.write(caller.site_id) as uow:
+        await uow.insert(
+            ecom_checkouts,
+            {
+                "id": doc["id"],
+                "completed": False,
+                "order_id": None,
+                "doc": doc,
+                "revision": 1,
+                "created_date": now,
+                "updated_date": now,
+            },
+        )
+        wire = _public(doc)
+        await events.record(
+            uow,
+            entity_fqdn=CHECKOUT_FQDN,
+            slug="created",
+            entity_id=doc["id"],
+            kind="created",
+            payload=wire,
+            sequence=1,
+        )
+    return {"checkout": wire}
+
+
+async def get_checkout(db: Database, caller: Identity, checkout_id: str) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        row = await _checkout_row(scope, checkout_id)
+    return {"checkout": _public(row.doc)}
+
+
+async def get_checkout_url(
+    db: Database, caller: Identity, public_url: str, checkout_id: str
+) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        row = await _checkout_row(scope, checkout_id)
+    url = row.doc.get("overrideCheckoutUrl") or public_url.rstrip("/") + CHECKOUT_PATH.format(
+        id=checkout_id
+    )
+    return {"checkoutUrl": url}
+
+
+async def _save_checkout(
+    uow: UnitOfWork, row: sa.Row[Any], doc: dict[str, Any], slug: str, now: datetime
+) -> dict[str, Any]:
+    doc["updatedDate"] = format_timestamp(now)
+    result = await uow.run(
+        uow.update(ecom_checkouts)
+        .where(ecom_checkouts.c.id == row.id)
+        .where(ecom_checkouts.c.revision == row.revision)
+        .values(
+            doc=doc,
+            completed=bool(doc.get("completed")),
+            order_id=doc.get("orderId"),
+            revision=row.revision + 1,
+            updated_date=now,
+        )
+    )
+    if result.rowcount != 1:
+        raise errors.conflict("CHECKOUT_CHANGED", f"Checkout {row.id} changed meanwhile")
+    wire = _public(doc)
+    if slug == "completed":
+        await events.record(
+            uow,
+            entity_fqdn=CHECKOUT_FQDN,
+            slug="completed",
+            entity_id=row.id,
+            kind="action",
+            payload={"checkout": wire},
+        )
+    else:
+        await events.record(
+            uow,
+            entity_fqdn=CHECKOUT_FQDN,
+            slug="updated",
+            entity_id=row.id,
+            kind="updated",
+            payload=wire,
+        )
+    return wire
+
+
+def _refuse_complete(row: sa.Row[Any]) -> None:
+    if row.completed or row.order_id:
+        raise errors.failed_precondition(
+            "CHECKOUT_IS_COMPLETE", f"Checkout {row.id} is complete", checkoutId=row.id
+        )
+
+
+async def add_to_checkout(
+    db: Database, caller: Identity, req: AddToCheckoutRequest
+) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        _refuse_complete(await _checkout_row(scope, req.id))
+    lines = await _lines(db, caller, req.line_items, req.custom_line_items)
+    async with db.write(caller.site_id) as uow:
+        row = await _checkout_row(uow, req.id)
+        _refuse_complete(row)
+        doc = copy.deepcopy(row.doc)
+        doc["lineItems"] = [*doc["lineItems"], *lines]
+        _summarize(doc)
+        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+    return {"checkout": wire}
+
+
+async def remove_line_items(
+    db: Database, caller: Identity, req: RemoveLineItemsRequest
+) -> dict[str, Any]:
+    async with db.write(caller.site_id) as uow:
+        row = await _checkout_row(uow, req.id)
+        _refuse_complete(row)
+        doc = copy.deepcopy(row.doc)
+        gone = set(req.line_item_ids)
+        doc["lineItems"] = [li for li in doc["lineItems"] if li["id"] not in gone]
+        _summarize(doc)
+        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+    return {"checkout": wire}
+
+
+async def mark_checkout_as_completed(
+    db: Database, caller: Identity, checkout_id: str
+) -> dict[str, Any]:
+    async with db.write(caller.site_id) as uow:
+        row = await _checkout_row(uow, checkout_id)
+        if not row.completed:
+            doc = copy.deepcopy(row.doc)
+            doc["completed"] = True
+            await _save_checkout(uow, row, doc, "completed", utcnow())
+    return {}
+
+
+# ------------------------------------------------------------------ orders
+
+
+def _booking_ids(order: dict[str, Any]) -> list[str]:
+    return [
+        str(li["catalogReference"]["catalogItemId"])
+        for li in order.get("lineItems", [])
+        if li.get("catalogReference", {}).get("appId") == BOOKINGS_APP_ID
+    ]
+
+
+async def create_order(db: Database, caller: Identity, checkout_id: str) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        row = await _checkout_row(scope, checkout_id)
+    if row.order_id:
+        raise errors.failed_precondition(
+            "CHECKOUT_ALREADY_PAID",
+            f"Checkout {checkout_id} already has order {row.order_id}",
+            orderId=row.order_id,
+        )
+    if not row.doc["lineItems"]:
+        raise errors.failed_precondition("EMPTY_CHECKOUT", f"Checkout {checkout_id} is empty")
+    # Re-check every line now: the bookings may have moved since the checkout was made.
+    fresh: list[dict[str, Any]] = []
+    for li in row.doc["lineItems"]:
+        ref = li["catalogReference"]
+        item = LineItemIn.model_validate({"catalogReference": ref})
+        fresh.append(await _line(db, caller, item, li["id"]))
+    doc = copy.deepcopy(row.doc)
+    doc["lineItems"] = fresh
+    _summarize(doc)
+    bad = [li for li in fresh if "_unavailable" in li]
+    if bad:
+        code = "FULL_OUT_OF_STOCK" if len(bad) == len(fresh) else "PARTIAL_OUT_OF_STOCK"
+        raise errors.failed_precondition(
+            code,
+            "; ".join(str(li["_unavailable"]) for li in bad),
+            lineItemIds=[li["id"] for li in bad],
+        )
+    if pricing.amount(doc["payNow"]["total"]["amount"]) > 0:
+        raise errors.not_implemented("Online payment (no payment provider is configured)")
+    now = utcnow()
+    order_id = new_id()
+    async with db.write(caller.site_id) as uow:
+        row = await _checkout_row(uow, checkout_id)
+        if row.order_id:
+            raise errors.failed_precondition(
+                "CHECKOUT_ALREADY_PAID", f"Checkout {checkout_id} already has an order"
+            )
+        last = await uow.scalar(uow.select(ecom_orders, sa.func.max(ecom_orders.c.number)))
+        number = int(last or 10000) + 1
+        order = _order_doc(doc, order_id, number, now)
+        await uow.insert(
+            ecom_orders,
+            {
+                "id": order_id,
+                "number": number,
+                "checkout_id": checkout_id,
+                "status": order["status"],
+                "payment_status": order["paymentStatus"],
+                "doc": order,
+                "revision": 1,
+                "created_date": now,
+                "updated_date": now,
+            },
+        )
+        await events.record(
+            uow,
+            entity_fqdn=ORDER_FQDN,
+            slug="created",
+            entity_id=order_id,
+            kind="created",
+            payload=order,
+            sequence=1,
+        )
+        await events.record(
+            uow,
+            entity_fqdn=ORDER_FQDN,
+            slug="approved",
+            entity_id=order_id,
+            kind="action",
+            payload={"order": order},
+            sequence=2,
+        )
+        doc["orderId"] = order_id
+        doc["completed"] = True
+        await _save_checkout(uow, row, doc, "completed", now)
+    for booking_id in _booking_ids(order):
+        await booking.confirm_from_order(db, caller, booking_id, order["paymentStatus"])
+    return {"orderId": order_id}
+
+
+def _order_doc(
+    checkout: dict[str, Any], order_id: str, number: int, now: datetime
+) -> dict[str, Any]:
+    currency = str(checkout["currency"])
+    lines = []
+    for li in checkout["lineItems"]:
+        total = pricing.amount(li["price"]["amount"])
+        line = {
+            "id": li["id"],
+            "productName": li.get("productName"),
+            "catalogReference": li["catalogReference"],
+            "quantity": 1,
+            "price": _price(total, currency),
+            "totalPriceBeforeTax": _price(total, currency),
+            "totalPriceAfterTax": _price(total, currency),
+            "paymentOption": li.get("paymentOption", "FULL_PAYMENT_OFFLINE"),
+        }
+        for key in ("depositAmount", "priceDescription"):
+            if key in li:
+                line[key] = (
+                    li[key]
+                    if key != "depositAmount"
+                    else {
+                        "amount": li[key]["amount"],
+                        "formattedAmount": li[key]["formattedAmount"],
+                    }
+                )
+        lines.append({k: v for k, v in line.items() if v is not None})
+    total = pricing.amount(checkout["priceSummary"]["total"]["amount"])
+    zero = _price(pricing.ZERO, currency)
+    order: dict[str, Any] = {
+        "id": order_id,
+        "number": str(number),
+        "checkoutId": checkout["id"],
+        "lineItems": lines,
+        "currency": currency,
+        "priceSummary": {
+            "subtotal": _price(total, currency),
+            "shipping": zero,
+            "tax": zero,
+            "discount": zero,
+            "totalPrice": _price(total, currency),
+            "total": _price(total, currency),
+            "totalAdditionalFees": zero,
+        },
+        "balanceSummary": {"balance": _price(total, currency), "paid": zero, "refunded": zero},
+        "status": "APPROVED",
+        "paymentStatus": "NOT_PAID",
+        "fulfillmentStatus": "NOT_FULFILLED",
+        "channelInfo": {"type": checkout.get("channelType", "WEB")},
+        "createdDate": format_timestamp(now),
+        "updatedDate": format_timestamp(now),
+        "purchasedDate": format_timestamp(now),
+    }
+    for key in ("buyerInfo", "billingInfo"):
+        if key in checkout:
+            order[key] = checkout[key]
+    return order
+
+
+async def _order_row(scope: SiteScope, order_id: str) -> sa.Row[Any]:
+    row = await scope.one_or_none(scope.select(ecom_orders).where(ecom_orders.c.id == order_id))
+    if row is None:
+        raise errors.not_found("ORDER_NOT_FOUND", f"Order {order_id} not found", orderId=order_id)
+    return row
+
+
+async def get_order(db: Database, caller: Identity, order_id: str) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        row = await _order_row(scope, order_id)
+    return {"order": row.doc}
+
+
+async def _save_order(
+    uow: UnitOfWork, row: sa.Row[Any], order: dict[str, Any], now: datetime
+) -> None:
+    order["updatedDate"] = format_timestamp(now)
+    result = await uow.run(
+        uow.update(ecom_orders)
+        .where(ecom_orders.c.id == row.id)
+        .where(ecom_orders.c.revision == row.revision)
+        .values(
+            doc=order,
+            status=order["status"],
+            payment_status=order["paymentStatus"],
+            revision=row.revision + 1,
+            updated_date=now,
+        )
+    )
+    if result.rowcount != 1:
+        raise errors.conflict("ORDER_CHANGED", f"Order {row.id} changed meanwhile")
+    await events.record(
+        uow,
+        entity_fqdn=ORDER_FQDN,
+        slug="updated",
+        entity_id=row.id,
+        kind="updated",
+        payload=order,
+    )
+
+
+async def _pay(
+    db: Database, caller: Identity, order_id: str, given: Decimal | None
+) -> dict[str, Any]:
+    """Record money taken offline (``None``: the whole balance)."""
+    async with db.write(caller.site_id) as uow:
+        row = await _order_row(uow, order_id)
+        order = copy.deepcopy(row.doc)
+        if order["status"] == "CANCELED":
+            raise errors.failed_precondition(
+                "ORDER_IS_CANCELED", f"Order {order_id} is canceled", orderId=order_id
+            )
+        currency = str(order.get("currency") or "USD")
+        balance = pricing.amount(order["balanceSummary"]["balance"]["amount"])
+        paid = pricing.amount(order["balanceSummary"]["paid"]["amount"])
+        if given is None:
+            if order["paymentStatus"] == "PAID":
+                return {"order": order}
+            given = balance
+        elif given <= 0 or given > balance:
+            raise errors.invalid_field(
+                "amount.amount", f"must be more than 0 and at most the balance ({balance:.2f})"
+            )
+        balance, paid = balance - given, paid + given
+        previous = order["paymentStatus"]
+        order["balanceSummary"]["balance"] = _price(balance, currency)
+        order["balanceSummary"]["paid"] = _price(paid, currency)
+        order["paymentStatus"] = "PAID" if balance <= 0 else "PARTIALLY_PAID"
+        await _save_order(uow, row, order, utcnow())
+        if order["paymentStatus"] != previous:
+            await events.record(
+                uow,
+                entity_fqdn=ORDER_FQDN,
+                slug="payment_status_updated",
+                entity_id=order_id,
+                kind="action",
+                payload={"order": order, "previousPaymentStatus": previous},
+            )
+    for booking_id in _booking_ids(order):
+        await booking.mirror_payment_status(db, caller, booking_id, order["paymentStatus"])
+    return {"order": order}
+
+
+async def mark_as_paid(db: Database, caller: Identity, order_id: str) -> dict[str, Any]:
+    return await _pay(db, caller, order_id, None)
+
+
+async def record_manual_payment(
+    db: Database, caller: Identity, req: RecordManualPaymentRequest
+) -> dict[str, Any]:
+    try:
+        given = Decimal(req.amount.amount)
+    except ArithmeticError:
+        raise errors.invalid_field("amount.amount", "must be a decimal number") from None
+    if not given.is_finite():
+        raise errors.invalid_field("amount.amount", "must be a decimal number")
+    await _pay(db, caller, req.order_id, given.quantize(pricing.CENT))
+    return {}
+
+
+async def payment_collectability_status(
+    db: Database, caller: Identity, order_id: str
+) -> dict[str, Any]:
+    async with db.read(caller.site_id) as scope:
+        row = await _order_row(scope, order_id)
+    order = row.doc
+    balance = order["balanceSummary"]["balance"]
+    status = {
+        "CANCELED": "NONCOLLECTABLE_ORDER_IS_CANCELLED",
+        "REJECTED": "NONCOLLECTABLE_ORDER_IS_REJECTED",
+        "PENDING": "NONCOLLECTABLE_ORDER_IS_PENDING",
+        "INITIALIZED": "NONCOLLECTABLE_ORDER_IS_PENDING",
+    }.get(order["status"])
+    if status is None:
+        paid_up = order["paymentStatus"] == "PAID" or pricing.amount(balance["amount"]) <= 0
+        status = "NONCOLLECTABLE_ORDER_IS_PAID" if paid_up else "COLLECTABLE"
+    return {"status": status, "amount": balance}
+
+
+async def cancel_order(db: Database, caller: Identity, req: CancelOrderRequest) -> dict[str, Any]:
+    async with db.write(caller.site_id) as uow:
+        row = await _order_row(uow, req.id)
+        order = copy.deepcopy(row.doc)
+        if order["status"] == "CANCELED":
+            raise errors.failed_precondition(
+                "ORDER_ALREADY_CANCELED", f"Order {req.id} is already canceled", orderId=req.id
+            )
+        order["status"] = "CANCELED"
+        await _save_order(uow, row, order, utcnow())
+        await events.record(
+            uow,
+            entity_fqdn=ORDER_FQDN,
+            slug="canceled",
+            entity_id=req.id,
+            kind="action",
+            payload={"order": order},
+        )
+    return {"order": order}
+
+
+# ------------------------------------------------------------------ search
+
+_FILTER_COLUMNS = {
+    "id": ecom_orders.c.id,
+    "status": ecom_orders.c.status,
+    "paymentStatus": ecom_orders.c.payment_status,
+    "checkoutId": ecom_orders.c.checkout_id,
+}
+
+
+def _condition(name: str, value: Any) -> sa.ColumnElement[bool]:
+    column = _FILTER_COLUMNS.get(name)
+    if column is None:
+        raise errors.invalid_field(f"search.filter.{name}", "is not a filter of this server")
+    if isinstance(value, dict):
+        if set(value) == {"$eq"}:
+            return column == str(value["$eq"])
+        if set(value) == {"$ne"}:
+            return column != str(value["$ne"])
+        if set(value) == {"$in"} and isinstance(value["$in"], list):
+            return column.in_([str(v) for v in value["$in"]])
+        raise errors.invalid_field(f"search.filter.{name}", "supports $eq, $ne and $in")
+    return column == str(value)
+
+
+async def search_orders(
+    db: Database, caller: Identity, signer: Signer, req: SearchOrdersRequest
+) -> dict[str, Any]:
+    """Newest first (``createdDate`` desc, then id); filters: id, status, paymentStatus,
+    checkoutId (equality, ``$eq``, ``$ne``, ``$in``). A cursor carries the filter and the
+    position, so the next page is asked with the cursor alone."""
+    search = req.search
+    paging = search.cursor_paging if search else None
+    limit = DEFAULT_LIMIT if paging is None or paging.limit is None else paging.limit
+    flt: dict[str, Any] = (search.filter if search else None) or {}
+    after: list[str] | None = None
+    if paging is not None and paging.cursor:
+        try:
+            body = _CURSORS.open(signer, caller.site_id, paging.cursor)
+        except CursorRejected:
+            raise errors.invalid_field("search.cursorPaging.cursor", "is not valid") from None
+        flt, after = body["f"], body["a"]
+    if search and search.sort:
+        for s in search.sort:
+            if s.get("fieldName") not in (None, "createdDate") or s.get("order") == "ASC":
+                raise errors.invalid_field("search.sort", "only createdDate DESC is supported")
+    t = ecom_orders
+    async with db.read(caller.site_id) as scope:
+        stmt = scope.select(t)
+        for name, value in flt.items():
+            stmt = stmt.where(_condition(name, value))
+        if after is not None:
+            when = datetime.fromisoformat(after[0])
+            stmt = stmt.where(
+                sa.or_(
+                    t.c.created_date < when, sa.and_(t.c.created_date == when, t.c.id < after[1])
+                )
+            )
+        rows = await scope.all(
+            stmt.order_by(t.c.created_date.desc(), t.c.id.desc()).limit(limit + 1)
+        )
+    page, more = rows[:limit], len(rows) > limit
+    cursors: dict[str, Any] = {}
+    if more and page:
+        last = page[-1]
+        cursors["next"] = _CURSORS.seal(
+            signer, caller.site_id, {"f": flt, "a": [last.created_date.isoformat(), last.id]}
+        )
+    return {
+        "orders": [r.doc for r in page],
+        "metadata": {"count": len(page), "cursors": cursors, "hasNext": more},
+    }
