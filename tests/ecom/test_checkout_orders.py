@@ -4,12 +4,14 @@ paging, and the checkout and order events in the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
-from tests.booking.conftest import Catalog, appointment_booking, created, next_monday
+from tests.booking.conftest import Catalog, appointment_booking, created, next_monday, set_hold
 from tests.conftest import SiteKeys
+from tests.feeds.test_feeds import client_db
 from tests.helpers import app_error, ok
 
 APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
@@ -257,3 +259,59 @@ async def test_orders_search_paging(client: httpx.AsyncClient, site: SiteKeys) -
     bad = {"search": {"cursorPaging": {"cursor": "nope"}}}
     res = await client.post(f"{ORDERS}/search", json=bad, headers=site.admin)
     assert res.status_code == 400, res.text
+
+
+async def test_manual_approval_makes_the_booking_pending(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    approval = {"enabled": True, "requireManualApproval": True}
+    bk = await booking_of(client, site, onlineBooking=approval)
+    await order_of(client, site, (await checkout(client, site, bk["id"]))["id"])
+    after = await get_booking(client, site, bk["id"])
+    assert (after["status"], after["paymentStatus"]) == ("PENDING", "NOT_PAID")
+
+
+async def test_a_taken_slot_is_not_sold(client: httpx.AsyncClient, site: SiteKeys) -> None:
+    # The site holds nothing for CREATED bookings: another booking may take the slot.
+    await set_hold(client_db(client), site.site_id, 0)
+    cat = Catalog(client, site.admin)
+    service = await cat.appointment([await cat.staff()])
+    day = next_monday()
+    first = await created(
+        client, site.admin, appointment_booking(service, day, selectedPaymentOption="OFFLINE")
+    )
+    co = await checkout(client, site, first["id"])
+    assert co["lineItems"][0]["availability"]["status"] == "AVAILABLE"
+    second = await created(
+        client, site.admin, appointment_booking(service, day, selectedPaymentOption="OFFLINE")
+    )
+    await order_of(client, site, (await checkout(client, site, second["id"]))["id"])
+    co = await checkout(client, site, first["id"])
+    assert co["lineItems"][0]["availability"] == {"status": "NOT_AVAILABLE", "quantityAvailable": 0}
+    assert co["violations"][0]["description"] == "the booking's slot is taken"
+    res = await client.post(f"{CHECKOUTS}/{co['id']}/create-order", json={}, headers=site.admin)
+    app_error(res, 428, "FULL_OUT_OF_STOCK")
+    assert (await get_booking(client, site, first["id"]))["status"] == "CREATED"
+
+
+async def test_concurrent_orders_get_distinct_numbers(
+    client: httpx.AsyncClient, site: SiteKeys
+) -> None:
+    checkouts = []
+    for hour in (10, 12, 14, 16):
+        bk = await booking_of(client, site, hour=hour)
+        checkouts.append((await checkout(client, site, bk["id"]))["id"])
+
+    async def place(checkout_id: str) -> str:
+        res = await client.post(
+            f"{CHECKOUTS}/{checkout_id}/create-order", json={}, headers=site.admin
+        )
+        return str(ok(res)["orderId"])
+
+    ids = await asyncio.gather(*(place(c) for c in checkouts))
+    numbers = set()
+    for order_id in ids:
+        numbers.add(
+            ok(await client.get(f"{ORDERS}/{order_id}", headers=site.admin))["order"]["number"]
+        )
+    assert len(numbers) == 4

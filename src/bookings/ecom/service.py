@@ -58,6 +58,8 @@ ORDER_FQDN = "wix.ecom.v1.order"
 #: Where a checkout is paid, under the public base URL (our own page; not served yet).
 CHECKOUT_PATH = "/checkout?checkoutId={id}"
 DEFAULT_LIMIT = 100
+#: Tries at drawing an order number when concurrent orders collide.
+_NUMBER_ATTEMPTS = 5
 _CURSORS = CursorCodec("ecom-orders")
 
 
@@ -400,8 +402,26 @@ async def create_order(db: Database, caller: Identity, checkout_id: str) -> dict
         )
     if pricing.amount(doc["payNow"]["total"]["amount"]) > 0:
         raise errors.not_implemented("Online payment (no payment provider is configured)")
-    now = utcnow()
     order_id = new_id()
+    for attempt in range(_NUMBER_ATTEMPTS):
+        try:
+            order = await _place_order(db, caller, checkout_id, doc, order_id)
+            break
+        except sa.exc.IntegrityError:
+            # Two orders of the site drew the same number at once: draw again.
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+    for booking_id in _booking_ids(order):
+        await booking.confirm_from_order(db, caller, booking_id, order["paymentStatus"])
+    return {"orderId": order_id}
+
+
+async def _place_order(
+    db: Database, caller: Identity, checkout_id: str, doc: dict[str, Any], order_id: str
+) -> dict[str, Any]:
+    """Write the order (APPROVED, NOT_PAID), its events, and the checkout completed."""
+    now = utcnow()
+    doc = copy.deepcopy(doc)
     async with db.write(caller.site_id) as uow:
         row = await _checkout_row(uow, checkout_id)
         if row.order_id:
@@ -446,9 +466,7 @@ async def create_order(db: Database, caller: Identity, checkout_id: str) -> dict
         doc["orderId"] = order_id
         doc["completed"] = True
         await _save_checkout(uow, row, doc, "completed", now)
-    for booking_id in _booking_ids(order):
-        await booking.confirm_from_order(db, caller, booking_id, order["paymentStatus"])
-    return {"orderId": order_id}
+    return order
 
 
 def _order_doc(

@@ -16,6 +16,7 @@ from bookings.booking.service.common import _require, _service
 from bookings.booking.service.lifecycle import _confirm_or_decline
 from bookings.booking.service.mutation import Change, _fits_now, _lock_owner, _mutate
 from bookings.booking.state import Status
+from bookings.platform import errors
 from bookings.platform.auth import Identity
 from bookings.platform.db import Database, UnitOfWork, utcnow
 
@@ -56,7 +57,7 @@ async def sale_item(db: Database, caller: Identity, booking_id: str) -> SaleItem
     async with db.write(caller.site_id) as uow:
         try:
             row = await _require(uow, booking_id, caller)
-        except Exception:
+        except errors.ApplicationError:
             return None
         service = await _service(uow, row.service_id)
         fits = True
