@@ -230,8 +230,10 @@ async def test_unsellable_items_reported(client: httpx.AsyncClient, site: SiteKe
         headers=site.admin,
     )
     app_error(res, 428, "CHECKOUT_IS_COMPLETE")
-    res = await client.patch(f"{CHECKOUTS}/{co['id']}", json={"checkout": {}}, headers=site.admin)
-    app_error(res, 501, "UNIMPLEMENTED")
+    res = await client.patch(
+        f"{CHECKOUTS}/{co['id']}", json={"checkout": {"id": co["id"]}}, headers=site.admin
+    )
+    app_error(res, 428, "CHECKOUT_IS_COMPLETE")
 
 
 async def test_orders_search_paging(client: httpx.AsyncClient, site: SiteKeys) -> None:
@@ -315,3 +317,30 @@ async def test_concurrent_orders_get_distinct_numbers(
             ok(await client.get(f"{ORDERS}/{order_id}", headers=site.admin))["order"]["number"]
         )
     assert len(numbers) == 4
+
+
+async def test_update_checkout(client: httpx.AsyncClient, site: SiteKeys) -> None:
+    first = await booking_of(client, site)
+    second = await booking_of(client, site, hour=13)
+    co = await checkout(client, site, first["id"])
+    buyer = {"email": "ann@example.com"}
+    body = {
+        "checkout": {"id": co["id"], "buyerInfo": buyer, "channelType": "BACKOFFICE_MERCHANT"},
+        "lineItems": [line(second["id"])],
+        "overrideCheckoutUrl": "https://example.com/pay",
+    }
+    res = await client.patch(f"{API_CHECKOUTS}/{co['id']}", json=body, headers=site.admin)
+    found = ok(res)["checkout"]
+    assert found["buyerInfo"] == buyer and found["channelType"] == "BACKOFFICE_MERCHANT"
+    assert [li["catalogReference"]["catalogItemId"] for li in found["lineItems"]] == [
+        first["id"],
+        second["id"],
+    ]
+    assert found["priceSummary"]["total"]["amount"] == "160.00"
+    url = ok(await client.get(f"{CHECKOUTS}/{co['id']}/checkout-url", headers=site.admin))
+    assert url == {"checkoutUrl": "https://example.com/pay"}
+    body = {"checkout": {"id": co["id"]}, "couponCode": "SAVE10"}
+    res = await client.patch(f"{CHECKOUTS}/{co['id']}", json=body, headers=site.admin)
+    app_error(res, 501, "UNIMPLEMENTED")
+    order = await order_of(client, site, co["id"])
+    assert order["buyerInfo"] == buyer and len(order["lineItems"]) == 2

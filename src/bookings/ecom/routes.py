@@ -65,8 +65,9 @@ async def get_checkout_url(call: Call, req: CheckoutIdRequest) -> dict[str, Any]
     request=UpdateCheckoutRequest,
 )
 async def update_checkout(call: Call, req: UpdateCheckoutRequest) -> dict[str, Any]:
-    """Update Checkout: not implemented (501)."""
-    raise errors.not_implemented("Update Checkout")
+    """Update Checkout: buyer and billing info, custom fields, channel, checkout URL, and
+    line items to add (coupons, gift cards, custom line items: 501)."""
+    return await service.update_checkout(call.db, call.caller, req)
 
 
 @router.method(

@@ -92,9 +92,18 @@ class SearchOrdersRequest(WireModel):
     search: OrderSearch | None = None
 
 
-class CheckoutRef(WireModel):
+class CheckoutPatch(WireModel):
     id: str = Field(min_length=1, max_length=36)
+    buyer_info: dict[str, Any] | None = None
+    billing_info: dict[str, Any] | None = None
+    custom_fields: list[dict[str, Any]] | None = None
+    channel_type: str | None = Field(default=None, max_length=40)
 
 
 class UpdateCheckoutRequest(WireModel):
-    checkout: CheckoutRef
+    checkout: CheckoutPatch
+    coupon_code: str | None = None
+    gift_card_code: str | None = None
+    override_checkout_url: str | None = Field(default=None, max_length=1000)
+    line_items: list[LineItemIn] | None = Field(default=None, max_length=300)
+    custom_line_items: list[dict[str, Any]] | None = None

@@ -26,6 +26,7 @@ from them, offline payments recorded by the business.
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -43,6 +44,7 @@ from bookings.ecom.schemas import (
     RecordManualPaymentRequest,
     RemoveLineItemsRequest,
     SearchOrdersRequest,
+    UpdateCheckoutRequest,
 )
 from bookings.platform import errors, events
 from bookings.platform.auth import Identity
@@ -50,6 +52,8 @@ from bookings.platform.cursors import CursorCodec, CursorRejected
 from bookings.platform.db import Database, SiteScope, UnitOfWork, utcnow
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
+
+log = logging.getLogger(__name__)
 
 #: The Bookings app id: the ``catalogReference.appId`` of a booking line (spec E.1).
 BOOKINGS_APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
@@ -335,6 +339,31 @@ async def add_to_checkout(
     return {"checkout": wire}
 
 
+async def update_checkout(
+    db: Database, caller: Identity, req: UpdateCheckoutRequest
+) -> dict[str, Any]:
+    """Update Checkout: the fields given replace the checkout's; ``lineItems`` are added (as
+    Wix does); the totals and availability are recomputed."""
+    if req.coupon_code or req.gift_card_code:
+        raise errors.not_implemented("Coupons and gift cards")
+    patch = req.checkout
+    async with db.read(caller.site_id) as scope:
+        _refuse_complete(await _checkout_row(scope, patch.id))
+    lines = await _lines(db, caller, req.line_items or [], req.custom_line_items)
+    async with db.write(caller.site_id) as uow:
+        row = await _checkout_row(uow, patch.id)
+        _refuse_complete(row)
+        doc = copy.deepcopy(row.doc)
+        given = patch.model_dump(by_alias=True, exclude_none=True, exclude={"id"})
+        doc.update(given)
+        if req.override_checkout_url:
+            doc["overrideCheckoutUrl"] = req.override_checkout_url
+        doc["lineItems"] = [*doc["lineItems"], *lines]
+        _summarize(doc)
+        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+    return {"checkout": wire}
+
+
 async def remove_line_items(
     db: Database, caller: Identity, req: RemoveLineItemsRequest
 ) -> dict[str, Any]:
@@ -412,7 +441,12 @@ async def create_order(db: Database, caller: Identity, checkout_id: str) -> dict
             if attempt == _NUMBER_ATTEMPTS - 1:
                 raise
     for booking_id in _booking_ids(order):
-        await booking.confirm_from_order(db, caller, booking_id, order["paymentStatus"])
+        try:
+            await booking.confirm_from_order(db, caller, booking_id, order["paymentStatus"])
+        except errors.ApplicationError as exc:
+            # The order is placed; a booking that moved meanwhile (canceled, say) stays as
+            # it is (logged; the business sees it CANCELED next to an approved order).
+            log.warning("order %s: booking %s not confirmed: %s", order_id, booking_id, exc)
     return {"orderId": order_id}
 
 
