@@ -109,6 +109,8 @@ async def test_offline_flow(client: httpx.AsyncClient, site: SiteKeys) -> None:
     found = ok(await client.get(status, headers=site.admin))
     assert found["status"] == "NONCOLLECTABLE_ORDER_IS_PAID"
 
+    alias = f"/_api/ecom-orders/v1/orders/{order['id']}"
+    assert ok(await client.get(alias, headers=site.admin))["order"]["paymentStatus"] == "PAID"
     canceled = ok(await client.post(f"{ORDERS}/{order['id']}/cancel", json={}, headers=site.admin))
     assert canceled["order"]["status"] == "CANCELED"
     found = ok(await client.get(status, headers=site.admin))
@@ -137,7 +139,7 @@ async def test_offline_flow(client: httpx.AsyncClient, site: SiteKeys) -> None:
 async def test_partial_manual_payment(client: httpx.AsyncClient, site: SiteKeys) -> None:
     bk = await booking_of(client, site)
     order = await order_of(client, site, (await checkout(client, site, bk["id"]))["id"])
-    pay = f"{COLLECTOR}/{order['id']}/manual-payment"
+    pay = f"/_api/v1/payments-collector/orders/{order['id']}/manual-payment"
     too_much = await client.post(pay, json={"amount": {"amount": "80.01"}}, headers=site.admin)
     assert too_much.status_code == 400, too_much.text
     assert ok(await client.post(pay, json={"amount": {"amount": "30"}}, headers=site.admin)) == {}

@@ -26,9 +26,21 @@ from bookings.platform.routing import ApiRouter, Call
 
 router = ApiRouter("eCommerce")
 
-checkouts = router.paths("/ecom/v1/checkouts").with_api_aliases()
-orders = router.paths("/ecom/v1/orders").with_api_aliases()
-collector = router.paths("/ecom/v1/payments-collector/orders").with_api_aliases()
+# The SDK's meta.js maps: www.wixapis.com ``/ecom/v1/...``; the ``/_api`` gateway
+# ``/_api/ecom-orders`` (orders), ``/_api/payments-collector`` and ``/_api/v1/payments-collector``
+# (payments collector), ``/checkout-v1-proxy`` (checkout), each in front of the proto path.
+checkouts = router.paths(
+    "/ecom/v1/checkouts",
+    "/_api/ecom/v1/checkouts",
+    "/_api/checkout-v1-proxy/v1/checkouts",
+)
+orders = router.paths("/ecom/v1/orders", "/_api/ecom/v1/orders", "/_api/ecom-orders/v1/orders")
+collector = router.paths(
+    "/ecom/v1/payments-collector/orders",
+    "/_api/ecom/v1/payments-collector/orders",
+    "/_api/v1/payments-collector/orders",
+    "/_api/payments-collector/v1/payments-collector/orders",
+)
 
 
 @router.method("createCheckout", "POST", checkouts(), roles=ANYONE, request=CreateCheckoutRequest)
