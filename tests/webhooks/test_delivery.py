@@ -347,7 +347,7 @@ async def test_create_commits_while_a_receiver_holds_a_request(
         assert second["id"]
         assert receiver.in_flight >= 1 and receiver.received == []
         receiver.released.set()
-        await eventually(lambda: len(receiver.received) == 2)
+        await eventually(lambda: len(receiver.received) >= 2)
         await eventually(lambda: d.stats.delivered >= 2)
     finally:
         receiver.released.set()
