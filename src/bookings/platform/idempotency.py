@@ -121,7 +121,22 @@ class Claim:
     ttl: timedelta = TTL
 
 
-_LOCK = sa.text("SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0))")
+#: PostgreSQL: the try-lock and the lookup in one round trip. The lookup's snapshot may be a
+#: moment older than the lock (a twin that committed in between is not seen): the primary key
+#: catches that twin at the insert, which rolls this request back and replays.
+_LOCK_AND_FIND = sa.text(
+    "SELECT l.got, r.route, r.fingerprint, r.status_code, r.content_type, r.body, r.expires_at"
+    " FROM (SELECT pg_try_advisory_xact_lock(hashtextextended(:scope, 0)) AS got) AS l"
+    " LEFT JOIN idempotency_records AS r ON r.site_id = :site AND r.scope = :scope"
+).columns(
+    sa.column("got", sa.Boolean),
+    idempotency_records.c.route,
+    idempotency_records.c.fingerprint,
+    idempotency_records.c.status_code,
+    idempotency_records.c.content_type,
+    idempotency_records.c.body,
+    idempotency_records.c.expires_at,
+)
 _FIND = sa.select(
     idempotency_records.c.route,
     idempotency_records.c.fingerprint,
@@ -136,6 +151,7 @@ _FIND = sa.select(
 _DROP = sa.delete(idempotency_records).where(
     idempotency_records.c.site_id == sa.bindparam("site"),
     idempotency_records.c.scope == sa.bindparam("scope"),
+    idempotency_records.c.expires_at <= sa.bindparam("now"),
 )
 _PRUNE = sa.delete(idempotency_records).where(
     idempotency_records.c.expires_at <= sa.bindparam("now")
@@ -143,14 +159,17 @@ _PRUNE = sa.delete(idempotency_records).where(
 _INSERT = sa.insert(idempotency_records)
 
 
-async def _check(conn: AsyncConnection, claim: Claim) -> None:
-    """Replay or 422 when a live record holds the key; an expired one is deleted."""
+async def _check(conn: AsyncConnection, claim: Claim) -> bool:
+    """Replay or 422 when a live record holds the key; whether an expired one does."""
     row = (await conn.execute(_FIND, {"site": claim.site_id, "scope": claim.scope})).first()
-    if row is None:
-        return
+    return _verdict(row, claim)
+
+
+def _verdict(row: Any, claim: Claim) -> bool:
+    if row is None or row.fingerprint is None:
+        return False
     if row.expires_at <= claim.now:
-        await conn.execute(_DROP, {"site": claim.site_id, "scope": claim.scope})
-        return
+        return True
     if row.fingerprint != claim.fingerprint:
         raise reused(claim.route)
     raise Replay(row.status_code, row.content_type, bytes(row.body))
@@ -222,14 +241,26 @@ class KeyedDatabase(Database):
             async with super().write(site_id) as later:
                 yield later
             return
+        claim = self.claim
+        expired = False
+        if self.dialect != "postgresql":
+            # SQLite: looked up before the one writer slot, so as not to hold it longer; a
+            # twin that commits meanwhile is caught by the primary key at the insert.
+            async with Database.connect_for_read(self) as reader:
+                expired = await _check(reader, claim)
         cm = Database.connect_for_write(self)
         conn = await cm.__aenter__()
         try:
             if self.dialect == "postgresql":
-                got = (await conn.execute(_LOCK, {"scope": self.claim.scope})).scalar()
-                if not got:
+                params = {"scope": claim.scope, "site": claim.site_id}
+                row = (await conn.execute(_LOCK_AND_FIND, params)).first()
+                if row is None or not row.got:
                     raise in_flight()
-            await _check(conn, self.claim)
+                expired = _verdict(row, claim)
+            if expired:
+                await conn.execute(
+                    _DROP, {"site": claim.site_id, "scope": claim.scope, "now": claim.now}
+                )
             uow = UnitOfWork(conn, site_id, self.dialect)
             yield uow
             await uow.flush()
