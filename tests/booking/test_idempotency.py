@@ -17,9 +17,10 @@ import sqlalchemy as sa
 
 from bookings.app import create_app
 from bookings.booking.models import bookings
+from bookings.identity import credentials
 from bookings.identity import service as identity
 from bookings.platform import idempotency
-from bookings.platform.auth import Role
+from bookings.platform.auth import Role, hash_secret
 from bookings.platform.db import utcnow
 from bookings.platform.models import domain_events, idempotency_records
 from bookings.platform.routing import Services
@@ -214,3 +215,24 @@ async def test_without_a_key_nothing_is_recorded(
     ok(await client.post(API, json=body, headers=site.admin))
     assert await count(services, bookings, site.site_id) == 2
     assert await count(services, idempotency_records, site.site_id) == 0
+
+
+async def test_key_in_use_is_409_with_retry_after(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    if services.db.is_sqlite:
+        pytest.skip("SQLite: writers queue (BEGIN IMMEDIATE); the second request replays")
+    svc, event = await yoga(client, site)
+    caller = await credentials.lookup(services.db, hash_secret(site.admin_key))
+    assert caller is not None
+    scope = idempotency.scope_key(site.site_id, f"{caller.role.value}:{caller.subject_id}", "busy")
+    body = {"booking": class_booking(svc, event)}
+    async with services.db.engine.connect() as conn, conn.begin():
+        # Another request holds the key (its transaction has the advisory lock).
+        lock = sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:s, 0))")
+        await conn.execute(lock, {"s": scope})
+        res = await client.post(API, json=body, headers=keyed(site.admin, "busy"))
+        app_error(res, 409, "IDEMPOTENCY_KEY_IN_USE")
+        assert res.headers["retry-after"] == "1"
+    assert await count(services, bookings, site.site_id) == 0
+    ok(await client.post(API, json=body, headers=keyed(site.admin, "busy")))

@@ -242,12 +242,6 @@ class KeyedDatabase(Database):
                 yield later
             return
         claim = self.claim
-        expired = False
-        if self.dialect != "postgresql":
-            # SQLite: looked up before the one writer slot, so as not to hold it longer; a
-            # twin that commits meanwhile is caught by the primary key at the insert.
-            async with Database.connect_for_read(self) as reader:
-                expired = await _check(reader, claim)
         cm = Database.connect_for_write(self)
         conn = await cm.__aenter__()
         try:
@@ -257,6 +251,8 @@ class KeyedDatabase(Database):
                 if row is None or not row.got:
                     raise in_flight()
                 expired = _verdict(row, claim)
+            else:  # SQLite: BEGIN IMMEDIATE, the one writer; the lookup is current
+                expired = await _check(conn, claim)
             if expired:
                 await conn.execute(
                     _DROP, {"site": claim.site_id, "scope": claim.scope, "now": claim.now}
