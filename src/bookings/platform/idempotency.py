@@ -197,6 +197,9 @@ class KeyedDatabase(Database):
         self.claim = claim
         self._pending: tuple[AbstractAsyncContextManager[AsyncConnection], UnitOfWork] | None = None
         self._units = 0
+        #: SQLite: the lookup done in the plan's read transaction (a ``read_then_write``),
+        #: and whether it found an expired record.
+        self._looked_up: bool | None = None
 
     def _notify(self, uow: UnitOfWork) -> None:
         if uow.events_recorded:
@@ -231,6 +234,11 @@ class KeyedDatabase(Database):
             yield SiteScope(self._pending[1].conn, site_id)
             return
         async with super().read(site_id) as scope:
+            if self.is_sqlite and self._units == 0 and self._looked_up is None:
+                # Before the one writer slot, in a transaction the use case opens anyway, so
+                # as not to hold the slot longer; a twin that commits before this request's
+                # write is caught by the primary key at the insert (rolled back, replayed).
+                self._looked_up = await _check(scope.conn, self.claim)
             yield scope
 
     @asynccontextmanager
@@ -251,6 +259,8 @@ class KeyedDatabase(Database):
                 if row is None or not row.got:
                     raise in_flight()
                 expired = _verdict(row, claim)
+            elif self._looked_up is not None:
+                expired = self._looked_up
             else:  # SQLite: BEGIN IMMEDIATE, the one writer; the lookup is current
                 expired = await _check(conn, claim)
             if expired:
