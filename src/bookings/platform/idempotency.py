@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -34,6 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookings.platform import errors
 from bookings.platform.db import Database, SiteScope, UnitOfWork
 from bookings.platform.models import idempotency_records
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 HEADERS = ("idempotency-key", "x-idempotency-key")
 #: The code of the 409 (the router adds ``Retry-After``).
@@ -200,6 +203,7 @@ class KeyedDatabase(Database):
         #: SQLite: the lookup done in the plan's read transaction (a ``read_then_write``),
         #: and whether it found an expired record.
         self._looked_up: bool | None = None
+        self._planning = False
 
     def _notify(self, uow: UnitOfWork) -> None:
         if uow.events_recorded:
@@ -234,7 +238,7 @@ class KeyedDatabase(Database):
             yield SiteScope(self._pending[1].conn, site_id)
             return
         async with super().read(site_id) as scope:
-            if self.is_sqlite and self._units == 0 and self._looked_up is None:
+            if self._planning and self._units == 0 and self._looked_up is None:
                 # Before the one writer slot, in a transaction the use case opens anyway, so
                 # as not to hold the slot longer; a twin that commits before this request's
                 # write is caught by the primary key at the insert (rolled back, replayed).
@@ -275,6 +279,18 @@ class KeyedDatabase(Database):
             raise
         self._pending = (cm, uow)
 
+    async def read_then_write(
+        self,
+        site_id: str,
+        read: Callable[[SiteScope, UnitOfWork | None], Awaitable[T]],
+        write: Callable[[UnitOfWork, T], Awaitable[R]],
+    ) -> R:
+        self._planning = self.is_sqlite
+        try:
+            return await super().read_then_write(site_id, read, write)
+        finally:
+            self._planning = False
+
     async def abort(self) -> None:
         """The request failed: roll back the unit that waits for its commit."""
         if self._pending is None:
@@ -307,9 +323,10 @@ class KeyedDatabase(Database):
             self._pending = None
             try:
                 await uow.conn.execute(_INSERT, row)
-            except sa.exc.IntegrityError:
+            except BaseException as exc:
                 await cm.__aexit__(*sys.exc_info())
-                await self._twin()
+                if isinstance(exc, sa.exc.IntegrityError):
+                    await self._twin()
                 raise
             await cm.__aexit__(None, None, None)
             self._notify(uow)
