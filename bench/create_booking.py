@@ -18,6 +18,13 @@ BOOKINGS_ADMIN_API_KEY); the catalog is built through HTTP with the helpers of
   without buffer, call ``i`` books staff ``i % 20`` at a slot of its own (next free hour of the
   working week), naming the resource.
 
+* class sessions with idempotency keys: at each level, after the cases above, the level's class
+  bodies are sent again twice, in quarters ordered plain, keyed, keyed, plain (so the tables'
+  growth weighs on both alike): plainly, and each under a new ``Idempotency-Key`` (the
+  claim, the record lookup and the stored answer in the create's transaction); the ratio of
+  the two throughputs is the key's cost (target: at least 0.85 at 32 clients, PostgreSQL
+  when measured: ``RESULT create_with_idempotency_ratio``).
+
 Every create must answer 200; anything else is counted and printed as an error, and the
 booking rows stored at the end must match the creates answered. Clients are closed loops:
 ``c`` workers each send their next call as soon as the previous one answered; latency is
@@ -90,6 +97,8 @@ from tests.serving import serving
 SRC = Path(__file__).resolve().parents[1] / "src"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGET_RATIO = 0.25
+#: Class creates with an Idempotency-Key reach this share of those without, same run.
+KEYED_TARGET = 0.85
 CLIENTS = (1, 8, 32)
 SESSIONS = 64
 SESSION_CAPACITY = 1000
@@ -123,6 +132,17 @@ class Stats:
     @property
     def p99(self) -> float:
         return pct(self.latencies, 0.99)
+
+
+def merged(parts: Sequence[Stats]) -> Stats:
+    """Runs of one kind as one: their calls, errors, time and latencies summed."""
+    return Stats(
+        calls=sum(p.calls for p in parts),
+        errors=sum(p.errors for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        latencies=[x for p in parts for x in p.latencies],
+        samples=[x for p in parts for x in p.samples][:3],
+    )
 
 
 #: One call: (worker, call number) -> None when it succeeded, else what went wrong.
@@ -171,7 +191,7 @@ class KeepAlive:
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+    async def post(self, path: str, body: bytes, extra: bytes = b"") -> tuple[int, bytes]:
         if self.reader is None or self.writer is None:
             await self.open()
         assert self.reader is not None and self.writer is not None
@@ -179,6 +199,7 @@ class KeepAlive:
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n".encode()
             + self.extra
+            + extra
             + b"\r\n"
             + body
         )
@@ -209,11 +230,15 @@ async def connections(
         await asyncio.gather(*(c.close() for c in conns))
 
 
-def http_create(conns: list[KeepAlive], bodies: Sequence[bytes], first: int) -> Call:
-    """Call ``i`` posts ``bodies[first + i]``."""
+def http_create(
+    conns: list[KeepAlive], bodies: Sequence[bytes], first: int, keys: str | None = None
+) -> Call:
+    """Call ``i`` posts ``bodies[first + i]``; with ``keys``, under ``Idempotency-Key:
+    <keys>-<i>`` (a new key per call)."""
 
     async def one(w: int, i: int) -> str | None:
-        status, answer = await conns[w].post(API, bodies[first + i])
+        extra = f"Idempotency-Key: {keys}-{i}\r\n".encode() if keys else b""
+        status, answer = await conns[w].post(API, bodies[first + i], extra)
         return None if status == 200 else f"{status} {answer[:300].decode(errors='replace')}"
 
     return one
@@ -573,6 +598,8 @@ class EngineResult:
     notes: list[str] = field(default_factory=list)
     stored: int = 0
     answered: int = 0
+    #: Class-session creates without and with an ``Idempotency-Key``, per client count.
+    keyed: dict[int, tuple[Stats, Stats]] = field(default_factory=dict)
 
 
 async def run_engine(
@@ -605,7 +632,8 @@ async def run_engine(
             for i in range(processes)
         ]
         plan = await build_catalog(bases[0], headers, site_id, total if appointments else 0)
-        cases = [Case("class", class_bodies(plan, total), lambda d: class_works(plan, d))]
+        class_bodies_ = class_bodies(plan, total)
+        cases = [Case("class", class_bodies_, lambda d: class_works(plan, d))]
         if appointments:
             cases.append(
                 Case("appointment", appointment_bodies(plan), lambda d: appointment_works(plan, d))
@@ -639,10 +667,27 @@ async def run_engine(
                         http = await closed_loop(c, calls, http_create(conns, case.bodies, first))
                     floor = await closed_loop(c, calls, baseline_create(base, case.works, first))
                     result.cases[case.name].append(Level(c, http, floor))
+            # The same class creates again (the bodies of this level once more, capacity
+            # allows), plain then each under a new Idempotency-Key, back to back.
+            # In four quarters, plain, keyed, keyed, plain, so that the tables' growth over
+            # the run (and any drift of the machine) weighs on both alike.
+            quarter = calls // 4
+            parts: dict[bool, list[Stats]] = {False: [], True: []}
+            for n, with_keys in enumerate((False, True, True, False)):
+                start = first + n * quarter
+                keys = f"bench-{uuid.uuid4().hex}" if with_keys else None
+                async with connections(bases, headers, c) as conns:
+                    parts[with_keys].append(
+                        await closed_loop(
+                            c, quarter, http_create(conns, class_bodies_, start, keys)
+                        )
+                    )
+            result.keyed[c] = (merged(parts[False]), merged(parts[True]))
             first += calls
     ok = sum(
         lv.http.calls - lv.http.errors + lv.base.calls - lv.base.errors for lv in levels_of(result)
     )
+    ok += sum(a.calls - a.errors + b.calls - b.errors for a, b in result.keyed.values())
     result.answered = 2 * WARMUP * len(cases) + ok
     result.stored = await stored_bookings(url, site_id)
     return result
@@ -691,6 +736,17 @@ def report(r: EngineResult, processes: int, calls: int) -> None:
                 f" | {lv.ratio:5.3f}"
             )
             for sample in h.samples + b.samples:
+                print(f"           error: {sample}")
+    if r.keyed:
+        print("   class creates, without and with Idempotency-Key (a new key per call)")
+        print("   clients  plain/s  p50 ms  p99 ms | keyed/s  p50 ms  p99 ms errors | ratio")
+        for c, (a, b) in r.keyed.items():
+            ratio = b.rate / a.rate if a.rate else 0.0
+            print(
+                f"   {c:7d} {a.rate:8.1f} {a.p50:7.2f} {a.p99:7.2f} | {b.rate:7.1f} {b.p50:7.2f}"
+                f" {b.p99:7.2f} {a.errors + b.errors:6d} | {ratio:5.3f}"
+            )
+            for sample in a.samples + b.samples:
                 print(f"           error: {sample}")
     verdict = "as answered" if r.stored == r.answered else f"but {r.answered} creates answered OK"
     print(f"   {r.stored} booking rows stored, {verdict}")
@@ -742,6 +798,17 @@ async def main() -> None:
     print()
     verdict = "ok" if ratio >= TARGET_RATIO else "short"
     print(f"RESULT create_pg_32_ratio {ratio:.2f} ratio target {TARGET_RATIO} {verdict}")
+    # Idempotency keys: at 32 clients (else the most measured), PostgreSQL when measured.
+    keyed_ratio = 0.0
+    for r in sorted(results, key=lambda r: r.key != "pg"):
+        if r.keyed:
+            plain, with_key = r.keyed.get(32) or r.keyed[max(r.keyed)]
+            keyed_ratio = with_key.rate / plain.rate if plain.rate else 0.0
+            break
+    verdict = "ok" if keyed_ratio >= KEYED_TARGET else "short"
+    print(
+        f"RESULT create_with_idempotency_ratio {keyed_ratio:.2f} x target {KEYED_TARGET} {verdict}"
+    )
 
 
 if __name__ == "__main__":

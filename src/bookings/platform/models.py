@@ -51,3 +51,22 @@ outbox_pending = sa.Table(
     sa.PrimaryKeyConstraint("site_id", "event_id"),
     sa.Index("ix_outbox_pending_created", "created_date"),
 )
+
+#: Idempotency records (:mod:`bookings.platform.idempotency`): the answer of a committed write
+#: sent with an ``Idempotency-Key``, written in that write's transaction. ``scope`` is the
+#: SHA-256 of site, credential and key; the row is replayed until ``expires_at``, then pruned.
+idempotency_records = sa.Table(
+    "idempotency_records",
+    metadata,
+    sa.Column("site_id", sa.String(36), nullable=False),
+    sa.Column("scope", sa.String(64), nullable=False),
+    sa.Column("route", sa.String(300), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(200), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "scope"),
+    sa.Index("ix_idempotency_records_expires_at", "expires_at"),
+)

@@ -14,7 +14,8 @@ import binascii
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookings.config import Settings
-from bookings.platform import errors, wire
+from bookings.platform import errors, idempotency, wire
 from bookings.platform.auth import (
     CredentialLookup,
     Identity,
@@ -32,7 +33,7 @@ from bookings.platform.auth import (
     authenticate,
     require_role,
 )
-from bookings.platform.db import Database
+from bookings.platform.db import Database, utcnow
 from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.signing import Signer
@@ -52,6 +53,8 @@ class Services:
     settings: Settings
     signer: Signer
     lookup: CredentialLookup
+    #: Now, for the idempotency records' expiry (tests pass a fake clock).
+    clock: Callable[[], datetime] = field(default=utcnow)
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,13 @@ class Call:
     identity: Identity | None
     request_id: str
     headers: dict[str, str]
+    #: The database of this call when it differs from the services' (a request with an
+    #: ``Idempotency-Key``: :class:`bookings.platform.idempotency.KeyedDatabase`).
+    database: Database | None = None
 
     @property
     def db(self) -> Database:
-        return self.services.db
+        return self.database if self.database is not None else self.services.db
 
     @property
     def caller(self) -> Identity:
@@ -285,23 +291,80 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
             )
             request.state.site_id = identity.site_id
             require_role(identity, method.roles)
+        key = (
+            idempotency.parse_key(request.headers)
+            if identity is not None and method.verb in idempotency.WRITES
+            else None
+        )
         payload = await assemble_request(request, method.request_model)
         message = wire.parse(method.request_model, payload)
+        keyed = None
+        if key is not None and identity is not None:
+            keyed = idempotency.keyed_database(
+                services.db,
+                key=key,
+                site_id=identity.site_id,
+                credential_id=f"{identity.role.value}:{identity.subject_id}",
+                method=method.verb,
+                route=method.paths[0],
+                path_params=request.path_params,
+                body=payload,
+                clock=services.clock,
+            )
         call = Call(
             services=services,
             identity=identity,
             request_id=getattr(request.state, "request_id", ""),
             headers=dict(request.headers),
+            database=keyed,
         )
-        result = await method.handler(call, message)
-        if isinstance(result, Response):
-            return result
-        body = wire.to_wire(result) if isinstance(result, BaseModel) else result
-        return WireJSONResponse(body, status_code=200)
+        if keyed is None:
+            return _response(await method.handler(call, message))
+        try:
+            response = _response(await method.handler(call, message))
+        except idempotency.Replay as replay:
+            return _replayed(replay)
+        except errors.ApplicationError as exc:
+            await keyed.abort()
+            if exc.code != idempotency.IN_USE:
+                raise
+            return WireJSONResponse(
+                exc.body(), status_code=exc.http_status, headers={"Retry-After": "1"}
+            )
+        except BaseException:
+            await keyed.abort()
+            raise
+        body = getattr(response, "body", None)
+        if not isinstance(body, bytes):
+            await keyed.abort()  # not storable (a streamed answer): keep nothing
+            return response
+        try:
+            await keyed.finish(
+                response.status_code, response.media_type or "application/json", body
+            )
+        except idempotency.Replay as replay:
+            return _replayed(replay)
+        return response
 
     endpoint.__name__ = method.name
     setattr(endpoint, API_ENDPOINT, True)
     return endpoint
+
+
+def _response(result: BaseModel | dict[str, Any] | Response) -> Response:
+    if isinstance(result, Response):
+        return result
+    body = wire.to_wire(result) if isinstance(result, BaseModel) else result
+    return WireJSONResponse(body, status_code=200)
+
+
+def _replayed(replay: idempotency.Replay) -> Response:
+    return Response(
+        replay.body,
+        status_code=replay.status_code,
+        media_type=replay.content_type,
+        headers={"Idempotent-Replayed": "true"},
+    )
 
 
 def _specificity(path: str) -> tuple[float, ...]:
