@@ -1,7 +1,7 @@
 """eCommerce: checkouts and orders (the booking subset).
 
 Revision ID: 0015_ecom
-Revises: 0013_calendar_feeds
+Revises: 0014_idempotency
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from bookings.platform.db import Json, UtcDateTime
 
 revision: str = "0015_ecom"
-down_revision: str | None = "0013_calendar_feeds"
+down_revision: str | None = "0014_idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
