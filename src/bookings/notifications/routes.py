@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from bookings.notifications import service
+from bookings.notifications import admin
 from bookings.platform.auth import ADMIN_ONLY
 from bookings.platform.routing import ApiRouter, Call
 from bookings.platform.wire import WireModel
@@ -47,7 +47,7 @@ class EmptyRequest(WireModel):
 )
 async def list_messages(call: Call, req: ListMessagesRequest) -> dict[str, Any]:
     """The site's e-mails and SMS, newest first; ``status``: PENDING, SENT, FAILED or CANCELED."""
-    return await service.list_messages(call.db, call.site_id, req.status, req.limit or 100)
+    return await admin.list_messages(call.db, call.site_id, req.status, req.limit or 100)
 
 
 @router.method(
@@ -59,7 +59,7 @@ async def list_messages(call: Call, req: ListMessagesRequest) -> dict[str, Any]:
 )
 async def list_templates(call: Call, req: EmptyRequest) -> dict[str, Any]:
     """The site's template overrides, the defaults, and the names that can be overridden."""
-    return await service.list_templates(call.db, call.site_id)
+    return await admin.list_templates(call.db, call.site_id)
 
 
 @router.method(
@@ -71,7 +71,7 @@ async def list_templates(call: Call, req: EmptyRequest) -> dict[str, Any]:
 )
 async def put_template(call: Call, req: PutTemplateRequest) -> dict[str, Any]:
     """Set a site template (checked in the sandbox first: 400 when unfit or unsafe)."""
-    return await service.put_template(call.db, call.site_id, req.name, req.template.body)
+    return await admin.put_template(call.db, call.site_id, req.name, req.template.body)
 
 
 @router.method(
@@ -83,4 +83,4 @@ async def put_template(call: Call, req: PutTemplateRequest) -> dict[str, Any]:
 )
 async def delete_template(call: Call, req: TemplateNameRequest) -> dict[str, Any]:
     """Remove a site template: the default applies again."""
-    return await service.delete_template(call.db, call.site_id, req.name)
+    return await admin.delete_template(call.db, call.site_id, req.name)
