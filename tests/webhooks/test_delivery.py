@@ -19,7 +19,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from bookings.platform.routing import Services
 from bookings.webhooks import ladder
-from bookings.webhooks.dispatcher import SystemClock
+from bookings.webhooks.shapes import SystemClock
 from tests.conftest import SiteKeys
 from tests.helpers import ok
 from tests.webhooks.conftest import (

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bookings.config import Settings
-from bookings.webhooks.dispatcher import Clock, Dispatcher, DispatcherConfig, SystemClock
+from bookings.webhooks.dispatcher import Dispatcher
+from bookings.webhooks.shapes import Clock, DispatcherConfig, SystemClock
 
 __all__ = ["Clock", "Dispatcher", "DispatcherConfig", "SystemClock", "dispatcher_config"]
 
