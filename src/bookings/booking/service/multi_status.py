@@ -87,54 +87,70 @@ def _per_child(
     return apply
 
 
-async def confirm_multi_service_booking(
-    db: Database, caller: Identity, req: ConfirmMultiServiceBookingRequest
+async def _status_of_every_child(
+    db: Database,
+    caller: Identity,
+    req: ConfirmMultiServiceBookingRequest
+    | DeclineMultiServiceBookingRequest
+    | MarkMultiServiceBookingAsPendingRequest,
+    action: state.Action,
+    change: StatusChange,
+    infos: Sequence[BookingInfo] | None,
+    field: str,
 ) -> dict[str, Any]:
+    """Confirm, decline or mark as pending every child, each by its single-booking change."""
     ask = StatusAsk.of(caller, req)
-    infos = req.confirm_bookings_info
     return await _on_every_child(
         db,
         caller,
         req.multi_service_booking_id,
-        state.Action.CONFIRM,
-        _per_child(confirm_change, caller, ask, infos),
+        action,
+        _per_child(change, caller, ask, infos),
         full=req.return_full_entity,
         infos=infos,
-        field="confirmBookingsInfo",
+        field=field,
+    )
+
+
+async def confirm_multi_service_booking(
+    db: Database, caller: Identity, req: ConfirmMultiServiceBookingRequest
+) -> dict[str, Any]:
+    return await _status_of_every_child(
+        db,
+        caller,
+        req,
+        state.Action.CONFIRM,
+        confirm_change,
+        req.confirm_bookings_info,
+        "confirmBookingsInfo",
     )
 
 
 async def decline_multi_service_booking(
     db: Database, caller: Identity, req: DeclineMultiServiceBookingRequest
 ) -> dict[str, Any]:
-    ask = StatusAsk.of(caller, req)
-    infos = req.decline_bookings_info
-    return await _on_every_child(
+    return await _status_of_every_child(
         db,
         caller,
-        req.multi_service_booking_id,
+        req,
         state.Action.DECLINE,
-        _per_child(decline_change, caller, ask, infos),
-        full=req.return_full_entity,
-        infos=infos,
-        field="declineBookingsInfo",
+        decline_change,
+        req.decline_bookings_info,
+        "declineBookingsInfo",
     )
 
 
 async def mark_multi_service_booking_as_pending(
     db: Database, caller: Identity, req: MarkMultiServiceBookingAsPendingRequest
 ) -> dict[str, Any]:
-    ask = StatusAsk.of(caller, req)
-    infos = req.mark_as_pending_bookings_info
-    return await _on_every_child(
+    return await _status_of_every_child(
         db,
         caller,
-        req.multi_service_booking_id,
+        req,
         state.Action.MARK_AS_PENDING,
-        _per_child(pending_change, caller, ask, infos),
-        full=req.return_full_entity,
-        infos=infos,
-        field="markAsPendingBookingsInfo",
+        pending_change,
+        req.mark_as_pending_bookings_info,
+        "markAsPendingBookingsInfo",
     )
 
 
