@@ -43,3 +43,49 @@ ecom_orders = sa.Table(
     sa.UniqueConstraint("site_id", "number"),
     sa.Index("ix_ecom_orders_created", "site_id", "created_date", "id"),
 )
+
+#: One row per payment asked of a provider: the order's online payment (``FULL`` or
+#: ``DEPOSIT``), a ``BALANCE`` or a ``FEE`` (a late cancel). ``status``: ``PENDING``,
+#: ``APPROVED``, ``DECLINED``; ``refunded`` is the amount given back so far.
+ecom_payments = sa.Table(
+    "ecom_payments",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("order_id", sa.String(36), nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("provider_ref", sa.String(255), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("refunded", sa.String(32), nullable=False),
+    sa.Column("redirect_url", sa.String(2048), nullable=True),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.Index("ix_ecom_payments_order", "site_id", "order_id"),
+    sa.Index("ix_ecom_payments_provider_ref", "site_id", "provider", "provider_ref"),
+)
+
+#: The provider events already applied: a webhook delivered twice changes nothing.
+ecom_provider_events = sa.Table(
+    "ecom_provider_events",
+    metadata,
+    site_id_column(),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("event_id", sa.String(255), nullable=False),
+    sa.Column("received_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "provider", "event_id"),
+)
+
+#: The bookings of each order (the Reader's ``withEcomOrder``, refunds of a booking).
+ecom_order_bookings = sa.Table(
+    "ecom_order_bookings",
+    metadata,
+    site_id_column(),
+    sa.Column("booking_id", sa.String(36), nullable=False),
+    sa.Column("order_id", sa.String(36), nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "booking_id", "order_id"),
+    sa.Index("ix_ecom_order_bookings_order", "site_id", "order_id"),
+)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
@@ -59,13 +59,32 @@ class WebhookRejected(Exception):
 
 
 class PaymentProvider(Protocol):
+    """What the orders of this server need of a payment service provider. Every call is made
+    outside any database transaction; ``payment_id``, ``refund_id`` and ``charge_id`` are
+    ours and serve as the provider's idempotency keys, so a call retried after a crash does
+    not charge or refund twice."""
+
     id: str
 
-    async def create_payment(self, request: PaymentRequest) -> PaymentSession: ...
+    async def create_payment(self, request: PaymentRequest) -> PaymentSession:
+        """Start a payment: a redirect URL for the buyer (``PENDING``), or its result at
+        once."""
+        ...
 
-    async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool: ...
+    async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool:
+        """Give back ``amount`` of a payment; whether the provider accepted it."""
+        ...
 
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ProviderEvent]: ...
+    async def charge_saved(
+        self, provider_ref: str, amount: Decimal, currency: str, charge_id: str
+    ) -> PaymentSession:
+        """Charge ``amount`` (a late-cancel fee) to the payment method saved with the payment
+        ``provider_ref``; ``DECLINED`` when there is none."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ProviderEvent]:
+        """Verify a webhook of the provider and read its events (:class:`WebhookRejected`)."""
+        ...
 
 
 class ManualProvider:
@@ -80,6 +99,12 @@ class ManualProvider:
     async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool:
         return True
 
+    async def charge_saved(
+        self, provider_ref: str, amount: Decimal, currency: str, charge_id: str
+    ) -> PaymentSession:
+        # Nothing is saved offline: the fee is added to the order's balance instead.
+        return PaymentSession(f"manual-{charge_id}", "PENDING")
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ProviderEvent]:
         raise WebhookRejected("the manual provider sends no webhooks")
 
@@ -90,16 +115,29 @@ SIGNATURE_HEADER = "x-fake-pay-signature"
 class FakeProvider:
     """A provider for tests and demos: payments wait on a page of this server
     (``/_fake-pay/{payment_id}``) whose buttons make it send a webhook signed with HMAC-SHA256
-    under ``secret``. Refunds always succeed; :attr:`refunds` lists them."""
+    under ``secret``. Refunds and saved-card charges always succeed; :attr:`refunds` and
+    :attr:`charges` list them. ``in_transaction`` (the database's): every call asserts that no
+    transaction of the calling task is open."""
 
     id = "fake"
 
-    def __init__(self, secret: bytes, base_url: str) -> None:
+    def __init__(
+        self, secret: bytes, base_url: str, in_transaction: Callable[[], bool] | None = None
+    ) -> None:
         self._secret = secret
         self._base = base_url.rstrip("/")
+        self._in_transaction = in_transaction
         self.refunds: list[tuple[str, Decimal, str]] = []
+        self.charges: list[tuple[str, Decimal, str]] = []
+        self.payments: list[PaymentRequest] = []
+
+    def _outside_transactions(self) -> None:
+        if self._in_transaction is not None and self._in_transaction():
+            raise AssertionError("a payment provider was called inside a database transaction")
 
     async def create_payment(self, request: PaymentRequest) -> PaymentSession:
+        self._outside_transactions()
+        self.payments.append(request)
         if request.amount <= 0:
             return PaymentSession(f"fake-{request.payment_id}", "APPROVED")
         return PaymentSession(
@@ -109,8 +147,18 @@ class FakeProvider:
         )
 
     async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool:
-        self.refunds.append((provider_ref, amount, refund_id))
+        self._outside_transactions()
+        if all(r[2] != refund_id for r in self.refunds):
+            self.refunds.append((provider_ref, amount, refund_id))
         return True
+
+    async def charge_saved(
+        self, provider_ref: str, amount: Decimal, currency: str, charge_id: str
+    ) -> PaymentSession:
+        self._outside_transactions()
+        if all(c[2] != charge_id for c in self.charges):
+            self.charges.append((provider_ref, amount, charge_id))
+        return PaymentSession(f"fake-{charge_id}", "APPROVED")
 
     def sign(self, body: bytes) -> str:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()

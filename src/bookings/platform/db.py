@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -361,6 +361,30 @@ class Database:
         #: Statements that are their own transaction (PostgreSQL; see :meth:`connect_for_lookup`).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._event_listeners: list[Callable[[], None]] = []
+        #: The tasks inside a transaction of this database, with their depth.
+        self._in_transaction: dict[asyncio.Task[Any], int] = {}
+
+    def in_transaction(self) -> bool:
+        """Whether the running task is inside a transaction of this database (a provider
+        call must never be: the payment providers assert it)."""
+        task = asyncio.current_task()
+        return task is not None and task in self._in_transaction
+
+    @contextmanager
+    def _track(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is None:
+            yield
+            return
+        depth = self._in_transaction.get(task, 0)
+        self._in_transaction[task] = depth + 1
+        try:
+            yield
+        finally:
+            if depth:
+                self._in_transaction[task] = depth
+            else:
+                del self._in_transaction[task]
 
     def on_events_committed(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (cheap, synchronous: it sets a flag) after every commit of a unit
@@ -376,19 +400,21 @@ class Database:
     @asynccontextmanager
     async def connect_for_write(self) -> AsyncIterator[AsyncConnection]:
         """A connection inside a write transaction (no site scope: for platform tables)."""
-        if self._write_lock is not None:
-            async with self._write_lock, self.engine.connect() as conn:
-                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-                async with conn.begin():
+        with self._track():
+            if self._write_lock is not None:
+                async with self._write_lock, self.engine.connect() as conn:
+                    conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+                    async with conn.begin():
+                        yield conn
+            else:
+                async with self.engine.begin() as conn:
                     yield conn
-        else:
-            async with self.engine.begin() as conn:
-                yield conn
 
     @asynccontextmanager
     async def connect_for_read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self._track():
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def connect_for_lookup(self) -> AsyncIterator[AsyncConnection]:
