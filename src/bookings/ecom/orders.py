@@ -20,7 +20,7 @@ from bookings.ecom.checkouts import (
     _save_checkout,
     _summarize,
 )
-from bookings.ecom.models import ecom_orders
+from bookings.ecom.models import ecom_order_bookings, ecom_orders
 from bookings.ecom.schemas import (
     CancelOrderRequest,
     LineItemIn,
@@ -133,6 +133,12 @@ async def _place_order(
                 "updated_date": now,
             },
         )
+        booking_ids = _booking_ids(order)
+        if booking_ids:
+            await uow.insert(
+                ecom_order_bookings,
+                *({"booking_id": b, "order_id": order_id} for b in booking_ids),
+            )
         await events.record(
             uow,
             entity_fqdn=ORDER_FQDN,
