@@ -83,6 +83,7 @@ async def services(
         database_url=database.url,
         demo=False,
         log_json=False,
+        payment_provider="fake",
     )
     svc = await start_services(settings)
     try:

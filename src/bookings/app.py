@@ -24,7 +24,9 @@ from bookings.calendar import routes as calendar_routes
 from bookings.catalog.policies import routes as policy_routes
 from bookings.catalog.services import routes as service_routes
 from bookings.config import Settings
+from bookings.ecom import providers as ecom_providers
 from bookings.ecom import routes as ecom_routes
+from bookings.ecom import service as ecom_service
 from bookings.feeds import routes as feed_routes
 from bookings.identity import credentials, site_properties
 from bookings.identity import routes as identity_routes
@@ -64,9 +66,11 @@ def wire_slices() -> None:
     from bookings.calendar import ports as calendar
     from bookings.catalog.policies import service as policies
     from bookings.catalog.services import service as catalog
+    from bookings.ecom import service as ecom
     from bookings.staff import service as staff
 
     policies.policy_deleted.wire(catalog.reassign_policy)
+    booking_ports.booking_left.wire(ecom.on_booking_left)
     calendar.events_changed.wire(catalog.derive_from_sessions)
     calendar.resource_details.wire(staff.event_resource_details)
 
@@ -84,7 +88,15 @@ async def start_services(settings: Settings) -> Services:
     db = Database(settings.database_url)
     await migrations.upgrade(db)
     signer = await load_signer(db, settings.secret)
-    return Services(db=db, settings=settings, signer=signer, lookup=credentials.lookup)
+    payments = ecom_providers.provider_of(
+        settings.payments,
+        public_url=settings.public_url,
+        fake_secret=signer.mac("fake-pay", "webhook"),
+        in_transaction=db.in_transaction,
+    )
+    return Services(
+        db=db, settings=settings, signer=signer, lookup=credentials.lookup, payments=payments
+    )
 
 
 def create_app(
@@ -123,10 +135,17 @@ def create_app(
                     owned.db, config=webhook_ports.dispatcher_config(settings)
                 ).run()
             )
+        payer = None
+        if owned is not None and settings.payment_tasks_seconds > 0:
+            payer = asyncio.create_task(
+                ecom_service.run_payment_tasks(
+                    owned.db, owned.payments, settings.payment_tasks_seconds
+                )
+            )
         try:
             yield
         finally:
-            for task in (dispatcher, sweeper, notifier):
+            for task in (dispatcher, sweeper, notifier, payer):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -147,6 +166,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     _add_error_handlers(app)
     mount(app, api_methods(extra_routers))
+    app.include_router(ecom_routes.pages)
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and database check")
     async def healthz(request: Request) -> JSONResponse:

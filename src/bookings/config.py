@@ -68,6 +68,20 @@ class Settings:
     webhook_timeout_seconds: int = 15
     #: How often the dispatcher looks at the queue when nothing woke it (milliseconds).
     webhook_poll_ms: int = 1000
+    #: Who takes online payments: ``fake`` (a test page of this server: no money moves),
+    #: ``stripe`` (``pip install bookings[stripe]``) or ``none`` (online payment answers
+    #: 501). Unset: ``fake`` for the demo, ``none`` otherwise.
+    payment_provider: str = ""
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    #: How often refunds and fees left to a provider are tried again (seconds; 0: never).
+    payment_tasks_seconds: int = 30
+
+    @property
+    def payments(self) -> str:
+        """The payment provider in effect (see :attr:`payment_provider`)."""
+        chosen = self.payment_provider.strip().lower()
+        return chosen or ("fake" if self.demo else "none")
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -101,6 +115,10 @@ class Settings:
             webhook_lease_seconds=_env_int("BOOKINGS_WEBHOOK_LEASE_SECONDS", 60),
             webhook_timeout_seconds=_env_int("BOOKINGS_WEBHOOK_TIMEOUT_SECONDS", 15),
             webhook_poll_ms=_env_int("BOOKINGS_WEBHOOK_POLL_MS", 1000),
+            payment_provider=os.environ.get("BOOKINGS_PAYMENT_PROVIDER", ""),
+            stripe_api_key=os.environ.get("BOOKINGS_STRIPE_API_KEY") or None,
+            stripe_webhook_secret=os.environ.get("BOOKINGS_STRIPE_WEBHOOK_SECRET") or None,
+            payment_tasks_seconds=_env_int("BOOKINGS_PAYMENT_TASKS_SECONDS", 30),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -153,9 +153,7 @@ async def test_partial_manual_payment(client: httpx.AsyncClient, site: SiteKeys)
     assert (await get_booking(client, site, bk["id"]))["paymentStatus"] == "PAID"
 
 
-async def test_deposit_priced_and_online_order_not_implemented(
-    client: httpx.AsyncClient, site: SiteKeys
-) -> None:
+async def test_deposit_priced(client: httpx.AsyncClient, site: SiteKeys) -> None:
     bk = await booking_of(client, site, option="ONLINE", payment=DEPOSIT_PAYMENT)
     co = await checkout(client, site, bk["id"])
     [item] = co["lineItems"]
@@ -163,9 +161,6 @@ async def test_deposit_priced_and_online_order_not_implemented(
     assert item["depositAmount"]["amount"] == "30.00"
     assert co["payNow"]["total"]["amount"] == "30.00"
     assert co["payLater"]["total"]["amount"] == "70.00"
-    res = await client.post(f"{CHECKOUTS}/{co['id']}/create-order", json={}, headers=site.admin)
-    app_error(res, 501, "UNIMPLEMENTED")
-    assert (await get_booking(client, site, bk["id"]))["status"] == "CREATED"
 
 
 async def test_unsellable_items_reported(client: httpx.AsyncClient, site: SiteKeys) -> None:

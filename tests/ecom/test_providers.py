@@ -23,7 +23,7 @@ async def test_fake_payments_wait_on_a_page_and_report_by_signed_webhook() -> No
     fake = FakeProvider(b"secret", "http://127.0.0.1:8080/")
     session = await fake.create_payment(request())
     assert session.status == "PENDING"
-    assert session.redirect_url == "http://127.0.0.1:8080/_fake-pay/pay-1"
+    assert session.redirect_url == "http://127.0.0.1:8080/_fake-pay/site/pay-1"
     headers, body = fake.webhook("ev-1", session.provider_ref, "APPROVED", Decimal("80"))
     [event] = fake.parse_webhook(headers, body)
     assert (event.event_id, event.provider_ref, event.kind, event.amount) == (
@@ -47,3 +47,18 @@ async def test_manual_payments_wait_for_the_business() -> None:
     assert (session.status, session.redirect_url) == ("PENDING", None)
     with pytest.raises(WebhookRejected):
         manual.parse_webhook({}, b"{}")
+
+
+async def test_the_fake_provider_refuses_calls_inside_a_transaction() -> None:
+    inside = [True]
+    fake = FakeProvider(b"secret", "http://x", lambda: inside[0])
+    with pytest.raises(AssertionError, match="inside a database transaction"):
+        await fake.create_payment(request())
+    with pytest.raises(AssertionError):
+        await fake.refund("fake-pay-1", Decimal("1"), "r-1")
+    with pytest.raises(AssertionError):
+        await fake.charge_saved("fake-pay-1", Decimal("1"), "USD", "c-1")
+    inside[0] = False
+    assert (await fake.charge_saved("fake-pay-1", Decimal("5"), "USD", "c-1")).status == "APPROVED"
+    await fake.charge_saved("fake-pay-1", Decimal("5"), "USD", "c-1")
+    assert fake.charges == [("fake-pay-1", Decimal("5"), "c-1")]

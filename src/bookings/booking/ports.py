@@ -11,6 +11,10 @@
 ``manage_token(signer, site_id, booking_id, now)``
     The booking's anonymous action token (the manage link of an e-mail).
 
+``booking_left`` (hook point), ``BookingLeft``
+    Where a booking that is canceled or declined reaches its order's money (the eCommerce
+    slice: fee, refund, order cancel), inside the booking's unit of work.
+
 ``sweep_waitlists(db, every_seconds)``
     The waitlist sweeper the app runs in the background: ends the offers that ran out and
     offers their spots to the next in line, at once and then every ``every_seconds``.
@@ -26,6 +30,7 @@ from datetime import datetime
 from bookings.availability.ports import BookingLoad
 from bookings.booking.load import HoldingBookings
 from bookings.booking.models import bookings
+from bookings.booking.money import BookingLeft, OnBookingLeft, booking_left
 from bookings.booking.service.anonymous import issue_token
 from bookings.booking.service.waitlist_calls import settle_due_waitlists
 from bookings.booking.state import Status
@@ -34,7 +39,10 @@ from bookings.platform.db import Database, SiteScope
 from bookings.platform.signing import Signer
 
 __all__ = [
+    "BookingLeft",
     "BookingView",
+    "OnBookingLeft",
+    "booking_left",
     "booking_views",
     "holding_bookings",
     "manage_token",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import logging
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,12 +36,6 @@ CHECKOUT_PATH = "/checkout?checkoutId={id}"
 # ------------------------------------------------------------------ documents
 
 
-def _price(value: Decimal, currency: str) -> dict[str, str]:
-    """The order's ``Price`` (amount and formatted amount)."""
-    full = pricing.money(value, currency)
-    return {"amount": full["amount"], "formattedAmount": full["formattedAmount"]}
-
-
 def _violation(line_id: str, description: str) -> dict[str, Any]:
     return {
         "severity": "ERROR",
@@ -51,7 +44,9 @@ def _violation(line_id: str, description: str) -> dict[str, Any]:
     }
 
 
-async def _line(db: Database, caller: Identity, item: LineItemIn, line_id: str) -> dict[str, Any]:
+async def priced_line(
+    db: Database, caller: Identity, item: LineItemIn, line_id: str
+) -> dict[str, Any]:
     """One checkout line: the booking priced, or the reason it cannot be sold."""
     ref = item.catalog_reference
     line: dict[str, Any] = {
@@ -111,7 +106,7 @@ async def _line(db: Database, caller: Identity, item: LineItemIn, line_id: str) 
     return line
 
 
-def _summarize(doc: dict[str, Any]) -> None:
+def summarize(doc: dict[str, Any]) -> None:
     """Totals, pay now / later, availability reports of a checkout from its lines."""
     lines = doc["lineItems"]
     currency = next((str(li["_currency"]) for li in lines if "_currency" in li), "USD")
@@ -163,13 +158,13 @@ async def _lines(
 ) -> list[dict[str, Any]]:
     if custom:
         raise errors.not_implemented("Custom line items")
-    return [await _line(db, caller, item, new_id()) for item in items]
+    return [await priced_line(db, caller, item, new_id()) for item in items]
 
 
 # ------------------------------------------------------------------ checkouts
 
 
-async def _checkout_row(scope: SiteScope, checkout_id: str) -> sa.Row[Any]:
+async def checkout_row(scope: SiteScope, checkout_id: str) -> sa.Row[Any]:
     row = await scope.one_or_none(
         scope.select(ecom_checkouts).where(ecom_checkouts.c.id == checkout_id)
     )
@@ -199,7 +194,7 @@ async def create_checkout(
             doc[key] = info[key]
     if req.override_checkout_url:
         doc["overrideCheckoutUrl"] = req.override_checkout_url
-    _summarize(doc)
+    summarize(doc)
     async with db.write(caller.site_id) as uow:
         await uow.insert(
             ecom_checkouts,
@@ -228,7 +223,7 @@ async def create_checkout(
 
 async def get_checkout(db: Database, caller: Identity, checkout_id: str) -> dict[str, Any]:
     async with db.read(caller.site_id) as scope:
-        row = await _checkout_row(scope, checkout_id)
+        row = await checkout_row(scope, checkout_id)
     return {"checkout": _public(row.doc)}
 
 
@@ -236,14 +231,14 @@ async def get_checkout_url(
     db: Database, caller: Identity, public_url: str, checkout_id: str
 ) -> dict[str, Any]:
     async with db.read(caller.site_id) as scope:
-        row = await _checkout_row(scope, checkout_id)
+        row = await checkout_row(scope, checkout_id)
     url = row.doc.get("overrideCheckoutUrl") or public_url.rstrip("/") + CHECKOUT_PATH.format(
         id=checkout_id
     )
     return {"checkoutUrl": url}
 
 
-async def _save_checkout(
+async def save_checkout(
     uow: UnitOfWork, row: sa.Row[Any], doc: dict[str, Any], slug: str, now: datetime
 ) -> dict[str, Any]:
     doc["updatedDate"] = format_timestamp(now)
@@ -294,15 +289,15 @@ async def add_to_checkout(
     db: Database, caller: Identity, req: AddToCheckoutRequest
 ) -> dict[str, Any]:
     async with db.read(caller.site_id) as scope:
-        _refuse_complete(await _checkout_row(scope, req.id))
+        _refuse_complete(await checkout_row(scope, req.id))
     lines = await _lines(db, caller, req.line_items, req.custom_line_items)
     async with db.write(caller.site_id) as uow:
-        row = await _checkout_row(uow, req.id)
+        row = await checkout_row(uow, req.id)
         _refuse_complete(row)
         doc = copy.deepcopy(row.doc)
         doc["lineItems"] = [*doc["lineItems"], *lines]
-        _summarize(doc)
-        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+        summarize(doc)
+        wire = await save_checkout(uow, row, doc, "updated", utcnow())
     return {"checkout": wire}
 
 
@@ -315,10 +310,10 @@ async def update_checkout(
         raise errors.not_implemented("Coupons and gift cards")
     patch = req.checkout
     async with db.read(caller.site_id) as scope:
-        _refuse_complete(await _checkout_row(scope, patch.id))
+        _refuse_complete(await checkout_row(scope, patch.id))
     lines = await _lines(db, caller, req.line_items or [], req.custom_line_items)
     async with db.write(caller.site_id) as uow:
-        row = await _checkout_row(uow, patch.id)
+        row = await checkout_row(uow, patch.id)
         _refuse_complete(row)
         doc = copy.deepcopy(row.doc)
         given = patch.model_dump(by_alias=True, exclude_none=True, exclude={"id"})
@@ -326,8 +321,8 @@ async def update_checkout(
         if req.override_checkout_url:
             doc["overrideCheckoutUrl"] = req.override_checkout_url
         doc["lineItems"] = [*doc["lineItems"], *lines]
-        _summarize(doc)
-        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+        summarize(doc)
+        wire = await save_checkout(uow, row, doc, "updated", utcnow())
     return {"checkout": wire}
 
 
@@ -335,13 +330,13 @@ async def remove_line_items(
     db: Database, caller: Identity, req: RemoveLineItemsRequest
 ) -> dict[str, Any]:
     async with db.write(caller.site_id) as uow:
-        row = await _checkout_row(uow, req.id)
+        row = await checkout_row(uow, req.id)
         _refuse_complete(row)
         doc = copy.deepcopy(row.doc)
         gone = set(req.line_item_ids)
         doc["lineItems"] = [li for li in doc["lineItems"] if li["id"] not in gone]
-        _summarize(doc)
-        wire = await _save_checkout(uow, row, doc, "updated", utcnow())
+        summarize(doc)
+        wire = await save_checkout(uow, row, doc, "updated", utcnow())
     return {"checkout": wire}
 
 
@@ -349,9 +344,9 @@ async def mark_checkout_as_completed(
     db: Database, caller: Identity, checkout_id: str
 ) -> dict[str, Any]:
     async with db.write(caller.site_id) as uow:
-        row = await _checkout_row(uow, checkout_id)
+        row = await checkout_row(uow, checkout_id)
         if not row.completed:
             doc = copy.deepcopy(row.doc)
             doc["completed"] = True
-            await _save_checkout(uow, row, doc, "completed", utcnow())
+            await save_checkout(uow, row, doc, "completed", utcnow())
     return {}

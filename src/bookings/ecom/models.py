@@ -79,6 +79,28 @@ ecom_provider_events = sa.Table(
     sa.PrimaryKeyConstraint("site_id", "provider", "event_id"),
 )
 
+#: Refunds and fees decided in a unit of work and carried out with the provider after it
+#: (``kind`` ``REFUND`` or ``FEE``; ``status`` ``PENDING``, ``DONE``, ``FAILED``), retried with
+#: the task id as the provider's idempotency key until done.
+ecom_money_tasks = sa.Table(
+    "ecom_money_tasks",
+    metadata,
+    site_id_column(),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("order_id", sa.String(36), nullable=False),
+    sa.Column("booking_id", sa.String(36), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_date", UtcDateTime, nullable=False),
+    sa.Column("detail", sa.String(500), nullable=True),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("updated_date", UtcDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.Index("ix_ecom_money_tasks_due", "status", "due_date"),
+)
+
 #: The bookings of each order (the Reader's ``withEcomOrder``, refunds of a booking).
 ecom_order_bookings = sa.Table(
     "ecom_order_bookings",

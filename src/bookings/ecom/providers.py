@@ -1,12 +1,8 @@
-"""Payment providers (issue 15 groundwork): the interface a checkout's order pays through, and
-the two providers that need no network: ``manual`` (offline: the business marks the order
-paid) and ``fake`` (a test provider with a redirect page and its own signed webhook, usable
-from ``make serve`` to try the flow).
-
-The shape follows Wix's payment-service-provider plugin: create a payment (a redirect URL, or
-an immediate result), refund it, and report changes by webhook, each event with an id that
-the caller deduplicates. No provider call may run inside a database transaction: the caller
-commits the order first, calls the provider, and records its answer in a second transaction.
+"""Payment providers (issue 15): the two that need no network, ``manual`` (offline: the
+business marks the order paid) and ``fake`` (a test provider with a payment page of this
+server and its own signed webhook, usable from ``make serve`` to try the flow), and the one
+the settings choose (:func:`provider_of`). Stripe is in :mod:`.stripe_provider` (an extra).
+The interface is :class:`bookings.platform.payments.PaymentProvider`.
 """
 
 from __future__ import annotations
@@ -14,77 +10,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Protocol
 
 import orjson
 
-PaymentStatus = Literal["PENDING", "APPROVED", "DECLINED"]
-EventKind = Literal["APPROVED", "DECLINED", "REFUNDED"]
+from bookings.platform.payments import (
+    EventKind,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentSession,
+    PaymentStatus,
+    ProviderEvent,
+    WebhookRejected,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class PaymentRequest:
-    site_id: str
-    #: Ours: the provider's idempotency key for this payment.
-    payment_id: str
-    amount: Decimal
-    currency: str
-    #: ``FULL``, ``DEPOSIT``, ``BALANCE`` or ``FEE``.
-    kind: str
-    return_url: str
-    description: str = ""
-    buyer_email: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentSession:
-    provider_ref: str
-    status: PaymentStatus
-    redirect_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderEvent:
-    #: The provider's event id: the same event delivered twice changes nothing.
-    event_id: str
-    provider_ref: str
-    kind: EventKind
-    amount: Decimal
-
-
-class WebhookRejected(Exception):
-    """A provider webhook whose signature or body does not check out."""
-
-
-class PaymentProvider(Protocol):
-    """What the orders of this server need of a payment service provider. Every call is made
-    outside any database transaction; ``payment_id``, ``refund_id`` and ``charge_id`` are
-    ours and serve as the provider's idempotency keys, so a call retried after a crash does
-    not charge or refund twice."""
-
-    id: str
-
-    async def create_payment(self, request: PaymentRequest) -> PaymentSession:
-        """Start a payment: a redirect URL for the buyer (``PENDING``), or its result at
-        once."""
-        ...
-
-    async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool:
-        """Give back ``amount`` of a payment; whether the provider accepted it."""
-        ...
-
-    async def charge_saved(
-        self, provider_ref: str, amount: Decimal, currency: str, charge_id: str
-    ) -> PaymentSession:
-        """Charge ``amount`` (a late-cancel fee) to the payment method saved with the payment
-        ``provider_ref``; ``DECLINED`` when there is none."""
-        ...
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[ProviderEvent]:
-        """Verify a webhook of the provider and read its events (:class:`WebhookRejected`)."""
-        ...
+__all__ = [
+    "EventKind",
+    "FakeProvider",
+    "ManualProvider",
+    "PaymentProvider",
+    "PaymentRequest",
+    "PaymentSession",
+    "PaymentStatus",
+    "ProviderEvent",
+    "WebhookRejected",
+]
 
 
 class ManualProvider:
@@ -114,8 +64,8 @@ SIGNATURE_HEADER = "x-fake-pay-signature"
 
 class FakeProvider:
     """A provider for tests and demos: payments wait on a page of this server
-    (``/_fake-pay/{payment_id}``) whose buttons make it send a webhook signed with HMAC-SHA256
-    under ``secret``. Refunds and saved-card charges always succeed; :attr:`refunds` and
+    (``/_fake-pay/{site_id}/{payment_id}``) whose buttons make it send a webhook signed with
+    HMAC-SHA256 under ``secret``. Refunds and saved-card charges always succeed; :attr:`refunds` and
     :attr:`charges` list them. ``in_transaction`` (the database's): every call asserts that no
     transaction of the calling task is open."""
 
@@ -143,7 +93,7 @@ class FakeProvider:
         return PaymentSession(
             f"fake-{request.payment_id}",
             "PENDING",
-            f"{self._base}/_fake-pay/{request.payment_id}",
+            f"{self._base}/_fake-pay/{request.site_id}/{request.payment_id}",
         )
 
     async def refund(self, provider_ref: str, amount: Decimal, refund_id: str) -> bool:
@@ -188,3 +138,26 @@ class FakeProvider:
             ]
         except (KeyError, TypeError, ValueError, orjson.JSONDecodeError) as exc:
             raise WebhookRejected(f"malformed body: {exc}") from None
+
+
+class ProviderNotConfigured(RuntimeError):
+    """The settings name a provider that cannot be built (unknown, or missing its keys)."""
+
+
+def provider_of(
+    choice: str,
+    *,
+    fake_secret: bytes,
+    public_url: str,
+    in_transaction: Callable[[], bool] | None = None,
+) -> PaymentProvider | None:
+    """The provider the settings choose (``Settings.payments``): ``None`` for ``none``."""
+    if choice == "none":
+        return None
+    if choice == "manual":
+        return ManualProvider()
+    if choice == "fake":
+        return FakeProvider(fake_secret, public_url, in_transaction)
+    raise ProviderNotConfigured(
+        f"unknown payment provider {choice!r}: use fake, stripe, manual or none"
+    )

@@ -4,7 +4,13 @@ this server does not implement answer 501 where they are registered below."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 
 from bookings.ecom import service
 from bookings.ecom.schemas import (
@@ -22,7 +28,8 @@ from bookings.ecom.schemas import (
 )
 from bookings.platform import errors
 from bookings.platform.auth import ANYONE, BACKEND
-from bookings.platform.routing import ApiRouter, Call
+from bookings.platform.json_encoding import WireJSONResponse
+from bookings.platform.routing import ApiRouter, Call, Services
 
 router = ApiRouter("eCommerce")
 
@@ -114,8 +121,15 @@ async def remove_line_items(call: Call, req: RemoveLineItemsRequest) -> dict[str
     request=CreateOrderRequest,
 )
 async def create_order(call: Call, req: CreateOrderRequest) -> dict[str, Any]:
-    """Create Order (offline payment; online answers 501)."""
-    return await service.create_order(call.db, call.caller, req.id)
+    """Create Order: offline at once; online through the payment provider (answered with
+    ``paymentGatewayOrderId`` and ``paymentRedirectUrl``, where the buyer pays)."""
+    return await service.create_order(
+        call.db,
+        call.caller,
+        call.services.payments,
+        call.services.settings.public_url,
+        req.id,
+    )
 
 
 @router.method(
@@ -198,3 +212,94 @@ async def record_manual_payment(call: Call, req: RecordManualPaymentRequest) -> 
 async def get_payment_collectability_status(call: Call, req: EcomOrderIdRequest) -> dict[str, Any]:
     """Get Payment Collectability Status."""
     return await service.payment_collectability_status(call.db, call.caller, req.ecom_order_id)
+
+
+# ------------------------------------------------------------------ payment provider pages
+
+#: Not API methods of the Wix surface: the provider's webhook (raw body, its own signature)
+#: and the fake provider's payment page. The app mounts them (:func:`mount_payment_pages`).
+pages = APIRouter(tags=["Payments"])
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+@pages.post(
+    "/_bookings/v1/payments/{provider}/webhook/{site_id}",
+    summary="A payment provider's webhook (verified by the provider's own signature)",
+)
+async def provider_webhook(provider: str, site_id: str, request: Request) -> Response:
+    svc = _services(request)
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    try:
+        answer = await service.handle_webhook(
+            svc.db, svc.payments, provider, site_id, headers, body
+        )
+    except errors.ApiError as exc:
+        return WireJSONResponse(exc.body(), status_code=exc.http_status)
+    return WireJSONResponse(answer)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Test payment</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}}
+.warn{{background:#fff3cd;border:1px solid #e0c36c;padding:.75rem}}
+button{{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}}</style></head>
+<body><p class="warn"><strong>Test payment provider.</strong> No money moves: this page
+stands in for a real provider's payment page.</p>
+<h1>Order {number}</h1><p>Amount: <strong>{amount} {currency}</strong></p>
+<p>Status: <strong id="status">{status}</strong></p>
+{form}</body></html>"""
+
+_FORM = """<form method="post"><button name="outcome" value="APPROVED">Pay</button>
+<button name="outcome" value="DECLINED">Decline</button></form>"""
+
+
+def _page(payment: Any) -> HTMLResponse:
+    form = _FORM if payment.status == "PENDING" else ""
+    return HTMLResponse(
+        _PAGE.format(
+            number=html.escape(payment.order_number),
+            amount=html.escape(payment.amount),
+            currency=html.escape(payment.currency),
+            status=html.escape(payment.status),
+            form=form,
+        ),
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+    )
+
+
+@pages.get("/_fake-pay/{site_id}/{payment_id}", summary="The fake provider's payment page")
+async def fake_pay_page(site_id: str, payment_id: str, request: Request) -> Response:
+    svc = _services(request)
+    try:
+        payment = await service.fake_payment(svc.db, site_id, payment_id)
+    except errors.ApiError as exc:
+        return WireJSONResponse(exc.body(), status_code=exc.http_status)
+    return _page(payment)
+
+
+@pages.post("/_fake-pay/{site_id}/{payment_id}", summary="Approve or decline a fake payment")
+async def fake_pay(site_id: str, payment_id: str, request: Request) -> Response:
+    svc = _services(request)
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    outcome = (form.get("outcome") or [""])[0]
+    if outcome not in ("APPROVED", "DECLINED"):
+        body = errors.invalid_field("outcome", "must be APPROVED or DECLINED").body()
+        return WireJSONResponse(body, status_code=400)
+    try:
+        payment = await service.pay_fake(
+            svc.db,
+            svc.payments,
+            site_id,
+            payment_id,
+            "APPROVED" if outcome == "APPROVED" else "DECLINED",
+        )
+    except errors.ApiError as exc:
+        return WireJSONResponse(exc.body(), status_code=exc.http_status)
+    return _page(payment)

@@ -36,6 +36,7 @@ from bookings.platform.auth import (
 from bookings.platform.db import Database, utcnow
 from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.json_encoding import WireJSONResponse
+from bookings.platform.payments import PaymentProvider
 from bookings.platform.signing import Signer
 
 ReqT = TypeVar("ReqT", bound=BaseModel)
@@ -55,6 +56,8 @@ class Services:
     lookup: CredentialLookup
     #: Now, for the idempotency records' expiry (tests pass a fake clock).
     clock: Callable[[], datetime] = field(default=utcnow)
+    #: Who takes online payments (``None``: nobody; online payment answers 501).
+    payments: PaymentProvider | None = None
 
 
 @dataclass(frozen=True)

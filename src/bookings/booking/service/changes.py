@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bookings.booking import rules, state, waitlist
 from bookings.booking.documents import apply_notification, flags_doc
+from bookings.booking.money import BookingLeft
 from bookings.booking.schemas import ParticipantNotification, PaymentStatus
 from bookings.booking.service import waitlist_store
 from bookings.booking.service.common import _service
@@ -164,7 +165,23 @@ async def decline_change(
     if ask.flags:
         extra["flowControlSettings"] = ask.flags
     double = bool(row.double_booked)
-    return Change(new, payment, doc, double, {"hold_until": None}, [("declined", "action", extra)])
+    left = BookingLeft(
+        row.id,
+        new.value,
+        row.status,
+        row.start_utc,
+        now,
+        with_refund=bool(ask.flags.get("withRefund")),
+    )
+    return Change(
+        new,
+        payment,
+        doc,
+        double,
+        {"hold_until": None},
+        [("declined", "action", extra)],
+        left=left,
+    )
 
 
 async def policy_snapshot(scope: SiteScope, booking_id: str) -> dict[str, Any]:
@@ -181,9 +198,13 @@ async def cancel_change(
     notification: ParticipantNotification | None,
     flags: dict[str, Any],
     customer_refusal: Callable[[], errors.ApiError] | None = None,
+    *,
+    waive_charges: bool = False,
+    by_order: bool = False,
 ) -> Change:
     """``customer_refusal``: the caller acts as the customer (anonymous actions): the
-    cancellation policy applies, and this is its refusal."""
+    cancellation policy applies, and this is its refusal. ``waive_charges``: no fee, and the
+    order is canceled when spec E.4 rule 5 allows; ``by_order``: the order's cancel."""
     new = state.cancel(Status(row.status), row.id)
     as_customer = customer_refusal is not None or caller.role == Role.MEMBER
     if as_customer and not flags.get("ignoreCancellationPolicy"):
@@ -205,6 +226,17 @@ async def cancel_change(
         extra["participantNotification"] = note
     if flags:
         extra["flowControlSettings"] = flags
+    left = BookingLeft(
+        row.id,
+        new.value,
+        row.status,
+        row.start_utc,
+        now,
+        with_refund=bool(flags.get("withRefund")),
+        waive_cancellation_fee=bool(flags.get("waiveCancellationFee")),
+        waive_charges=waive_charges,
+        by_order=by_order,
+    )
     return Change(
         new,
         row.payment_status,
@@ -212,4 +244,5 @@ async def cancel_change(
         bool(row.double_booked),
         {"hold_until": None},
         [("canceled", "action", extra)],
+        left=left,
     )

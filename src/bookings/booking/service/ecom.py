@@ -81,18 +81,26 @@ async def sale_item(db: Database, caller: Identity, booking_id: str) -> SaleItem
 
 
 async def confirm_from_order(
-    db: Database, caller: Identity, booking_id: str, order_payment_status: str
+    db: Database,
+    caller: Identity,
+    booking_id: str,
+    order_payment_status: str,
+    *,
+    decline_if_taken: bool = False,
 ) -> dict[str, Any]:
     """The booking of an approved order: re-check its slot and confirm it (PENDING when the
     service wants manual approval, DECLINED when unpaid and its slot is taken), with the
     order's payment status mirrored (spec E.4 rules 2 and 3). A booking no longer CREATED only
-    takes the payment status."""
+    takes the payment status. ``decline_if_taken``: declined when its slot is taken even if
+    paid (a payment that came after the hold ran out; the order refunds it)."""
     payment = PaymentStatus(booking_payment_status(order_payment_status))
     async with db.read(caller.site_id) as scope:
         row = await _require(scope, booking_id, caller)
     if row.status != Status.CREATED.value:
         return await mirror_payment_status(db, caller, booking_id, order_payment_status)
-    return await _confirm_or_decline(db, caller, booking_id, payment)
+    return await _confirm_or_decline(
+        db, caller, booking_id, payment, decline_if_taken=decline_if_taken
+    )
 
 
 async def mirror_payment_status(

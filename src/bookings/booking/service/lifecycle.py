@@ -98,6 +98,16 @@ async def decline_booking(
     return {"booking": booking}
 
 
+async def decline_for_order(db: Database, caller: Identity, booking_id: str) -> dict[str, Any]:
+    """Decline a booking because its order's payment was declined."""
+    ask = StatusAsk()
+
+    async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
+        return await decline_change(uow, caller, row, now, ask)
+
+    return await _mutate(db, caller, booking_id, None, apply, revision_required=False)
+
+
 async def _cancel(
     db: Database,
     caller: Identity,
@@ -108,16 +118,29 @@ async def _cancel(
     prefix: str = "flowControlSettings",
     *,
     customer_refusal: Callable[[], errors.ApiError] | None = None,
+    waive_charges: bool = False,
+    by_order: bool = False,
 ) -> dict[str, Any]:
     """``customer_refusal``: the caller acts as the customer (anonymous actions): the
     cancellation policy applies, and this is its refusal."""
     rules.authorize_flags(caller.role, flags, prefix)
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        refuse_multi_service_child(row)
-        return await cancel_change(uow, caller, row, now, notification, flags, customer_refusal)
+        if not by_order:
+            refuse_multi_service_child(row)
+        return await cancel_change(
+            uow,
+            caller,
+            row,
+            now,
+            notification,
+            flags,
+            customer_refusal,
+            waive_charges=waive_charges,
+            by_order=by_order,
+        )
 
-    return await _mutate(db, caller, booking_id, revision, apply)
+    return await _mutate(db, caller, booking_id, revision, apply, revision_required=not by_order)
 
 
 async def cancel_booking(
@@ -130,8 +153,14 @@ async def cancel_booking(
         req.revision,
         req.participant_notification,
         flags_doc(req.flow_control_settings),
+        waive_charges=bool(req.waive_charges),
     )
     return {"booking": booking}
+
+
+async def cancel_for_order(db: Database, caller: Identity, booking_id: str) -> dict[str, Any]:
+    """Cancel a booking because its order was canceled (no policy, no fee, no refund)."""
+    return await _cancel(db, caller, booking_id, None, None, {}, by_order=True)
 
 
 async def bulk_cancel_bookings(
@@ -176,6 +205,7 @@ async def bulk_cancel_bookings(
             info.participant_notification,
             flags_doc(info.flow_control_settings),
             f"bookings.bookingsInfo[{i}].flowControlSettings",
+            waive_charges=bool(info.waive_charges),
         )
 
     return await bulk_each(
@@ -199,8 +229,16 @@ async def mark_booking_as_pending(
 
 
 async def _confirm_or_decline(
-    db: Database, caller: Identity, booking_id: str, payment_status: PaymentStatus | None
+    db: Database,
+    caller: Identity,
+    booking_id: str,
+    payment_status: PaymentStatus | None,
+    *,
+    decline_if_taken: bool = False,
 ) -> dict[str, Any]:
+    """``decline_if_taken``: decline a booking whose slot is taken even when it is paid (an
+    online payment that came after its hold ran out: its order refunds it)."""
+
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
         status = Status(row.status)
         state.check(state.Action.CONFIRM_OR_DECLINE, status, row.id)
@@ -220,7 +258,7 @@ async def _confirm_or_decline(
         new = state.confirm_or_decline(
             status,
             conflict=conflict,
-            unpaid=PaymentStatus(payment) in rules.UNPAID,
+            unpaid=decline_if_taken or PaymentStatus(payment) in rules.UNPAID,
             needs_approval=needs_approval,
             booking_id=row.id,
         )

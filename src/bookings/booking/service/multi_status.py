@@ -163,13 +163,23 @@ async def cancel_package(
     full: bool | None,
     *,
     customer_refusal: Callable[[], errors.ApiError] | None = None,
+    waive_charges: bool = False,
 ) -> dict[str, Any]:
     """Cancel every live child (Cancel takes no revisions). ``customer_refusal``: the caller
     acts as the customer (anonymous actions): each child's cancellation policy applies, and
     this is its refusal."""
 
     async def apply(uow: UnitOfWork, row: sa.Row[Any], now: datetime) -> Change:
-        return await cancel_change(uow, caller, row, now, notification, flags, customer_refusal)
+        return await cancel_change(
+            uow,
+            caller,
+            row,
+            now,
+            notification,
+            flags,
+            customer_refusal,
+            waive_charges=waive_charges,
+        )
 
     return await _on_every_child(db, caller, package_id, state.Action.CANCEL, apply, full=full)
 
@@ -186,4 +196,5 @@ async def cancel_multi_service_booking(
         req.participant_notification,
         flags,
         req.return_full_entity,
+        waive_charges=bool(req.waive_charges),
     )

@@ -17,6 +17,7 @@ from bookings.booking.documents import (
     package_of,
 )
 from bookings.booking.models import bookings as _b
+from bookings.booking.money import BookingLeft, booking_left
 from bookings.booking.service import appointment_events, waitlist_store
 from bookings.booking.service.common import (
     _index_arrays,
@@ -60,6 +61,8 @@ class Change:
     outbox: list[tuple[str, events.EventKind, dict[str, Any]]] = field(default_factory=list)
     #: Class events whose participant totals must be refreshed.
     touched_events: list[str] = field(default_factory=list)
+    #: The booking leaves (canceled, declined): the money hook's question.
+    left: BookingLeft | None = None
 
 
 Apply = Callable[[UnitOfWork, sa.Row[Any], datetime], Awaitable[Change]]
@@ -182,6 +185,9 @@ async def _write_change(
         else:
             payload = wire
         await _record(uow, booking_id, slug, kind, payload)
+    if change.left is not None:
+        for hook in booking_left:
+            await hook(uow, caller, change.left)
     return wire
 
 

@@ -1,5 +1,5 @@
-"""Payments: the provider payments of orders, the provider events seen (deduplication), and
-the bookings of each order.
+"""Payments: the provider payments of orders, the provider events seen (deduplication), the
+refunds and fees left to do (money tasks), and the bookings of each order.
 
 Revision ID: 0016_payments
 Revises: 0015_ecom
@@ -50,6 +50,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("site_id", "provider", "event_id", name="pk_ecom_provider_events"),
     )
     op.create_table(
+        "ecom_money_tasks",
+        sa.Column("site_id", sa.String(36), nullable=False),
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("order_id", sa.String(36), nullable=False),
+        sa.Column("booking_id", sa.String(36), nullable=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("amount", sa.String(32), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("due_date", UtcDateTime, nullable=False),
+        sa.Column("detail", sa.String(500), nullable=True),
+        sa.Column("created_date", UtcDateTime, nullable=False),
+        sa.Column("updated_date", UtcDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("site_id", "id", name="pk_ecom_money_tasks"),
+    )
+    op.create_index("ix_ecom_money_tasks_due", "ecom_money_tasks", ["status", "due_date"])
+    op.create_table(
         "ecom_order_bookings",
         sa.Column("site_id", sa.String(36), nullable=False),
         sa.Column("booking_id", sa.String(36), nullable=False),
@@ -62,6 +79,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_ecom_order_bookings_order", table_name="ecom_order_bookings")
     op.drop_table("ecom_order_bookings")
+    op.drop_index("ix_ecom_money_tasks_due", table_name="ecom_money_tasks")
+    op.drop_table("ecom_money_tasks")
     op.drop_table("ecom_provider_events")
     op.drop_index("ix_ecom_payments_provider_ref", table_name="ecom_payments")
     op.drop_index("ix_ecom_payments_order", table_name="ecom_payments")
