@@ -341,3 +341,24 @@ async def test_update_checkout(client: httpx.AsyncClient, site: SiteKeys) -> Non
     app_error(res, 501, "UNIMPLEMENTED")
     order = await order_of(client, site, co["id"])
     assert order["buyerInfo"] == buyer and len(order["lineItems"]) == 2
+
+
+async def test_requests_as_the_sdk_sends_them(client: httpx.AsyncClient, site: SiteKeys) -> None:
+    """The checkout and orders SDK modules (see tests/sdk/ecom.mjs) send Create Order's id in
+    the body as well as the path, and Get Checkout's and Get Order's id as a query parameter
+    too; the same calls without node."""
+    bk = await booking_of(client, site)
+    co = await checkout(client, site, bk["id"])
+    res = await client.post(
+        f"{CHECKOUTS}/{co['id']}/create-order", json={"id": co["id"]}, headers=site.admin
+    )
+    order_id = ok(res)["orderId"]
+    assert ok(res) == {"orderId": order_id}
+    get = f"{ORDERS}/{order_id}"
+    order = ok(await client.get(get, params={"id": order_id}, headers=site.admin))["order"]
+    assert (order["id"], order["checkoutId"]) == (order_id, co["id"])
+    assert (order["status"], order["paymentStatus"]) == ("APPROVED", "NOT_PAID")
+    get = f"{CHECKOUTS}/{co['id']}"
+    done = ok(await client.get(get, params={"id": co["id"]}, headers=site.admin))["checkout"]
+    assert done["completed"] is True
+    assert (await get_booking(client, site, bk["id"]))["status"] == "CONFIRMED"

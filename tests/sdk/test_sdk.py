@@ -1,9 +1,10 @@
 """The official Wix JavaScript SDK against a real ``bookings serve``: an app written with
-``@wix/sdk`` and the Bookings modules works unchanged when its ``fetch`` swaps the origin.
+``@wix/sdk`` and the Bookings and eCommerce modules works unchanged when its ``fetch`` swaps
+the origin.
 
-The Node scripts next to this file (``single.mjs``, ``multi.mjs``, ``webhook.mjs``;
-``lib.mjs`` makes the client) print what the SDK returned and every call it made as JSON;
-the tests build the data through our REST API and check that output. The pinned SDK
+The Node scripts next to this file (``single.mjs``, ``multi.mjs``, ``webhook.mjs``,
+``ecom.mjs``; ``lib.mjs`` makes the client) print what the SDK returned and every call it made
+as JSON; the tests build the data through our REST API and check that output. The pinned SDK
 packages are installed with ``npm ci`` on first use and again whenever ``package-lock.json``
 changes.
 
@@ -39,6 +40,7 @@ STAMP = HERE / "node_modules" / ".bookings-lock-sha256"
 REQUIRE_NODE = bool(os.environ.get("BOOKINGS_TEST_REQUIRE_NODE"))
 TIME_ZONE = "Europe/London"
 WORKDAY = "TUESDAY"  # the staff member's one working day, 10:00-14:00
+PRICE = "80.00"  # the Consultation's price, USD
 
 
 def _need(reason: str) -> None:
@@ -96,6 +98,7 @@ class Catalog:
     staff_id: str  # the staff member's resource id
     massage: dict[str, Any]  # 60 minutes
     facial: dict[str, Any]  # 30 minutes
+    consultation: dict[str, Any]  # 60 minutes, a fixed price of PRICE USD, paid in person
     first_day: date  # a working day ahead
 
 
@@ -118,8 +121,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def catalog(site: Site) -> Catalog:
-    """A staff member working Tuesdays 10:00-14:00 (own hours) and two appointment services
-    she gives, made through our REST API."""
+    """A staff member working Tuesdays 10:00-14:00 (own hours) and three appointment services
+    she gives (two free, one priced), made through our REST API."""
     headers = {"Authorization": site.key, "wix-site-id": site.site_id}
     with httpx.Client(base_url=site.base, headers=headers, timeout=30) as http:
 
@@ -144,13 +147,20 @@ def catalog(site: Site) -> Catalog:
         }
         post("/calendar/v3/events", {"event": event})
 
-        def service(name: str, minutes: int) -> dict[str, Any]:
+        def service(name: str, minutes: int, price: str | None = None) -> dict[str, Any]:
+            payment: dict[str, Any] = {"rateType": "NO_FEE", "options": {"inPerson": True}}
+            if price is not None:
+                payment = {
+                    "rateType": "FIXED",
+                    "fixed": {"price": {"value": price, "currency": "USD"}},
+                    "options": {"online": False, "inPerson": True},
+                }
             svc = {
                 "type": "APPOINTMENT",
                 "name": name,
                 "defaultCapacity": 1,
                 "onlineBooking": {"enabled": True},
-                "payment": {"rateType": "NO_FEE", "options": {"inPerson": True}},
+                "payment": payment,
                 "schedule": {"availabilityConstraints": {"sessionDurations": [minutes]}},
                 "staffMemberIds": [ana["resourceId"]],
                 "locations": [
@@ -159,13 +169,23 @@ def catalog(site: Site) -> Catalog:
             }
             return dict(post("/bookings/v2/services", {"service": svc})["service"])
 
-        return Catalog(ana["resourceId"], service("Massage", 60), service("Facial", 30), tuesday)
+        return Catalog(
+            ana["resourceId"],
+            service("Massage", 60),
+            service("Facial", 30),
+            service("Consultation", 60, PRICE),
+            tuesday,
+        )
 
 
-def free_slot(site: Site, catalog: Catalog, day: date) -> Slot:
-    """The first free Massage slot of ``day``, as our Time Slots API lists it."""
+def free_slot(
+    site: Site, catalog: Catalog, day: date, service: dict[str, Any] | None = None
+) -> Slot:
+    """The first free slot of ``service`` (Massage unless given) on ``day``, as our Time
+    Slots API lists it."""
+    service = service or catalog.massage
     body = {
-        "serviceId": catalog.massage["id"],
+        "serviceId": service["id"],
         "fromLocalDate": f"{day}T00:00:00",
         "toLocalDate": f"{day + timedelta(days=1)}T00:00:00",
     }
@@ -177,8 +197,8 @@ def free_slot(site: Site, catalog: Catalog, day: date) -> Slot:
     )
     first = res["timeSlots"][0]
     return Slot(
-        catalog.massage["id"],
-        catalog.massage["schedule"]["id"],
+        service["id"],
+        service["schedule"]["id"],
         first["localStartDate"],
         first["localEndDate"],
         res["timeZone"],
@@ -365,3 +385,116 @@ def test_sdk_webhook_booking_created(node: str, site: Site, catalog: Catalog) ->
     }
     assert seen["otherKey"] is not None, "a body signed with another key was accepted"
     assert seen["otherKeyHandled"] == 0
+
+
+def test_sdk_ecom_checkout_and_order(node: str, site: Site, catalog: Catalog) -> None:
+    """A booking to pay offline, made with the bookings module, sold through the checkout
+    module: Create Checkout with the booking as its line item, then Create Order; the orders
+    module reads the order back (approved, not paid), the checkout is completed and the
+    booking confirmed."""
+    day = catalog.first_day + timedelta(days=21)  # a day the other tests leave alone
+    slot = free_slot(site, catalog, day, catalog.consultation)
+    assert (slot.startDate, slot.timezone) == (f"{day}T10:00:00", TIME_ZONE)
+    printed = run_script(node, site, "ecom.mjs", {"slot": asdict(slot), "appId": BOOKINGS_APP_ID})
+    seen = printed["result"]
+
+    booked = seen["booked"]
+    booking_id = booked["_id"]
+    assert (booked["status"], booked["selectedPaymentOption"]) == ("CREATED", "OFFLINE")
+
+    co = seen["checkout"]
+    checkout_id = co["_id"]
+    assert checkout_id and "id" not in co  # the SDK hands back the checkout, ids as _id
+    [item] = co["lineItems"]
+    usd = {
+        "amount": PRICE,
+        "convertedAmount": PRICE,
+        "formattedAmount": f"${PRICE}",
+        "formattedConvertedAmount": f"${PRICE}",
+    }
+    assert {
+        "catalogReference": item["catalogReference"],
+        "quantity": item["quantity"],
+        "productName": item["productName"]["original"],
+        "price": item["price"],
+        "paymentOption": item["paymentOption"],
+        "availability": item["availability"]["status"],
+        "serviceProperties": item["serviceProperties"],
+        "total": co["priceSummary"]["total"]["amount"],
+        "payNow": co["payNow"]["total"]["amount"],
+        "payLater": co["payLater"]["total"]["amount"],
+        "currency": co["currency"],
+        "channelType": co["channelType"],
+        "completed": co["completed"],
+        "violations": co["violations"],
+    } == {
+        "catalogReference": {"catalogItemId": booking_id, "appId": BOOKINGS_APP_ID},
+        "quantity": 1,
+        "productName": "Consultation",
+        "price": usd,
+        "paymentOption": "FULL_PAYMENT_OFFLINE",
+        "availability": "AVAILABLE",
+        "serviceProperties": {  # timestamps: the SDK made them Dates (London is on UTC)
+            "numberOfParticipants": 1,
+            "scheduledDate": f"{day}T10:00:00.000Z",
+            "endDate": f"{day}T11:00:00.000Z",
+        },
+        "total": PRICE,
+        "payNow": "0.00",
+        "payLater": PRICE,
+        "currency": "USD",
+        "channelType": "WEB",
+        "completed": False,
+        "violations": [],
+    }
+    assert item["_id"]
+
+    order_id = seen["ordered"]["orderId"]
+    assert seen["ordered"] == {"orderId": order_id} and order_id
+    order = seen["order"]
+    [ordered_item] = order["lineItems"]
+    assert {
+        "_id": order["_id"],
+        "checkoutId": order["checkoutId"],
+        "status": order["status"],
+        "paymentStatus": order["paymentStatus"],
+        "total": order["priceSummary"]["total"]["amount"],
+        "balance": order["balanceSummary"]["balance"]["amount"],
+        "catalogReference": ordered_item["catalogReference"],
+        "lineItemId": ordered_item["_id"],
+        "paymentOption": ordered_item["paymentOption"],
+    } == {
+        "_id": order_id,
+        "checkoutId": checkout_id,
+        "status": "APPROVED",
+        "paymentStatus": "NOT_PAID",
+        "total": PRICE,
+        "balance": PRICE,
+        "catalogReference": {"catalogItemId": booking_id, "appId": BOOKINGS_APP_ID},
+        "lineItemId": item["_id"],
+        "paymentOption": "FULL_PAYMENT_OFFLINE",
+    }
+    assert (seen["completed"]["_id"], seen["completed"]["completed"]) == (checkout_id, True)
+    assert [(b["_id"], b["status"], b["paymentStatus"]) for b in seen["found"]] == [
+        (booking_id, "CONFIRMED", "NOT_PAID")
+    ]
+
+    assert check_calls(printed, site) == [
+        ("POST", "/_api/bookings-service/v2/bookings", 200),
+        ("POST", "/ecom/v1/checkouts", 200),
+        ("POST", f"/ecom/v1/checkouts/{checkout_id}/create-order", 200),
+        ("GET", f"/ecom/v1/orders/{order_id}?id={order_id}", 200),
+        ("GET", f"/ecom/v1/checkouts/{checkout_id}?id={checkout_id}", 200),
+        ("POST", "/_api/bookings-reader/v2/extended-bookings/query", 200),
+    ]
+    bodies = [c["body"] for c in printed["calls"]]
+    assert bodies[1] == {
+        "lineItems": [
+            {
+                "catalogReference": {"appId": BOOKINGS_APP_ID, "catalogItemId": booking_id},
+                "quantity": 1,
+            }
+        ],
+        "channelType": "WEB",
+    }
+    assert bodies[2] == {"id": checkout_id}  # Create Order sends the id in its body too
