@@ -29,6 +29,7 @@ from tests.ecom.test_checkout_orders import (
     DEPOSIT_PAYMENT,
     FEED,
     ORDERS,
+    READER,
     booking_of,
     checkout,
     get_booking,
@@ -59,6 +60,16 @@ async def offline_order(client: httpx.AsyncClient, site: SiteKeys, booking_id: s
     co = await checkout(client, site, booking_id)
     res = await client.post(f"{CHECKOUTS}/{co['id']}/create-order", json={}, headers=site.admin)
     return str(ok(res)["orderId"])
+
+
+async def read(
+    client: httpx.AsyncClient, site: SiteKeys, booking_id: str, **parts: bool
+) -> dict[str, Any]:
+    """The booking as the Reader returns it, with ``parts``."""
+    body = {"query": {"filter": {"id": booking_id}}, **parts}
+    res = await client.post(READER, json=body, headers=site.admin)
+    found: dict[str, Any] = ok(res)["extendedBookings"][0]
+    return found
 
 
 async def order(client: httpx.AsyncClient, site: SiteKeys, order_id: str) -> dict[str, Any]:
@@ -258,6 +269,8 @@ async def test_decline_with_refund(
     assert [r[1] for r in fake.refunds if r[0] == ref] == [Decimal("80.00")]
     after = await get_booking(client, site, bk["id"])
     assert (after["status"], after["paymentStatus"]) == ("DECLINED", "REFUNDED")
+    extended = await read(client, site, bk["id"], withEcomTransactions=True)
+    assert extended["transactions"] == {"refundSumAmounts": "80.00"}
     # Run again: nothing is refunded twice.
     await ecom.run_due_tasks(services.db, services.payments)
     assert [r[1] for r in fake.refunds if r[0] == ref] == [Decimal("80.00")]
@@ -329,6 +342,11 @@ async def test_a_late_cancel_charges_the_fee_to_the_saved_card(
     assert sums(charged) == ("APPROVED", "PAID", "0.00", "120.00", "0.00")
     ref = f"fake-{answer['paymentGatewayOrderId']}"
     assert [c[:2] for c in fake.charges if c[0] == ref] == [(ref, Decimal("40.00"))]
+    # The Reader says the fee is on the order.
+    extended = await read(client, site, bk["id"], withBookingFeeDetails=True, withEcomOrder=True)
+    assert extended["bookingFeeDetails"] == {"cancellationFeeStatus": "APPLIED_TO_ORDER"}
+    assert extended["order"]["paymentStatus"] == "PAID"
+    assert extended["order"]["totalPrice"]["amount"] == "120.00"
 
 
 async def test_no_fee_when_waived_and_none_charged_offline(

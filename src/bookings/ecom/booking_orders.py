@@ -14,13 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bookings.ecom import pricing
+from bookings.ecom import balances, pricing
 from bookings.ecom.models import ecom_order_bookings, ecom_orders
-from bookings.platform.constants import BOOKINGS_APP_ID
+from bookings.ecom.order_store import the_order
 from bookings.platform.db import SiteScope
-
-#: ``additionalFees[].code`` of a late-cancellation fee charged on a booking's order line.
-CANCELLATION_FEE_CODE = "BOOKING_CANCELLATION_FEE"
 
 
 @dataclass(frozen=True)
@@ -69,20 +66,11 @@ class BookingOrderView:
     cancellation_fee_applied: bool
 
 
-def _line_of(doc: Mapping[str, Any], booking_id: str) -> Mapping[str, Any] | None:
-    for line in doc.get("lineItems") or []:
-        ref = line.get("catalogReference") or {}
-        if ref.get("appId") == BOOKINGS_APP_ID and str(ref.get("catalogItemId")) == booking_id:
-            found: Mapping[str, Any] = line
-            return found
-    return None
-
-
 def _fee_applied(doc: Mapping[str, Any], line_id: str | None) -> bool:
     if line_id is None:
         return False
     return any(
-        fee.get("code") == CANCELLATION_FEE_CODE and line_id in (fee.get("lineItemIds") or [])
+        fee.get("code") == balances.FEE_CODE and line_id in (fee.get("lineItemIds") or [])
         for fee in doc.get("additionalFees") or []
         if isinstance(fee, Mapping)
     )
@@ -96,7 +84,7 @@ def _description(line: Mapping[str, Any] | None) -> Mapping[str, str] | None:
 
 
 def _view(booking_id: str, doc: Mapping[str, Any]) -> BookingOrderView:
-    line = _line_of(doc, booking_id)
+    line = balances.line_of(doc, booking_id)
     line_id = str(line["id"]) if line is not None and line.get("id") else None
     summary = doc.get("balanceSummary") or {}
     refunded = pricing.amount((summary.get("refunded") or {}).get("amount", "0"))
@@ -136,14 +124,11 @@ async def orders_of_bookings(
         # Oldest first: a later row of the same booking replaces an earlier one.
         .order_by(link.c.booking_id, order.c.created_date, order.c.number)
     )
-    chosen: dict[str, Mapping[str, Any]] = {}
-    live: set[str] = set()
+    by_booking: dict[str, list[sa.Row[Any]]] = {}
     for row in await scope.all(stmt):
-        booking_id = str(row.booking_id)
-        canceled = row.status == "CANCELED"
-        if canceled and booking_id in live:
-            continue
-        chosen[booking_id] = row.doc
-        if not canceled:
-            live.add(booking_id)
-    return {booking_id: _view(booking_id, doc) for booking_id, doc in chosen.items()}
+        by_booking.setdefault(str(row.booking_id), []).append(row)
+    return {
+        booking_id: _view(booking_id, chosen.doc)
+        for booking_id, rows in by_booking.items()
+        if (chosen := the_order(rows)) is not None
+    }

@@ -35,18 +35,24 @@ async def order_row(scope: SiteScope, order_id: str) -> sa.Row[Any]:
     return row
 
 
+def the_order(oldest_first: Sequence[sa.Row[Any]]) -> sa.Row[Any] | None:
+    """Of a booking's orders (rows with ``status``, oldest first), the one it is sold by: the
+    newest that is not canceled, else the newest."""
+    live = [r for r in oldest_first if r.status != "CANCELED"]
+    chosen = live or list(oldest_first)
+    return chosen[-1] if chosen else None
+
+
 async def order_of_booking(scope: SiteScope, booking_id: str) -> sa.Row[Any] | None:
-    """The order a booking is sold by: the newest that is not canceled, else the newest."""
+    """The order a booking is sold by (:func:`the_order`)."""
     o, ob = ecom_orders, ecom_order_bookings
     rows = await scope.all(
         scope.select(o)
         .join(ob, sa.and_(ob.c.site_id == o.c.site_id, ob.c.order_id == o.c.id))
         .where(ob.c.booking_id == booking_id)
-        .order_by(o.c.created_date.desc(), o.c.id.desc())
+        .order_by(o.c.created_date, o.c.number)
     )
-    live = [r for r in rows if r.status != "CANCELED"]
-    chosen = live or list(rows)
-    return chosen[0] if chosen else None
+    return the_order(rows)
 
 
 async def record_order(
