@@ -322,7 +322,7 @@ def stripe_provider(
     """A :class:`StripeProvider` with its own ``stripe.StripeClient`` on httpx (async)."""
     try:
         import stripe
-    except ImportError:  # pragma: no cover - depends on the installed extras
+    except ImportError:
         raise RuntimeError(
             "the Stripe payment provider needs the stripe package: pip install 'bookings[stripe]'"
         ) from None
