@@ -113,6 +113,14 @@ def test_amounts_go_to_stripe_in_minor_units(amount: str, currency: str, minor: 
     assert to_minor_units(back, currency) == minor
 
 
+def test_amounts_come_back_from_stripe_exactly() -> None:
+    assert str(from_minor_units(8000, "usd")) == "80.00"
+    assert str(from_minor_units(1200, "JPY")) == "1200"
+    assert str(from_minor_units(1230, "KWD")) == "1.23"
+    assert str(from_minor_units(1235, "KWD")) == "1.235"
+    assert str(from_minor_units(50000, "ISK")) == "500"
+
+
 async def test_a_payment_is_a_checkout_session_that_saves_the_card(
     api: respx.MockRouter, provider: StripeProvider
 ) -> None:
@@ -240,7 +248,7 @@ async def test_a_fee_is_charged_off_session_to_the_saved_card(
         "off_session": "true",
         "confirm": "true",
         "metadata[bookings_charge_id]": "fee-1",
-        "metadata[bookings_provider_ref]": SESSION,
+        "metadata[bookings_fee_of]": SESSION,
     }
 
 
@@ -331,6 +339,23 @@ def test_a_refund_of_a_charge_not_named_falls_back_to_its_intent(
     body = json.dumps(event).encode()
     [found] = provider.parse_webhook({"Stripe-Signature": sign(body)}, body)
     assert (found.provider_ref, found.kind) == (INTENT, "REFUNDED")
+
+
+def test_a_refunded_fee_is_reported_under_its_own_intent(provider: StripeProvider) -> None:
+    """A fee's charge carries its intent's metadata, which names the payment it was charged
+    after (``bookings_fee_of``), not a ``provider_ref``: its refunds are the fee's."""
+    event = fixture("event_charge_refunded")
+    fee = fixture("payment_intent_fee")
+    event["data"]["object"].update(
+        id=fee["latest_charge"],
+        amount=1500,
+        amount_refunded=1500,
+        payment_intent=fee["id"],
+        metadata=fee["metadata"],
+    )
+    body = json.dumps(event).encode()
+    [found] = provider.parse_webhook({"Stripe-Signature": sign(body)}, body)
+    assert (found.provider_ref, found.kind, found.amount) == (fee["id"], "REFUNDED", Decimal(15))
 
 
 def test_a_fee_intent_reports_under_its_own_id(provider: StripeProvider) -> None:

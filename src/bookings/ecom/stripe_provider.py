@@ -20,9 +20,14 @@ Webhook events and the ``provider_ref`` they carry:
   session events);
 - ``charge.refunded``: ``REFUNDED`` for the amount of that refund. A charge names its
   PaymentIntent, not the Checkout Session, so :meth:`StripeProvider.refund` writes the
-  session id into the charge's metadata (``bookings_provider_ref``) before refunding; a
-  refund made in the Stripe Dashboard of a checkout payment that this server never refunded
-  carries the PaymentIntent id instead, which names no payment here (a known limitation).
+  session id into the charge's metadata (``bookings_provider_ref``) before refunding, and the
+  event is reported under it; otherwise under the charge's PaymentIntent, which is right for
+  a fee. Known limitation: a checkout payment refunded only in the Stripe Dashboard is
+  reported under its PaymentIntent id, which names no payment here.
+
+Our ids become Stripe idempotency keys (``bookings-payment-…``, ``bookings-refund-…``,
+``bookings-charge-…``), so a call retried within Stripe's 24 hours charges or refunds once.
+Amounts are sent in the currency's minor units (:func:`to_minor_units`).
 
 The ``stripe`` package is imported only when a provider is built, so this module imports
 without the extra installed.
@@ -71,6 +76,8 @@ META_CHARGE = "bookings_charge_id"
 META_REFUND = "bookings_refund_id"
 #: On a charge: the ``provider_ref`` its refunds are reported under.
 META_REF = "bookings_provider_ref"
+#: On a fee's PaymentIntent: the payment whose saved card it was charged to.
+META_FEE_OF = "bookings_fee_of"
 
 _SESSION_APPROVED = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 _SESSION_DECLINED = ("checkout.session.async_payment_failed", "checkout.session.expired")
@@ -101,9 +108,12 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
 
 
 def from_minor_units(value: int, currency: str) -> Decimal:
-    """The amount a Stripe integer stands for (the inverse of :func:`to_minor_units`)."""
+    """The amount a Stripe integer stands for (the inverse of :func:`to_minor_units`), with
+    the currency's usual decimals unless that would lose a digit."""
     decimals, power = _exponent(currency)
-    return Decimal(value).scaleb(-power).quantize(Decimal(1).scaleb(-decimals))
+    exact = Decimal(value).scaleb(-power)
+    usual = exact.quantize(Decimal(1).scaleb(-decimals))
+    return usual if usual == exact else exact
 
 
 def _id(field: object) -> str | None:
@@ -248,7 +258,7 @@ class StripeProvider:
                     "payment_method": method,
                     "off_session": True,
                     "confirm": True,
-                    "metadata": {META_CHARGE: charge_id, META_REF: provider_ref},
+                    "metadata": {META_CHARGE: charge_id, META_FEE_OF: provider_ref},
                 },
                 options={"idempotency_key": f"bookings-charge-{charge_id}"},
             )
@@ -326,6 +336,6 @@ def stripe_provider(
         raise RuntimeError(
             "the Stripe payment provider needs the stripe package: pip install 'bookings[stripe]'"
         ) from None
-    http = stripe.HTTPXClient()
+    http = stripe.HTTPXClient(timeout=30)
     client = stripe.StripeClient(api_key, http_client=http, max_network_retries=max_network_retries)
     return StripeProvider(client, webhook_secret, in_transaction, http_client=http)
