@@ -271,6 +271,19 @@ async def test_no_saved_card_no_fee(api: respx.MockRouter, provider: StripeProvi
     assert (fee.provider_ref, fee.status) == ("stripe-declined-fee-2", "DECLINED")
 
 
+async def test_nothing_paid_through_stripe_asks_nothing_of_stripe(
+    api: respx.MockRouter, provider: StripeProvider
+) -> None:
+    free = await provider.create_payment(request("0"))
+    assert not await provider.refund(free.provider_ref, Decimal("5"), "ref-7")
+    assert await provider.refund(SESSION, Decimal("0"), "ref-8")
+    fee = await provider.charge_saved(free.provider_ref, Decimal("5"), "USD", "fee-4")
+    assert (fee.provider_ref, fee.status) == ("stripe-declined-fee-4", "DECLINED")
+    nothing = await provider.charge_saved(SESSION, Decimal("0"), "USD", "fee-5")
+    assert nothing.status == "APPROVED"
+    assert not api.calls
+
+
 async def test_a_fee_refund_refunds_its_own_intent(
     api: respx.MockRouter, provider: StripeProvider
 ) -> None:

@@ -195,6 +195,11 @@ class StripeProvider:
         )
         return PaymentSession(session.id, "PENDING", session.url)
 
+    @staticmethod
+    def _is_stripes(provider_ref: str) -> bool:
+        """Whether a reference is a Stripe object (not a ``stripe-free-…`` payment of 0)."""
+        return provider_ref.startswith(("cs_", "pi_"))
+
     async def _payment_intent(self, provider_ref: str) -> stripe.PaymentIntent | None:
         """The PaymentIntent of a payment: a fee's own, or the one its Checkout Session made
         (none while the session is unpaid)."""
@@ -212,6 +217,8 @@ class StripeProvider:
         self._outside_transactions()
         import stripe
 
+        if amount <= 0 or not self._is_stripes(provider_ref):
+            return amount <= 0  # nothing to give back, or nothing was paid through Stripe
         try:
             intent = await self._payment_intent(provider_ref)
             if intent is None:
@@ -240,7 +247,11 @@ class StripeProvider:
         self._outside_transactions()
         import stripe
 
+        if amount <= 0:
+            return PaymentSession(f"stripe-free-{charge_id}", "APPROVED")
         declined = PaymentSession(f"stripe-declined-{charge_id}", "DECLINED")
+        if not self._is_stripes(provider_ref):
+            return declined
         try:
             intent = await self._payment_intent(provider_ref)
         except stripe.InvalidRequestError:
