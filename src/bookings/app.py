@@ -89,8 +89,7 @@ async def start_services(settings: Settings) -> Services:
     await migrations.upgrade(db)
     signer = await load_signer(db, settings.secret)
     payments = ecom_providers.provider_of(
-        settings.payments,
-        public_url=settings.public_url,
+        settings,
         fake_secret=signer.mac("fake-pay", "webhook"),
         in_transaction=db.in_transaction,
     )

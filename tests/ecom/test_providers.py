@@ -62,3 +62,28 @@ async def test_the_fake_provider_refuses_calls_inside_a_transaction() -> None:
     assert (await fake.charge_saved("fake-pay-1", Decimal("5"), "USD", "c-1")).status == "APPROVED"
     await fake.charge_saved("fake-pay-1", Decimal("5"), "USD", "c-1")
     assert fake.charges == [("fake-pay-1", Decimal("5"), "c-1")]
+
+
+def test_the_settings_choose_the_provider() -> None:
+    from bookings.config import Settings
+    from bookings.ecom.providers import ProviderNotConfigured, provider_of
+    from bookings.ecom.stripe_provider import StripeProvider
+
+    def chosen(**given: object) -> object:
+        return provider_of(Settings(**given), fake_secret=b"s" * 32)  # type: ignore[arg-type]
+
+    assert isinstance(chosen(demo=True), FakeProvider)  # the demo tries payments out
+    assert chosen(demo=False) is None  # a real site pays offline until it picks a provider
+    assert chosen(demo=True, payment_provider="none") is None
+    assert isinstance(chosen(demo=False, payment_provider="manual"), ManualProvider)
+    stripe = chosen(
+        demo=False,
+        payment_provider="stripe",
+        stripe_api_key="sk_test_x",
+        stripe_webhook_secret="whsec_x",
+    )
+    assert isinstance(stripe, StripeProvider)
+    with pytest.raises(ProviderNotConfigured, match="BOOKINGS_STRIPE_API_KEY"):
+        chosen(demo=False, payment_provider="stripe")
+    with pytest.raises(ProviderNotConfigured, match="unknown payment provider 'paypal'"):
+        chosen(payment_provider="paypal")

@@ -274,8 +274,8 @@ async def _charge_fee(
     assert first is not None and provider is not None
     amount = pricing.amount(task.amount)
     session = await provider.charge_saved(first.provider_ref, amount, first.currency, task.id)
-    if session.status != "APPROVED":
-        await _finish(db, site_id, task.id, "DONE", f"charge {session.status}: on the balance")
+    if session.status == "DECLINED":
+        await _finish(db, site_id, task.id, "DONE", "charge declined: the fee is on the balance")
         return
     now = utcnow()
     async with db.write(site_id) as uow:
@@ -289,19 +289,21 @@ async def _charge_fee(
                 "kind": "FEE",
                 "amount": f"{amount:.2f}",
                 "currency": first.currency,
-                "status": "APPROVED",
+                # PENDING: the provider's event about it settles it (online.apply_event).
+                "status": session.status,
                 "refunded": "0.00",
                 "redirect_url": None,
                 "created_date": now,
                 "updated_date": now,
             },
         )
-        row = await order_row(uow, task.order_id)
-        order = copy.deepcopy(row.doc)
-        balances.add_to(order, ("balanceSummary", "paid"), amount)
-        balances.rebalance(order)
-        await save_order(uow, row, order, now)
-        await _finish_in(uow, task.id, "DONE", "charged", now)
+        if session.status == "APPROVED":
+            row = await order_row(uow, task.order_id)
+            order = copy.deepcopy(row.doc)
+            balances.add_to(order, ("balanceSummary", "paid"), amount)
+            balances.rebalance(order)
+            await save_order(uow, row, order, now)
+        await _finish_in(uow, task.id, "DONE", f"charge {session.status}", now)
 
 
 async def _finish(db: Database, site_id: str, task_id: str, status: str, detail: str) -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import orjson
 
+from bookings.config import Settings
 from bookings.platform.payments import (
     EventKind,
     PaymentProvider,
@@ -145,19 +146,30 @@ class ProviderNotConfigured(RuntimeError):
 
 
 def provider_of(
-    choice: str,
+    settings: Settings,
     *,
     fake_secret: bytes,
-    public_url: str,
     in_transaction: Callable[[], bool] | None = None,
 ) -> PaymentProvider | None:
     """The provider the settings choose (``Settings.payments``): ``None`` for ``none``."""
+    choice = settings.payments
     if choice == "none":
         return None
     if choice == "manual":
         return ManualProvider()
     if choice == "fake":
-        return FakeProvider(fake_secret, public_url, in_transaction)
+        return FakeProvider(fake_secret, settings.public_url, in_transaction)
+    if choice == "stripe":
+        if not settings.stripe_api_key or not settings.stripe_webhook_secret:
+            raise ProviderNotConfigured(
+                "BOOKINGS_PAYMENT_PROVIDER=stripe needs BOOKINGS_STRIPE_API_KEY and "
+                "BOOKINGS_STRIPE_WEBHOOK_SECRET"
+            )
+        from bookings.ecom.stripe_provider import stripe_provider
+
+        return stripe_provider(
+            settings.stripe_api_key, settings.stripe_webhook_secret, in_transaction
+        )
     raise ProviderNotConfigured(
         f"unknown payment provider {choice!r}: use fake, stripe, manual or none"
     )
