@@ -17,8 +17,12 @@ import httpx
 import pytest
 
 from bookings.app import create_app
+from bookings.ecom import orders
 from bookings.ecom import service as ecom
+from bookings.ecom.models import ecom_money_tasks
+from bookings.ecom.order_bookings import system_of
 from bookings.ecom.providers import FakeProvider
+from bookings.platform.db import utcnow
 from bookings.platform.routing import Services
 from bookings.platform.wire import new_id
 from tests.booking.conftest import Catalog, appointment_booking, created, next_monday, set_hold
@@ -414,3 +418,25 @@ async def test_online_payment_without_a_provider_is_not_implemented(
     )
     app_error(res, 501, "UNIMPLEMENTED")
     assert (await get_booking(unpaid_client, site, bk["id"]))["status"] == "CREATED"
+
+
+async def test_a_crash_after_the_order_commits_leaves_its_bookings_to_the_runner(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    """The order is written with the task that confirms its bookings; when the process dies
+    before running it, the runner does, once its lease is over."""
+    bk = await booking_of(client, site, option="OFFLINE")
+    co = await checkout(client, site, bk["id"])
+    caller = system_of(site.site_id)
+    doc = await orders.fresh_checkout(services.db, caller, co["id"])
+    placed = await orders.place_order(services.db, caller, co["id"], doc, status="APPROVED")
+    # ... and here the process died: the booking is still CREATED under an approved order.
+    assert (await get_booking(client, site, bk["id"]))["status"] == "CREATED"
+    assert await ecom.run_due_tasks(services.db, services.payments) == 0  # leased
+    async with services.db.write(site.site_id) as uow:
+        t = ecom_money_tasks
+        await uow.run(uow.update(t).where(t.c.order_id == placed["id"]).values(due_date=utcnow()))
+    assert await ecom.run_due_tasks(services.db, services.payments) == 1
+    after = await get_booking(client, site, bk["id"])
+    assert (after["status"], after["paymentStatus"]) == ("CONFIRMED", "NOT_PAID")
+    assert await ecom.run_due_tasks(services.db, services.payments) == 0

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from bookings.ecom import balances, pricing
 from bookings.ecom.models import ecom_money_tasks, ecom_payments
+from bookings.ecom.order_bookings import confirm_bookings, mirror_on_bookings, system_of
 from bookings.ecom.order_store import order_row, save_order
-from bookings.ecom.orders import mirror_on_bookings, system_of
 from bookings.platform.db import Database, UnitOfWork, utcnow
 from bookings.platform.payments import PaymentProvider
 from bookings.platform.wire import new_id
@@ -47,9 +47,10 @@ async def enqueue(
     now: datetime,
     *,
     claimed: bool = False,
+    detail: str | None = None,
 ) -> str:
-    """Add a task (``REFUND`` or ``FEE``) in the caller's unit of work; ``claimed``: the
-    caller runs it itself right after the commit."""
+    """Add a task (``CONFIRM``, ``REFUND`` or ``FEE``) in the caller's unit of work;
+    ``claimed``: the caller runs it itself right after the commit."""
     task_id = new_id()
     await uow.insert(
         _t,
@@ -62,7 +63,7 @@ async def enqueue(
             "status": "PENDING",
             "attempts": 0,
             "due_date": now + LEASE if claimed else now,
-            "detail": None,
+            "detail": detail,
             "created_date": now,
             "updated_date": now,
         },
@@ -70,17 +71,27 @@ async def enqueue(
     return task_id
 
 
-async def refund_booking(
-    db: Database, provider: PaymentProvider | None, site_id: str, order_id: str, booking_id: str
+async def confirm_later(uow: UnitOfWork, order_id: str, now: datetime, *, online: bool) -> None:
+    """Queue (claimed) the confirmation of an order's bookings in the unit of work that
+    approves it: a crash after that commit leaves the task due, and the runner confirms them
+    (spec E.4). ``online``: a booking whose slot was taken is declined and refunded."""
+    detail = "online" if online else "offline"
+    await enqueue(uow, order_id, None, "CONFIRM", pricing.ZERO, now, claimed=True, detail=detail)
+
+
+async def run_order_tasks(
+    db: Database, provider: PaymentProvider | None, site_id: str, order_id: str
 ) -> None:
-    """Refund what the order holds of one booking's price, now."""
-    async with db.write(site_id) as uow:
-        row = await order_row(uow, order_id)
-        amount = balances.refundable(row.doc, booking_id)
-        if amount <= 0:
-            return
-        task_id = await enqueue(uow, order_id, booking_id, "REFUND", amount, utcnow(), claimed=True)
-    await run_task(db, provider, site_id, task_id)
+    """Run, now, the pending tasks an order's change just queued (claimed)."""
+    async with db.read(site_id) as scope:
+        ids = await scope.all(
+            scope.select(_t, _t.c.id)
+            .where(_t.c.order_id == order_id)
+            .where(_t.c.status == "PENDING")
+            .order_by(_t.c.created_date)
+        )
+    for (task_id,) in ids:
+        await run_task(db, provider, site_id, task_id)
 
 
 async def run_due_tasks(db: Database, provider: PaymentProvider | None, *, limit: int = 50) -> int:
@@ -141,6 +152,9 @@ async def run_task(
     if task is None or task.status != "PENDING":
         return
     try:
+        if task.kind == "CONFIRM":
+            await _confirm(db, provider, site_id, task)
+            return
         if task.kind == "REFUND":
             await _refund(db, provider, site_id, task)
         else:
@@ -172,6 +186,25 @@ async def run_task(
     async with db.read(site_id) as scope:
         order = (await order_row(scope, task.order_id)).doc
     await mirror_on_bookings(db, system_of(site_id), order)
+
+
+async def _confirm(
+    db: Database, provider: PaymentProvider | None, site_id: str, task: sa.Row[Any]
+) -> None:
+    async with db.read(site_id) as scope:
+        order = (await order_row(scope, task.order_id)).doc
+    online = task.detail == "online"
+    declined = await confirm_bookings(db, system_of(site_id), order, decline_if_taken=online)
+    now = utcnow()
+    async with db.write(site_id) as uow:
+        if online:
+            for booking_id in declined:
+                amount = balances.refundable(order, booking_id)
+                if amount > 0:
+                    await enqueue(uow, task.order_id, booking_id, "REFUND", amount, now)
+        await _finish_in(uow, task.id, "DONE", f"declined: {len(declined)}", now)
+    if online and declined:
+        await run_order_tasks(db, provider, site_id, task.order_id)
 
 
 class _Refused(Exception):

@@ -26,14 +26,9 @@ import sqlalchemy as sa
 from bookings.booking import service as booking
 from bookings.ecom import balances, money_tasks, pricing
 from bookings.ecom.models import ecom_payments, ecom_provider_events
+from bookings.ecom.order_bookings import mirror_on_bookings, system_of
 from bookings.ecom.order_store import booking_ids, order_row, record_action, save_order
-from bookings.ecom.orders import (
-    PlannedPayment,
-    confirm_bookings,
-    mirror_on_bookings,
-    place_order,
-    system_of,
-)
+from bookings.ecom.orders import PlannedPayment, place_order
 from bookings.platform import errors
 from bookings.platform.auth import Identity
 from bookings.platform.db import Database, utcnow
@@ -176,9 +171,7 @@ async def apply_event(
     system = system_of(site_id)
     order = applied.order
     if applied.approved_now:
-        declined = await confirm_bookings(db, system, order, decline_if_taken=True)
-        for booking_id in declined:
-            await money_tasks.refund_booking(db, provider, site_id, order["id"], booking_id)
+        await money_tasks.run_order_tasks(db, provider, site_id, order["id"])
     elif applied.declined_now:
         for booking_id in booking_ids(order):
             try:
@@ -237,6 +230,7 @@ async def _apply(
         await save_order(uow, row, order, now)
         if approved_now:
             await record_action(uow, order, "approved")
+            await money_tasks.confirm_later(uow, order["id"], now, online=True)
     return _Applied(order, approved_now, declined_now, order["paymentStatus"] != row.payment_status)
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from bookings.booking import service as booking
-from bookings.ecom import balances, pricing
+from bookings.ecom import balances, money_tasks, pricing
 from bookings.ecom.balances import price
 from bookings.ecom.checkouts import checkout_row, priced_line, save_checkout, summarize
 from bookings.ecom.models import ecom_orders, ecom_payments
+from bookings.ecom.order_bookings import mirror_on_bookings, system_of
 from bookings.ecom.order_store import (
     booking_ids,
     order_row,
@@ -26,8 +27,7 @@ from bookings.ecom.order_store import (
 )
 from bookings.ecom.schemas import CancelOrderRequest, LineItemIn, RecordManualPaymentRequest
 from bookings.platform import errors
-from bookings.platform.auth import Identity, Role
-from bookings.platform.constants import BOOKINGS_APP_ID
+from bookings.platform.auth import Identity
 from bookings.platform.db import Database, utcnow
 from bookings.platform.wire import format_timestamp, new_id
 
@@ -46,11 +46,6 @@ class PlannedPayment:
     kind: str
     amount: Decimal
     currency: str
-
-
-def system_of(site_id: str) -> Identity:
-    """Who acts on bookings when an order changes them (the Bookings app)."""
-    return Identity(site_id, Role.APP, BOOKINGS_APP_ID)
 
 
 async def fresh_checkout(db: Database, caller: Identity, checkout_id: str) -> dict[str, Any]:
@@ -90,33 +85,8 @@ async def create_offline_order(
     """Nothing to pay now: the order is APPROVED and NOT_PAID at once, then its bookings
     follow it (spec E.4)."""
     order = await place_order(db, caller, checkout_id, doc, status="APPROVED")
-    await confirm_bookings(db, caller, order)
+    await money_tasks.run_order_tasks(db, None, caller.site_id, order["id"])
     return {"orderId": order["id"]}
-
-
-async def confirm_bookings(
-    db: Database, caller: Identity, order: dict[str, Any], *, decline_if_taken: bool = False
-) -> list[str]:
-    """Each booking of an approved order follows it (spec E.4): re-checked, confirmed,
-    pending or declined. Answers the bookings that were declined."""
-    declined: list[str] = []
-    for booking_id in booking_ids(order):
-        try:
-            wire = await booking.confirm_from_order(
-                db,
-                caller,
-                booking_id,
-                order["paymentStatus"],
-                decline_if_taken=decline_if_taken,
-            )
-        except errors.ApplicationError as exc:
-            # The order is placed; a booking that moved meanwhile (canceled, say) stays as
-            # it is (logged; the business sees it CANCELED next to an approved order).
-            log.warning("order %s: booking %s not confirmed: %s", order["id"], booking_id, exc)
-            continue
-        if wire.get("status") == "DECLINED":
-            declined.append(booking_id)
-    return declined
 
 
 async def place_order(
@@ -161,6 +131,8 @@ async def _place(
         last = await uow.scalar(uow.select(ecom_orders, sa.func.max(ecom_orders.c.number)))
         order = order_doc(doc, order_id, int(last or 10000) + 1, now, status)
         await record_order(uow, order, checkout_id, now)
+        if status == "APPROVED":
+            await money_tasks.confirm_later(uow, order_id, now, online=False)
         if payment is not None:
             await uow.insert(
                 ecom_payments,
@@ -249,15 +221,6 @@ async def get_order(db: Database, caller: Identity, order_id: str) -> dict[str, 
     return {"order": row.doc}
 
 
-async def mirror_on_bookings(db: Database, caller: Identity, order: dict[str, Any]) -> None:
-    """Every booking of the order takes its payment status (spec E.4 rule 3)."""
-    for booking_id in booking_ids(order):
-        try:
-            await booking.mirror_payment_status(db, caller, booking_id, order["paymentStatus"])
-        except errors.ApplicationError as exc:
-            log.warning("order %s: booking %s not updated: %s", order["id"], booking_id, exc)
-
-
 async def _pay(
     db: Database, caller: Identity, order_id: str, given: Decimal | None
 ) -> dict[str, Any]:
@@ -280,12 +243,14 @@ async def _pay(
             )
         balances.add_to(order, ("balanceSummary", "paid"), given)
         balances.rebalance(order)
+        now = utcnow()
         if order["status"] == "INITIALIZED":
             order["status"] = "APPROVED"
             await record_action(uow, order, "approved")
-        await save_order(uow, row, order, utcnow())
+            await money_tasks.confirm_later(uow, order_id, now, online=False)
+        await save_order(uow, row, order, now)
     if row.status == "INITIALIZED":
-        await confirm_bookings(db, system_of(caller.site_id), order)
+        await money_tasks.run_order_tasks(db, None, caller.site_id, order_id)
     else:
         await mirror_on_bookings(db, caller, order)
     return {"order": order}
