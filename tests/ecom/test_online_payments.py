@@ -440,3 +440,20 @@ async def test_a_crash_after_the_order_commits_leaves_its_bookings_to_the_runner
     after = await get_booking(client, site, bk["id"])
     assert (after["status"], after["paymentStatus"]) == ("CONFIRMED", "NOT_PAID")
     assert await ecom.run_due_tasks(services.db, services.payments) == 0
+
+
+async def test_create_order_with_an_idempotency_key_asks_the_provider_once(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    fake = fake_of(services)
+    bk = await booking_of(client, site, option="ONLINE")
+    co = await checkout(client, site, bk["id"])
+    path = f"{CHECKOUTS}/{co['id']}/create-order"
+    headers = {**site.admin, "Idempotency-Key": new_id()}
+    asked = len(fake.payments)
+    first = await client.post(path, json={}, headers=headers)
+    again = await client.post(path, json={}, headers=headers)
+    assert ok(first) == ok(again) and again.headers["idempotent-replayed"] == "true"
+    assert len(fake.payments) == asked + 1
+    found = await order(client, site, ok(first)["orderId"])
+    assert sums(found)[:2] == ("INITIALIZED", "NOT_PAID")

@@ -63,6 +63,9 @@ async def create_online_order(
         new_id(), provider.id, "DEPOSIT" if deposit else "FULL", pay_now, str(doc["currency"])
     )
     order = await place_order(db, caller, checkout_id, doc, status="INITIALIZED", payment=planned)
+    # The order is committed before the provider is asked (a request with an idempotency key
+    # holds its first unit back until its answer: not this one).
+    await db.commit_pending()
     buyer = (doc.get("buyerInfo") or {}).get("email")
     back = (doc.get("callbackUrls") or {}).get("thankYouPageUrl") or public_url.rstrip("/")
     request = PaymentRequest(

@@ -386,6 +386,11 @@ class Database:
             else:
                 del self._in_transaction[task]
 
+    async def commit_pending(self) -> None:
+        """Commit now what this database holds back for the end of the request (nothing
+        here; a request with an idempotency key holds its first unit of work back): before a
+        call that must not run inside a transaction, such as a payment provider's."""
+
     def on_events_committed(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` (cheap, synchronous: it sets a flag) after every commit of a unit
         of work of this process that recorded domain events (the dispatcher's wake-up).

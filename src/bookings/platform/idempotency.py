@@ -10,7 +10,8 @@ the credential that sent it (:func:`scope_key`), so two callers of one site neve
 The stateful part is :class:`KeyedDatabase`: the ``Call.db`` of a request with a key. Its
 first write unit starts by claiming the key (PostgreSQL: ``pg_try_advisory_xact_lock`` on the
 scope, before any row lock; SQLite: ``BEGIN IMMEDIATE`` already serializes writers) and
-looking the record up (replay or 422); its commit is deferred until the router has the
+looking the record up (replay or 422; a use case that reads first looks it up in that read
+already, so that a refusal based on what it reads never hides a replay); its commit is deferred until the router has the
 answer, which it then stores in the same transaction (:meth:`KeyedDatabase.finish`). A use
 case that opens a second write unit (bulk methods) commits the first one then; the record is
 then stored in a transaction of its own after the last unit, without the lock's protection
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -200,15 +201,17 @@ class KeyedDatabase(Database):
         self.claim = claim
         self._pending: tuple[AbstractAsyncContextManager[AsyncConnection], UnitOfWork] | None = None
         self._units = 0
-        #: SQLite: the lookup done in the plan's read transaction (a ``read_then_write``),
-        #: and whether it found an expired record.
+        #: The lookup done in a read before the first write unit: whether it found an
+        #: expired record (SQLite's write unit takes it as current).
         self._looked_up: bool | None = None
-        self._planning = False
 
     def _notify(self, uow: UnitOfWork) -> None:
         if uow.events_recorded:
             for listener in self._event_listeners:
                 listener()
+
+    async def commit_pending(self) -> None:
+        await self._commit_pending()
 
     async def _commit_pending(self) -> None:
         if self._pending is None:
@@ -238,10 +241,14 @@ class KeyedDatabase(Database):
             yield SiteScope(self._pending[1].conn, site_id)
             return
         async with super().read(site_id) as scope:
-            if self._planning and self._units == 0 and self._looked_up is None:
-                # Before the one writer slot, in a transaction the use case opens anyway, so
-                # as not to hold the slot longer; a twin that commits before this request's
-                # write is caught by the primary key at the insert (rolled back, replayed).
+            if self._units == 0 and self._looked_up is None:
+                # A use case that reads before it writes may refuse on what it reads (a
+                # checkout that already has its order): the record is looked up first, in
+                # the transaction the use case opens anyway (SQLite: before the one writer
+                # slot, so as not to hold it longer). A twin that commits before this
+                # request's write is caught at the write: PostgreSQL looks again under the
+                # key's lock, SQLite's primary key refuses the second record (rolled back,
+                # replayed).
                 self._looked_up = await _check(scope.conn, self.claim)
             yield scope
 
@@ -278,18 +285,6 @@ class KeyedDatabase(Database):
             await cm.__aexit__(*sys.exc_info())
             raise
         self._pending = (cm, uow)
-
-    async def read_then_write(
-        self,
-        site_id: str,
-        read: Callable[[SiteScope, UnitOfWork | None], Awaitable[T]],
-        write: Callable[[UnitOfWork, T], Awaitable[R]],
-    ) -> R:
-        self._planning = self.is_sqlite
-        try:
-            return await super().read_then_write(site_id, read, write)
-        finally:
-            self._planning = False
 
     async def abort(self) -> None:
         """The request failed: roll back the unit that waits for its commit."""
