@@ -34,6 +34,8 @@ from bookings.platform.wire import new_id
 log = logging.getLogger("bookings.payments")
 
 LEASE = timedelta(seconds=120)
+#: The signal a commit that queued a task for the runner sends (:meth:`UnitOfWork.signal`).
+SIGNAL = "money_tasks"
 MAX_ATTEMPTS = 8
 _t = ecom_money_tasks
 
@@ -52,6 +54,8 @@ async def enqueue(
     """Add a task (``CONFIRM``, ``REFUND`` or ``FEE``) in the caller's unit of work;
     ``claimed``: the caller runs it itself right after the commit."""
     task_id = new_id()
+    if not claimed:
+        uow.signal(SIGNAL)
     await uow.insert(
         _t,
         {
@@ -126,10 +130,11 @@ async def run_due_tasks(db: Database, provider: PaymentProvider | None, *, limit
 async def run_payment_tasks(
     db: Database, provider: PaymentProvider | None, every_seconds: int
 ) -> None:
-    """The background runner (until cancelled): at once, after every commit that recorded
-    events (a cancel may have queued a refund), and every ``every_seconds``."""
+    """The background runner (until cancelled): at once, after every commit of this process
+    that queued a task for it (a cancel's refund or fee), and every ``every_seconds`` (the
+    tasks of other processes, and the ones left by a crash)."""
     wake = asyncio.Event()
-    stop = db.on_events_committed(wake.set)
+    stop = db.on_signal(SIGNAL, wake.set)
     try:
         while True:
             wake.clear()

@@ -212,6 +212,13 @@ class UnitOfWork(SiteScope):
         #: Set by the outbox when the unit records a domain event (its commit wakes the
         #: listeners of :meth:`Database.on_events_committed`).
         self.events_recorded = False
+        #: The signals its commit sends (:meth:`signal`).
+        self.signals: set[str] = set()
+
+    def signal(self, name: str) -> None:
+        """Wake the listeners of ``name`` (:meth:`Database.on_signal`) once this unit has
+        committed (a queue this unit added work to)."""
+        self.signals.add(name)
 
     @property
     def conn(self) -> AsyncConnection:
@@ -361,6 +368,7 @@ class Database:
         #: Statements that are their own transaction (PostgreSQL; see :meth:`connect_for_lookup`).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._event_listeners: list[Callable[[], None]] = []
+        self._signal_listeners: dict[str, list[Callable[[], None]]] = {}
         #: The tasks inside a transaction of this database, with their depth.
         self._in_transaction: dict[asyncio.Task[Any], int] = {}
 
@@ -397,6 +405,23 @@ class Database:
         Answers the function that stops it."""
         self._event_listeners.append(listener)
         return lambda: self._event_listeners.remove(listener)
+
+    def on_signal(self, name: str, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (cheap, synchronous) after every commit of a unit of work of this
+        process that sent ``name`` (:meth:`UnitOfWork.signal`). Answers the function that
+        stops it."""
+        listeners = self._signal_listeners.setdefault(name, [])
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    def after_commit(self, uow: UnitOfWork) -> None:
+        """Wake the listeners a committed unit of work asks for."""
+        if uow.events_recorded:
+            for listener in self._event_listeners:
+                listener()
+        for name in uow.signals:
+            for listener in self._signal_listeners.get(name, ()):
+                listener()
 
     @property
     def is_sqlite(self) -> bool:
@@ -440,9 +465,7 @@ class Database:
             uow = UnitOfWork(conn, site_id, self.dialect)
             yield uow
             await uow.flush()
-        if uow.events_recorded:
-            for listener in self._event_listeners:
-                listener()
+        self.after_commit(uow)
 
     @asynccontextmanager
     async def read(self, site_id: str) -> AsyncIterator[SiteScope]:

@@ -11,8 +11,9 @@ The stateful part is :class:`KeyedDatabase`: the ``Call.db`` of a request with a
 first write unit starts by claiming the key (PostgreSQL: ``pg_try_advisory_xact_lock`` on the
 scope, before any row lock; SQLite: ``BEGIN IMMEDIATE`` already serializes writers) and
 looking the record up (replay or 422; a use case that reads first looks it up in that read
-already, so that a refusal based on what it reads never hides a replay); its commit is deferred until the router has the
-answer, which it then stores in the same transaction (:meth:`KeyedDatabase.finish`). A use
+already, so that a refusal based on what it reads never hides a replay); its commit is
+deferred until the router has the answer, which it then stores in the same transaction
+(:meth:`KeyedDatabase.finish`). A use
 case that opens a second write unit (bulk methods) commits the first one then; the record is
 then stored in a transaction of its own after the last unit, without the lock's protection
 between the units. Only committed successes are stored: an error rolls everything back.
@@ -205,11 +206,6 @@ class KeyedDatabase(Database):
         #: expired record (SQLite's write unit takes it as current).
         self._looked_up: bool | None = None
 
-    def _notify(self, uow: UnitOfWork) -> None:
-        if uow.events_recorded:
-            for listener in self._event_listeners:
-                listener()
-
     async def commit_pending(self) -> None:
         await self._commit_pending()
 
@@ -219,7 +215,7 @@ class KeyedDatabase(Database):
         cm, uow = self._pending
         self._pending = None
         await cm.__aexit__(None, None, None)
-        self._notify(uow)
+        self.after_commit(uow)
 
     @asynccontextmanager
     async def connect_for_write(self) -> AsyncIterator[AsyncConnection]:
@@ -324,7 +320,7 @@ class KeyedDatabase(Database):
                     await self._twin()
                 raise
             await cm.__aexit__(None, None, None)
-            self._notify(uow)
+            self.after_commit(uow)
         elif self._units:
             try:
                 async with Database.connect_for_write(self) as conn:
