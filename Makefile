@@ -4,7 +4,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do $$p -c '
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test lint format typecheck pytest lock clean help
+.PHONY: serve test lint format typecheck pytest browser lock clean help
 
 help:
 	@echo "make serve   set up and start the server (SQLite in ./var, demo site)"
@@ -39,7 +39,15 @@ format: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.dev
+# The browser tests (tests/browser) drive Debian's chromium; as root with apt, install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }; \
+	  else echo "chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+pytest: $(VENV)/.dev browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

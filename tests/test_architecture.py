@@ -31,6 +31,7 @@ SLICES = (
     "notifications",
     "ecom",
     "webhooks",
+    "web",
 )
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")

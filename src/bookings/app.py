@@ -39,6 +39,7 @@ from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
 from bookings.staff import routes as staff_routes
+from bookings.web import routes as web_routes
 from bookings.webhooks import ports as webhook_ports
 from bookings.webhooks import routes as webhook_routes
 
@@ -166,6 +167,7 @@ def create_app(
     _add_error_handlers(app)
     mount(app, api_methods(extra_routers))
     app.include_router(ecom_routes.pages)
+    web_routes.mount(app)
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and database check")
     async def healthz(request: Request) -> JSONResponse:

@@ -23,6 +23,9 @@ sites = sa.Table(
     sa.Column("settings", Json, nullable=False),
     sa.Column("created_date", UtcDateTime, nullable=False),
     sa.Column("updated_date", UtcDateTime, nullable=False),
+    #: The booking page's address: ``/book/{slug}`` (unique; made from the name).
+    sa.Column("slug", sa.String(64), nullable=True),
+    sa.Index("uq_sites_slug", "slug", unique=True),
 )
 
 api_keys = sa.Table(

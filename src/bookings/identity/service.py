@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bookings.identity.models import access_tokens, api_keys, sites
+from bookings.identity.slugs import free_slug, slugify
 from bookings.platform import errors
 from bookings.platform.auth import Identity, Role, SiteFacts, hash_secret, new_secret
 from bookings.platform.db import Database, SiteScope, site_select, utcnow
@@ -26,6 +27,8 @@ class Site:
     time_zone: str
     client_id: str
     settings: dict[str, Any]
+    #: The booking page's address: ``/book/{slug}``.
+    slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,14 @@ class TokenGrant:
 
 
 def _site(row: sa.Row[Any]) -> Site:
-    return Site(row.site_id, row.name, row.time_zone, row.client_id, dict(row.settings or {}))
+    return Site(
+        row.site_id,
+        row.name,
+        row.time_zone,
+        row.client_id,
+        dict(row.settings or {}),
+        row.slug or row.site_id,
+    )
 
 
 def _check_zone(time_zone: str) -> None:
@@ -84,8 +94,28 @@ async def create_site(
         ).first()
         if exists:
             raise errors.conflict("SITE_ALREADY_EXISTS", f"Site {site_id} already exists")
+        base = slugify(name)
+        taken = (
+            await conn.execute(
+                sa.select(sites.c.slug).where(
+                    sa.or_(sites.c.slug == base, sites.c.slug.like(f"{base}-%"))
+                )
+            )
+        ).scalars()
+        row["slug"] = free_slug(name, {str(t) for t in taken})
         await conn.execute(sa.insert(sites).values(**row))
-    return Site(site_id, name, time_zone, str(row["client_id"]), {})
+    return Site(site_id, name, time_zone, str(row["client_id"]), {}, str(row["slug"]))
+
+
+async def site_by_slug(db: Database, slug: str) -> Site | None:
+    """The site of a booking page's address (its slug, or its id)."""
+    async with db.connect_for_read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(sites).where(sa.or_(sites.c.slug == slug, sites.c.site_id == slug))
+            )
+        ).first()
+    return _site(row) if row else None
 
 
 _FACTS = site_select(sites, sites.c.time_zone, sites.c.settings)
