@@ -430,7 +430,38 @@ def build_parser() -> argparse.ArgumentParser:
     wrecover.set_defaults(func=cmd_webhooks_recover)
     for command in (wcreate, wlist, wdelete, wdeliveries, wrecover):
         _db_options(command)
+
+    users = sub.add_parser("dashboard-users", help="people who sign in to the dashboard")
+    ucreate = users.add_subparsers(dest="users", required=True).add_parser(
+        "create", help="a dashboard user of a site (e-mail and password; acts as its admin)"
+    )
+    ucreate.add_argument("--site", required=True, help="site id")
+    ucreate.add_argument("--email", required=True)
+    ucreate.add_argument(
+        "--password",
+        help="at least 10 characters (asked for when not given; or BOOKINGS_DASHBOARD_PASSWORD)",
+    )
+    ucreate.set_defaults(func=cmd_dashboard_users_create)
+    _db_options(ucreate)
     return parser
+
+
+def cmd_dashboard_users_create(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from bookings.identity import service as identity
+
+    password = args.password or os.environ.get("BOOKINGS_DASHBOARD_PASSWORD")
+    if not password:
+        password = getpass.getpass("Password (at least 10 characters): ")
+
+    async def work(services: Any) -> int:
+        user = await identity.create_dashboard_user(services.db, args.site, args.email, password)
+        print(f"dashboard user {user.email} of site {user.site_id}: sign in at /dashboard/login")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,3 +60,18 @@ access_tokens = sa.Table(
     sa.Column("created_date", UtcDateTime, nullable=False),
     sa.PrimaryKeyConstraint("site_id", "id"),
 )
+
+#: People who sign in to a site's dashboard with an e-mail (unique across sites) and a
+#: password (an Argon2 hash); they act as the site's ADMIN.
+dashboard_users = sa.Table(
+    "dashboard_users",
+    metadata,
+    sa.Column("site_id", sa.String(36), nullable=False),
+    sa.Column("id", sa.String(36), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_date", UtcDateTime, nullable=False),
+    sa.Column("disabled_date", UtcDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("site_id", "id"),
+    sa.UniqueConstraint("email", name="uq_dashboard_users_email"),
+)

@@ -9,6 +9,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bookings.identity.dashboard_users import DashboardUser as DashboardUser
+from bookings.identity.dashboard_users import SignedIn as SignedIn
+from bookings.identity.dashboard_users import create_dashboard_user as create_dashboard_user
+from bookings.identity.dashboard_users import sign_in_with_key as sign_in_with_key
+from bookings.identity.dashboard_users import sign_in_with_password as sign_in_with_password
+from bookings.identity.dashboard_users import still_allowed as still_allowed
 from bookings.identity.models import access_tokens, api_keys, sites
 from bookings.identity.slugs import free_slug, slugify
 from bookings.platform import errors

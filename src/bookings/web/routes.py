@@ -14,6 +14,7 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -50,3 +51,4 @@ def mount(app: FastAPI) -> None:
     """Add the pages and the static files to the app."""
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.include_router(dashboard_routes.router)
