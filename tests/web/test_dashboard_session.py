@@ -32,12 +32,9 @@ def session_body(services: Services, client: httpx.AsyncClient) -> dict[str, Any
 
 async def test_signed_out_pages_go_to_sign_in(client: httpx.AsyncClient) -> None:
     async with fresh(client) as c:
-        res = await c.get("/dashboard/bookings?status=PENDING")
+        res = await c.get("/dashboard?tab=PENDING")
         assert res.status_code == 303
-        assert (
-            res.headers["location"]
-            == "/dashboard/login?next=%2Fdashboard%2Fbookings%3Fstatus%3DPENDING"
-        )
+        assert res.headers["location"] == "/dashboard/login?next=%2Fdashboard%3Ftab%3DPENDING"
         login = await c.get("/dashboard/login")
         assert login.status_code == 200 and login.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
