@@ -169,7 +169,19 @@ def create_app(
     app.include_router(ecom_routes.pages)
     web_routes.mount(app)
 
-    @app.get("/healthz", tags=["Operations"], summary="Liveness and database check")
+    @app.get(
+        "/healthz",
+        tags=["Operations"],
+        summary="Liveness and database check",
+        responses={
+            503: {
+                "description": "The database is unavailable",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/WixError"}}
+                },
+            }
+        },
+    )
     async def healthz(request: Request) -> JSONResponse:
         svc: Services = request.app.state.services
         await svc.db.ping()

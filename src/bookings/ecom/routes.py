@@ -226,9 +226,18 @@ def _services(request: Request) -> Services:
     return services
 
 
+_WIX_ERROR = {
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WixError"}}}
+}
+
+
 @pages.post(
     "/_bookings/v1/payments/{provider}/webhook/{site_id}",
     summary="A payment provider's webhook (verified by the provider's own signature)",
+    responses={
+        400: {"description": "The signature or the body does not check out", **_WIX_ERROR},
+        404: {"description": "No such provider is configured", **_WIX_ERROR},
+    },
 )
 async def provider_webhook(provider: str, site_id: str, request: Request) -> Response:
     svc = _services(request)
@@ -274,7 +283,11 @@ def _page(payment: Any) -> HTMLResponse:
     )
 
 
-@pages.get("/_fake-pay/{site_id}/{payment_id}", summary="The fake provider's payment page")
+@pages.get(
+    "/_fake-pay/{site_id}/{payment_id}",
+    summary="The fake provider's payment page",
+    include_in_schema=False,
+)
 async def fake_pay_page(site_id: str, payment_id: str, request: Request) -> Response:
     svc = _services(request)
     try:
@@ -284,7 +297,11 @@ async def fake_pay_page(site_id: str, payment_id: str, request: Request) -> Resp
     return _page(payment)
 
 
-@pages.post("/_fake-pay/{site_id}/{payment_id}", summary="Approve or decline a fake payment")
+@pages.post(
+    "/_fake-pay/{site_id}/{payment_id}",
+    summary="Approve or decline a fake payment",
+    include_in_schema=False,
+)
 async def fake_pay(site_id: str, payment_id: str, request: Request) -> Response:
     svc = _services(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))

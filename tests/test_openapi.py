@@ -1,0 +1,68 @@
+"""The OpenAPI document is one tools can use (issue 17): valid OpenAPI 3, every path
+parameter defined, GET/DELETE query fields listed, and every operation's error answers
+documented with the Wix envelope's schema."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from openapi_spec_validator import validate
+
+from bookings.app import create_app
+from bookings.config import Settings
+
+
+_DOC: dict[str, Any] = {}
+
+
+def document(tmp_path: Path) -> dict[str, Any]:
+    """The app's document (built once: building the app takes seconds)."""
+    if not _DOC:
+        app = create_app(Settings(data_dir=tmp_path, demo=False, log_json=False))
+        _DOC.update(app.openapi())
+    return _DOC
+
+
+def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(verb, path, op) for path, item in doc["paths"].items() for verb, op in item.items()]
+
+
+def test_the_document_validates(tmp_path: Path) -> None:
+    validate(document(tmp_path))  # type: ignore[arg-type]
+
+
+def test_every_path_parameter_is_defined(tmp_path: Path) -> None:
+    missing = []
+    for verb, path, op in operations(document(tmp_path)):
+        named = set(re.findall(r"\{([^}]+)\}", path))
+        defined = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        if named != defined:
+            missing.append(f"{verb.upper()} {path}: {sorted(named - defined)}")
+    assert missing == []
+
+
+def test_every_operation_documents_its_errors_in_the_wix_envelope(tmp_path: Path) -> None:
+    doc = document(tmp_path)
+    envelope = doc["components"]["schemas"]["WixError"]
+    assert envelope["required"] == ["message", "details"]
+    undocumented = []
+    for verb, path, op in operations(doc):
+        errors = {k: v for k, v in op["responses"].items() if k[0] in "45" and k != "422"}
+        refs = {v["content"]["application/json"]["schema"].get("$ref") for v in errors.values()}
+        if not errors or refs != {"#/components/schemas/WixError"}:
+            undocumented.append(f"{verb.upper()} {path}")
+    assert undocumented == []
+    create = doc["paths"]["/_api/bookings-service/v2/bookings"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "428", "501", "503"} <= set(create)
+    token = doc["paths"]["/oauth2/token"]["post"]["responses"]
+    assert "401" not in token  # no credential is asked for
+
+
+def test_get_methods_list_their_query_fields(tmp_path: Path) -> None:
+    doc = document(tmp_path)
+    get = doc["paths"]["/ecom/v1/checkouts/{id}"]["get"]
+    assert [(p["name"], p["in"]) for p in get["parameters"]] == [("id", "path")]
+    listed = doc["paths"]["/booking-policy-snapshots/v1/policy-snapshots"]["get"]
+    assert "bookingIds" in {p["name"] for p in listed["parameters"] if p["in"] == "query"}
