@@ -13,7 +13,6 @@ from openapi_spec_validator import validate
 from bookings.app import create_app
 from bookings.config import Settings
 
-
 _DOC: dict[str, Any] = {}
 
 

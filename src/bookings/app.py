@@ -35,6 +35,7 @@ from bookings.notifications import routes as notification_routes
 from bookings.platform import errors
 from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
+from bookings.platform.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
@@ -163,6 +164,17 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.services = services
+    if settings.metrics:
+        metrics = Metrics()
+        metrics.add_probe(
+            "bookings_webhook_deliveries",
+            "Webhook deliveries by status",
+            "status",
+            webhook_ports.delivery_counts,
+        )
+        app.state.metrics, app.state.metrics_token = metrics, settings.metrics_token
+        app.add_middleware(MetricsMiddleware, metrics=metrics)
+        app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.add_middleware(RequestContextMiddleware)
     _add_error_handlers(app)
     mount(app, api_methods(extra_routers))

@@ -76,6 +76,9 @@ class Settings:
     stripe_webhook_secret: str | None = None
     #: How often refunds and fees left to a provider are tried again (seconds; 0: never).
     payment_tasks_seconds: int = 30
+    #: ``/metrics`` (Prometheus) is served; with a token, a scrape must send it (Bearer).
+    metrics: bool = False
+    metrics_token: str | None = None
 
     @property
     def payments(self) -> str:
@@ -119,6 +122,8 @@ class Settings:
             stripe_api_key=os.environ.get("BOOKINGS_STRIPE_API_KEY") or None,
             stripe_webhook_secret=os.environ.get("BOOKINGS_STRIPE_WEBHOOK_SECRET") or None,
             payment_tasks_seconds=_env_int("BOOKINGS_PAYMENT_TASKS_SECONDS", 30),
+            metrics=_env_bool("BOOKINGS_METRICS", False),
+            metrics_token=os.environ.get("BOOKINGS_METRICS_TOKEN") or None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:
