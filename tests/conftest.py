@@ -84,6 +84,9 @@ async def services(
         demo=False,
         log_json=False,
         payment_provider="fake",
+        # The suite's many visitor calls all come from one address: no per-IP limit here
+        # (tests/platform/test_rate_limits.py sets its own).
+        rate_limit_visitor_per_minute=0,
     )
     svc = await start_services(settings)
     try:

@@ -37,6 +37,7 @@ from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from bookings.platform.middleware import RequestContextMiddleware
+from bookings.platform.ratelimit import RateLimiter
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
 from bookings.staff import routes as staff_routes
@@ -96,7 +97,14 @@ async def start_services(settings: Settings) -> Services:
         in_transaction=db.in_transaction,
     )
     return Services(
-        db=db, settings=settings, signer=signer, lookup=credentials.lookup, payments=payments
+        db=db,
+        settings=settings,
+        signer=signer,
+        lookup=credentials.lookup,
+        payments=payments,
+        limiter=RateLimiter(
+            settings.rate_limit_visitor_per_minute, settings.rate_limit_api_key_per_minute
+        ),
     )
 
 

@@ -79,6 +79,10 @@ class Settings:
     #: ``/metrics`` (Prometheus) is served; with a token, a scrape must send it (Bearer).
     metrics: bool = False
     metrics_token: str | None = None
+    #: Calls a minute per client IP of visitors, members and credential-less calls (0: no
+    #: limit), and per API key (0: none unless the site sets one).
+    rate_limit_visitor_per_minute: int = 600
+    rate_limit_api_key_per_minute: int = 0
 
     @property
     def payments(self) -> str:
@@ -124,6 +128,8 @@ class Settings:
             payment_tasks_seconds=_env_int("BOOKINGS_PAYMENT_TASKS_SECONDS", 30),
             metrics=_env_bool("BOOKINGS_METRICS", False),
             metrics_token=os.environ.get("BOOKINGS_METRICS_TOKEN") or None,
+            rate_limit_visitor_per_minute=_env_int("BOOKINGS_RATE_LIMIT_VISITOR_PER_MINUTE", 600),
+            rate_limit_api_key_per_minute=_env_int("BOOKINGS_RATE_LIMIT_API_KEY_PER_MINUTE", 0),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

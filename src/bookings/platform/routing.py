@@ -37,6 +37,7 @@ from bookings.platform.db import Database, utcnow
 from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.payments import PaymentProvider
+from bookings.platform.ratelimit import RateLimiter, retry_after
 from bookings.platform.signing import Signer
 
 ReqT = TypeVar("ReqT", bound=BaseModel)
@@ -58,6 +59,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=utcnow)
     #: Who takes online payments (``None``: nobody; online payment answers 501).
     payments: PaymentProvider | None = None
+    #: The rate limits (``None``: none).
+    limiter: RateLimiter | None = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,31 @@ async def assemble_request(request: Request, model: type[BaseModel]) -> dict[str
 # ---------------------------------------------------------------- mounting
 
 
+def _over_limit(
+    limiter: RateLimiter, request: Request, identity: Identity | None
+) -> Response | None:
+    """The 429 of a caller over its rate (``None``: within it)."""
+    visitor = identity is None or identity.role in (Role.VISITOR, Role.MEMBER)
+    settings = identity.site.settings if identity is not None and identity.site else None
+    if visitor:
+        host = request.client.host if request.client else "unknown"
+        key = f"ip:{host}"
+    else:
+        assert identity is not None
+        key = f"key:{identity.site_id}:{identity.subject_id}"
+    wait = limiter.take(key, limiter.rate_for(settings, visitor=visitor))
+    if not wait:
+        return None
+    error = errors.ApplicationError(
+        "TOO_MANY_REQUESTS",
+        "Too many requests: slow down and retry after the time in Retry-After",
+        http_status=429,
+    )
+    return WireJSONResponse(
+        error.body(), status_code=429, headers={"Retry-After": retry_after(wait)}
+    )
+
+
 def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
@@ -294,6 +322,10 @@ def _endpoint(method: ApiMethod[Any]) -> Callable[[Request], Awaitable[Response]
             )
             request.state.site_id = identity.site_id
             require_role(identity, method.roles)
+        if services.limiter is not None:
+            refused = _over_limit(services.limiter, request, identity)
+            if refused is not None:
+                return refused
         key = (
             idempotency.parse_key(request.headers)
             if identity is not None and method.verb in idempotency.WRITES
