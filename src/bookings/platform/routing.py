@@ -464,6 +464,7 @@ _ERROR_DESCRIPTIONS = {
     404: "A record named by the request does not exist on this site",
     409: "Another write came first (revision mismatch), or the record exists already",
     428: "A business rule refuses the request now (FAILED_PRECONDITION)",
+    429: "Too many requests from this caller: retry after the seconds in Retry-After",
     501: "Not implemented by this server",
     503: "The database is unavailable right now: try again",
 }
@@ -508,7 +509,7 @@ class _SchemaBook:
         if parameters:
             extra["parameters"] = parameters
         self.definitions.setdefault(ERROR_SCHEMA, _ERROR_ENVELOPE)
-        statuses = [400, 404, 409, 428, 501, 503]
+        statuses = [400, 404, 409, 428, 429, 501, 503]
         if method.roles is not None:
             statuses += [401, 403]
         extra["responses"] = {
