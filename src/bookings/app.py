@@ -158,7 +158,7 @@ def create_app(
         version=__version__,
         summary="Wix Bookings V2 compatible REST API",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by the web package from local files (web/docs.py)
         redoc_url=None,
         openapi_url="/openapi.json",
     )
