@@ -42,13 +42,29 @@ def _describe_db(settings: Settings) -> str:
     return "PostgreSQL at " + url.split("@")[-1]
 
 
+def _banner_urls(base: str, site: Any | None) -> list[str]:
+    """The addresses a person opens first, one a line, each with what it is."""
+    rows = [(f"{base}/", "start page: where everything is")]
+    if site is not None:
+        rows.append((f"{base}/book/{site.slug}", f"booking page of {site.name}"))
+    rows += [
+        (f"{base}/dashboard", "dashboard, for the business (sign in with the key below)"),
+        (f"{base}/docs", "API reference: try every call in the browser"),
+    ]
+    width = max(len(url) for url, _ in rows)
+    return [f"    {url:<{width}}  {what}" for url, what in rows]
+
+
 async def _prepare_serve(settings: Settings) -> int:
+    """Migrate, make the site (or the demo site), then print the banner: the first thing a
+    person reads (the demo seeding logs nothing at info level)."""
     from bookings.demo import ensure_demo_site
     from bookings.identity import service as identity
 
     async def work(services: Any) -> int:
         base = f"http://{settings.host}:{settings.port}"
-        print(f"Bookings server {__version__} — {_describe_db(settings)}")
+        lines: list[str] = []
+        site = None
         if settings.site_id or settings.admin_api_key:
             if not (settings.site_id and settings.admin_api_key):
                 print("Set both BOOKINGS_SITE_ID and BOOKINGS_ADMIN_API_KEY, or neither.")
@@ -56,32 +72,42 @@ async def _prepare_serve(settings: Settings) -> int:
             site, created = await identity.ensure_site_with_admin_key(
                 services.db, settings.site_id, settings.admin_api_key, settings.site_time_zone
             )
-            print(f"  Site ({'created' if created else 'existing'}, no demo data):")
-            print(f"    site id          {site.site_id}")
-            print(f"    client id        {site.client_id}")
-            print(f"    time zone        {site.time_zone}")
-            print("    admin API key    the one in BOOKINGS_ADMIN_API_KEY")
             key = "$BOOKINGS_ADMIN_API_KEY"
+            lines += [
+                "  admin API key    the one in BOOKINGS_ADMIN_API_KEY",
+                f"  Site ({'created' if created else 'existing'}, no demo data):",
+                f"    site id          {site.site_id}",
+                f"    client id        {site.client_id}",
+                f"    time zone        {site.time_zone}",
+            ]
         elif settings.demo:
             demo, created = await ensure_demo_site(services, settings.data_dir)
-            print(f'  Demo site "{demo.name}" ({"created now" if created else "existing"}):')
-            print(f"    site id          {demo.site_id}")
-            print(f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)")
-            print(f"    time zone        {demo.time_zone}")
-            print(f"    admin API key    {demo.admin_api_key}")
-            for line in demo.catalog:
-                print(line)
+            site = await identity.get_site(services.db, demo.site_id)
             key = demo.admin_api_key
+            lines += [
+                f"  admin API key    {demo.admin_api_key}",
+                f'  Demo site "{demo.name}" ({"created now" if created else "existing"}):',
+                f"    site id          {demo.site_id}",
+                f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)",
+                f"    time zone        {demo.time_zone}",
+                *demo.catalog,
+            ]
         else:
-            print("  No demo site (--no-demo). Create one: bookings sites create --name NAME")
             key = "<admin key>"
-        print(f"  API               {base}/")
-        print(f"  API docs          {base}/docs   (OpenAPI: {base}/openapi.json)")
-        print(f"  Health            {base}/healthz")
+            lines.append(
+                "  No demo site (--no-demo). Create one: bookings sites create --name NAME"
+            )
+        print(f"Bookings server {__version__} — {_describe_db(settings)}")
+        print("  Open in a browser:")
+        for line in [*_banner_urls(base, site), *lines]:
+            print(line)
+        print(f"  OpenAPI          {base}/openapi.json")
+        print(f"  Health           {base}/healthz")
         print(
-            f"  Try               curl -s -X POST {base}/_api/bookings/v2/services/query "
+            f"  Try              curl -s -X POST {base}/_api/bookings/v2/services/query "
             f"-H 'Authorization: {key}' -d '{{\"query\": {{}}}}'"
         )
+        print()
         sys.stdout.flush()
         return 0
 
