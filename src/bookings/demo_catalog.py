@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bookings.platform import errors
-from bookings.platform.logs import quiet
+from bookings.platform.logs import quieter
 from bookings.platform.routing import Services
 
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -83,13 +83,14 @@ def _weekly(
 
 
 async def seed_demo_catalog(services: Services, admin_key: str, time_zone: str) -> DemoCatalog:
-    """Seed through the app in-process, without logging each request (:func:`quiet`): the
-    start banner is the first thing a person reads. A failing call still raises."""
+    """Seed through an app of its own, in-process, that logs no line per request, with httpx's
+    line per call silenced: the start banner is the first thing a person reads. The server's
+    app, started afterwards, logs its requests as ever; a failing call still raises."""
     from bookings.app import create_app
 
-    app = create_app(services=services)
+    app = create_app(services=services, log_requests=False)
     transport = httpx.ASGITransport(app=app)
-    with quiet():
+    with quieter("httpx"):
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
             return await _seed(_Api(client, admin_key), datetime.now(ZoneInfo(time_zone)).date())
 

@@ -7,34 +7,10 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
-
-
-#: Set while work that should not log its routine steps runs (the demo seeding, in-process).
-_quiet: ContextVar[bool] = ContextVar("bookings_quiet_logs", default=False)
-
-
-@contextmanager
-def quiet() -> Iterator[None]:
-    """Within this block (this task, and the tasks it starts), records below WARNING are not
-    written: for in-process work such as seeding the demo through the API, whose request
-    logs would bury the start banner. Requests served meanwhile by other tasks still log."""
-    token = _quiet.set(True)
-    try:
-        yield
-    finally:
-        _quiet.reset(token)
-
-
-class QuietFilter(logging.Filter):
-    """Drops records below WARNING made inside :func:`quiet`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or not _quiet.get()
 
 
 class JsonFormatter(logging.Formatter):
@@ -59,10 +35,25 @@ def configure_logging(json_lines: bool = True, level: int = logging.INFO) -> Non
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    handler.addFilter(QuietFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Uvicorn's own access log would duplicate ours.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@contextmanager
+def quieter(*names: str, level: int = logging.WARNING) -> Iterator[None]:
+    """Within this block, the loggers ``names`` write only records of ``level`` and above;
+    their levels are restored after it. For start-up work before the server serves (the demo
+    seeding), whose routine lines would bury the start banner."""
+    loggers = [logging.getLogger(name) for name in names]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, old in zip(loggers, before, strict=True):
+            logger.setLevel(old)
