@@ -176,6 +176,53 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     return asyncio.run(_with_services(_settings(args), work))
 
 
+def _print_setting(view: Any) -> None:
+    default = ""
+    if view.default is not None and not view.is_default:
+        default = f"   (default: {view.default_text or '(empty)'})"
+    print(f"{view.key:<26} = {view.text or '(empty)'}{default}")
+    print(f"{'':<29}{view.description}")
+
+
+def cmd_sites_settings(args: argparse.Namespace) -> int:
+    """Print a site's settings, or change some: ``KEY=VALUE`` (``KEY=``: the default)."""
+    from bookings.identity import service as identity
+    from bookings.identity import site_settings
+    from bookings.platform.errors import InvalidRequest
+
+    try:
+        changes = site_settings.parse_assignments(args.assignments)
+    except site_settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(services: Any) -> int:
+        site = await identity.site_by_slug(services.db, args.site)
+        if site is None:
+            print(f"error: no site with the id or address {args.site!r}", file=sys.stderr)
+            return 1
+        if not changes:
+            print(f"Settings of {site.name} (site {site.site_id}, booking page /book/{site.slug})")
+            for view in identity.site_settings_view(site):
+                _print_setting(view)
+            print("Change: bookings sites settings SITE KEY=VALUE ...   (KEY= resets it)")
+            return 0
+        try:
+            site = await identity.update_site_settings(services.db, site.site_id, changes)
+        except InvalidRequest as exc:
+            for violation in exc.violations:
+                print(f"error: {violation.field}: {violation.description}", file=sys.stderr)
+            print("nothing was changed", file=sys.stderr)
+            return 2
+        print(f"Changed, for {site.name} (site {site.site_id}):")
+        for view in identity.site_settings_view(site):
+            if view.key in changes:
+                _print_setting(view)
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from bookings.identity import service as identity
     from bookings.platform.auth import Role
@@ -393,6 +440,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sites.add_parser("list", help="list sites")
     _db_options(listing)
     listing.set_defaults(func=cmd_sites_list)
+    settings = sites.add_parser(
+        "settings",
+        help="print a site's settings, or change them with KEY=VALUE",
+        description="Without KEY=VALUE: every setting, its value, default and meaning. "
+        "KEY=VALUE changes one (KEY=10, KEY=a,b, KEY=true, KEY=none for an empty list); "
+        "KEY= resets it to its default. One wrong value changes nothing (exit code 2).",
+    )
+    settings.add_argument("site", help="site id, or the booking page's address (slug)")
+    settings.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    _db_options(settings)
+    settings.set_defaults(func=cmd_sites_settings)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
     kcreate = keys.add_parser("create", help="create an API key")
