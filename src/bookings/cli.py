@@ -45,10 +45,12 @@ def _describe_db(settings: Settings) -> str:
 def _banner_urls(base: str, site: Any | None) -> list[str]:
     """The addresses a person opens first, one a line, each with what it is."""
     rows = [(f"{base}/", "start page: where everything is")]
+    dashboard = "dashboard, for the business"
     if site is not None:
         rows.append((f"{base}/book/{site.slug}", f"booking page of {site.name}"))
+        dashboard += " (sign in with the key below)"
     rows += [
-        (f"{base}/dashboard", "dashboard, for the business (sign in with the key below)"),
+        (f"{base}/dashboard", dashboard),
         (f"{base}/docs", "API reference: try every call in the browser"),
     ]
     width = max(len(url) for url, _ in rows)
@@ -405,6 +407,8 @@ def _db_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bookings.identity.site_settings import SETTINGS
+
     parser = argparse.ArgumentParser(prog="bookings", description=__doc__)
     parser.add_argument("--version", action="version", version=f"bookings {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -448,7 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
         "KEY= resets it to its default. One wrong value changes nothing (exit code 2).",
     )
     settings.add_argument("site", help="site id, or the booking page's address (slug)")
-    settings.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    settings.add_argument(
+        "assignments", nargs="*", metavar="KEY=VALUE", help="KEY is one of: " + ", ".join(SETTINGS)
+    )
     _db_options(settings)
     settings.set_defaults(func=cmd_sites_settings)
 
