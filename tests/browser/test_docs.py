@@ -30,6 +30,12 @@ async def test_docs_render_offline(page: Page, live_site: LiveSite) -> None:
     await token.first.wait_for(timeout=15_000)
     await page.wait_for_load_state("networkidle")
     assert await page.get_by_role("heading", name="Bookings server").count() == 1
+    # An operation opens (its schema and examples render under the same policy).
+    await token.first.click()
+    await page.locator(".opblock-body").first.wait_for(timeout=15_000)
+    await page.get_by_role("button", name="Try it out").first.click()
+    await page.wait_for_load_state("networkidle")
+
     # Swagger UI renders the tags as they scroll into view: the last one is there too.
     await page.keyboard.press("End")
     healthz = page.locator(".opblock-summary-path", has_text="/healthz")

@@ -48,7 +48,7 @@ def docs_page(title: str, openapi_url: str) -> Response:
     html = bytes(page.body).decode()
     page.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' {_script_hashes(html)}; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
     )
     page.headers["X-Frame-Options"] = "DENY"
