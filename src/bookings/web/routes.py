@@ -1,5 +1,6 @@
-"""The web pages' routes (not API methods): the static files, the landing page, and the
-routers of the booking page and the dashboard. The app mounts them (:func:`mount`)."""
+"""The web pages' routes (not API methods): the static files, the landing page, the API docs
+(``/docs``, Swagger UI served from here), and the routers of the booking page and the
+dashboard. The app mounts them (:func:`mount`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web import docs
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
@@ -51,4 +53,5 @@ def mount(app: FastAPI) -> None:
     """Add the pages and the static files to the app."""
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.include_router(docs.router)
     app.include_router(dashboard_routes.router)
