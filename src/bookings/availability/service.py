@@ -46,12 +46,14 @@ from bookings.availability.multi_service import (
     list_multi_service_time_slots,
 )
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
+from bookings.availability.schemas import ListAvailabilityTimeSlotsRequest
 
 __all__ = [
     "AppointmentCheck",
     "BookingLoad",
     "HeldRead",
     "Link",
+    "ListAvailabilityTimeSlotsRequest",
     "SiteSettings",
     "assign_chain",
     "chain_starts",

@@ -14,6 +14,8 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web.embed import static_headers
+from bookings.web.manage_page import router as manage_router
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -23,13 +25,13 @@ router = APIRouter(include_in_schema=False)
 
 
 class CachedStatic(StaticFiles):
-    """Static files cached for a year: their addresses carry a hash of their content."""
+    """Static files cached for a year when their addresses carry a hash of their content
+    (an hour otherwise: ``embed.js`` is included by other sites at a fixed address)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers.update(static_headers(path, scope))
         return response
 
 
@@ -50,3 +52,4 @@ def mount(app: FastAPI) -> None:
     """Add the pages and the static files to the app."""
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    app.include_router(manage_router)
