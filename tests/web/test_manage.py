@@ -23,6 +23,7 @@ from bookings.platform.wire import parse_timestamp
 from tests.booking.conftest import (
     Catalog,
     appointment_booking,
+    class_booking,
     created,
     local,
     next_monday,
@@ -348,3 +349,55 @@ async def test_frame_ancestors_follow_allowed_embed_hosts(
     assert "x-frame-options" not in res.headers
     invalid = await client.get(b.url[:-4] + "AAAA")
     assert "https://studio.example" in invalid.headers["content-security-policy"]
+
+
+async def test_a_slot_taken_meanwhile_is_said_so(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    b = await booked(client, services)
+    page = await client.get(b.url + "/reschedule", params={"date": b.day.isoformat()})
+    keys = [str(x.attributes["value"]) for x in HTMLParser(page.text).css("button[name=slot]")]
+    chosen = next(k for k in keys if k.startswith(f"{b.day}T14:00"))
+    other = appointment_booking(b.service, b.day, "14:00", "15:00", status="CONFIRMED")
+    other["bookedEntity"]["slot"]["timezone"] = BERLIN
+    await created(client, b.site.admin, other)
+    res = await client.post(
+        b.url + "/reschedule",
+        data={"slot": chosen, "revision": b.booking["revision"], "date": b.day.isoformat()},
+    )
+    assert res.status_code == 409
+    assert "That time is no longer free" in text_of(res.text)
+    left = [str(x.attributes["value"]) for x in HTMLParser(res.text).css("button[name=slot]")]
+    assert left and chosen not in left  # the list is fresh
+    assert (await api_booking(client, b))["startDate"] == b.booking["startDate"]
+    bad = await client.post(b.url + "/reschedule", data={"slot": "nonsense", "revision": "1"})
+    assert bad.status_code == 400 and "Choose one of the times" in text_of(bad.text)
+
+
+async def test_a_class_booking_moves_to_another_session(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    site = await make_site(services, BERLIN)
+    found = await identity.get_site(services.db, site.site_id)
+    assert found is not None
+    cat = Catalog(client, site.admin)
+    policy = await make_policy(client, site)
+    yoga = await cat.group(capacity=5, bookingPolicy={"id": policy})
+    day = next_monday()
+    first = await cat.session(yoga, day, "18:00", "19:00")
+    second = await cat.session(yoga, day, "20:00", "21:00")
+    booking = await created(client, site.admin, class_booking(yoga, first, status="CONFIRMED"))
+    res = await client.get(f"/v1/anonymous-bookings/{booking['id']}/token", headers=site.app)
+    url = f"/book/{found.slug}/manage/{ok(res)['token']}"
+    page = await client.get(url)
+    assert any(
+        str(a.attributes.get("href")).startswith(url + "/reschedule")
+        for a in HTMLParser(page.text).css("a")
+    )
+    listed = await client.get(url + "/reschedule", params={"date": day.isoformat()})
+    keys = [str(x.attributes["value"]) for x in HTMLParser(listed.text).css("button[name=slot]")]
+    assert keys == [f"event:{second['id']}"]  # its own session is not offered
+    moved = await client.post(url + "/reschedule", data={"slot": keys[0], "revision": "1"})
+    assert moved.status_code == 303
+    got = ok(await client.get(f"/v1/anonymous-bookings/{ok(res)['token']}"))["booking"]
+    assert got["bookedEntity"]["slot"]["eventId"] == second["id"]

@@ -46,7 +46,10 @@ from bookings.availability.multi_service import (
     list_multi_service_time_slots,
 )
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
-from bookings.availability.schemas import ListAvailabilityTimeSlotsRequest
+from bookings.availability.schemas import (
+    ListAvailabilityTimeSlotsRequest,
+    ListEventTimeSlotsRequest,
+)
 
 __all__ = [
     "AppointmentCheck",
@@ -54,6 +57,7 @@ __all__ = [
     "HeldRead",
     "Link",
     "ListAvailabilityTimeSlotsRequest",
+    "ListEventTimeSlotsRequest",
     "SiteSettings",
     "assign_chain",
     "chain_starts",

@@ -192,7 +192,7 @@ def _manage_context(request: Request, visit: Visit, found: Opened, **extra: Any)
         "business_zone": business,
         "location": view.location_text(wire),
         "actions": found.actions,
-        "can_move": found.actions.get("reschedule") and view.is_appointment(wire),
+        "can_move": found.actions.get("reschedule") and view.movable(wire),
         "cancel_refusal": None
         if found.actions.get("cancel")
         else view.refusal("cancel", found.status, found.policy, start, now),
@@ -278,37 +278,61 @@ async def _refused(
     return _page(request, visit, found, status_code=409, error=message)
 
 
+#: How a chosen class session is posted (``slot=event:<eventId>``).
+EVENT_KEY = "event:"
+
+
 def _slot_key(slot: Mapping[str, Any]) -> str:
+    event = (slot.get("eventInfo") or {}).get("eventId")
+    if event:
+        return EVENT_KEY + str(event)
     return f"{slot['localStartDate']}|{slot['localEndDate']}"
 
 
 async def _slots_of_day(
-    request: Request, visit: Visit, service_id: str, day: Any
+    request: Request, visit: Visit, wire: Mapping[str, Any], service_id: str, day: Any
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The bookable slots of ``day`` (the visitor's zone), as the API lists them."""
+    """The bookable slots of ``day`` (the visitor's zone) of the booking's service, as the
+    API lists them: appointment slots (``ListAvailabilityTimeSlots``) or class sessions
+    (``ListEventTimeSlots``)."""
     services = services_of(request)
-    start, (_, after) = day, view.next_days(day)
-    req = availability.ListAvailabilityTimeSlotsRequest.model_validate(
-        {
-            "serviceId": service_id,
-            "fromLocalDate": f"{start.isoformat()}T00:00:00",
-            "toLocalDate": f"{after.isoformat()}T00:00:00",
-            "timeZone": visit.tz,
-            "bookable": True,
-            "cursorPaging": {"limit": SLOTS_PER_DAY},
-        }
-    )
+    after = view.next_days(day)[1]
+    window = {
+        "fromLocalDate": f"{day.isoformat()}T00:00:00",
+        "toLocalDate": f"{after.isoformat()}T00:00:00",
+        "timeZone": visit.tz,
+        "cursorPaging": {"limit": SLOTS_PER_DAY},
+    }
+    load = booking_ports.holding_bookings()
     try:
-        got = await availability.list_availability_time_slots(
-            services.db,
-            booking_ports.holding_bookings(),
-            services.signer,
-            visit.site.site_id,
-            req,
-        )
+        if view.is_class(wire):
+            participants = int(wire.get("totalParticipants") or 1)
+            events = availability.ListEventTimeSlotsRequest.model_validate(
+                {**window, "serviceIds": [service_id], "minBookableCapacity": participants}
+            )
+            got = await availability.list_event_time_slots(
+                services.db, load, services.signer, visit.site.site_id, events
+            )
+        else:
+            req = availability.ListAvailabilityTimeSlotsRequest.model_validate(
+                {**window, "serviceId": service_id, "bookable": True}
+            )
+            got = await availability.list_availability_time_slots(
+                services.db, load, services.signer, visit.site.site_id, req
+            )
     except errors.ApplicationError as exc:
         return [], f"No times can be listed for this day: {exc.message}"
-    return [dict(s) for s in got["timeSlots"]], None
+    return [dict(s) for s in got["timeSlots"] if s.get("bookable", True)], None
+
+
+def _own_slot(found: Opened, slot: Mapping[str, Any], tz: str) -> bool:
+    """The slot the booking is in now (not offered)."""
+    booked = (found.wire.get("bookedEntity") or {}).get("slot") or {}
+    event = (slot.get("eventInfo") or {}).get("eventId")
+    if event:
+        return bool(event == booked.get("eventId"))
+    current = view.local_minute(found.start, tz) if found.start else None
+    return bool(str(slot["localStartDate"])[:16] == current)
 
 
 async def _reschedule_page(
@@ -327,19 +351,18 @@ async def _reschedule_page(
     slots: list[dict[str, Any]] = []
     problem: str | None = None
     service_id = view.service_id_of(wire)
-    if found.actions.get("reschedule") and view.is_appointment(wire) and service_id:
-        slots, problem = await _slots_of_day(request, visit, service_id, day)
-        current = view.local_minute(found.start, visit.tz) if found.start else None
+    if found.actions.get("reschedule") and view.movable(wire) and service_id:
+        listed, problem = await _slots_of_day(request, visit, wire, service_id, day)
         slots = [
             {
-                **s,
                 "key": _slot_key(s),
-                "label": s["localStartDate"][11:16] + view.EN_DASH + s["localEndDate"][11:16],
-                "current": s["localStartDate"][:16] == current,
+                "label": str(s["localStartDate"])[11:16]
+                + view.EN_DASH
+                + str(s["localEndDate"])[11:16],
             }
-            for s in slots
+            for s in listed
+            if not _own_slot(found, s, visit.tz)
         ]
-        slots = [s for s in slots if not s["current"]]
     context = _manage_context(
         request,
         visit,
@@ -384,15 +407,18 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
     except Refused as refused:
         return refused.response
     day_text = _param(form, "date")
-    chosen = (_param(form, "slot") or "").split("|")
+    picked = _param(form, "slot") or ""
+    chosen = [picked, ""] if picked.startswith(EVENT_KEY) else picked.split("|")
     service_id = view.service_id_of(found.wire)
-    if len(chosen) != 2 or service_id is None:
+    if len(chosen) != 2 or not chosen[0] or service_id is None:
         return await _reschedule_page(
             request, visit, found, day_text, 400, "Choose one of the times below."
         )
     try:
         slot = booking_ports.V2Slot.model_validate(
-            {
+            {"eventId": chosen[0][len(EVENT_KEY) :]}
+            if chosen[0].startswith(EVENT_KEY)
+            else {
                 "serviceId": service_id,
                 "startDate": chosen[0],
                 "endDate": chosen[1],

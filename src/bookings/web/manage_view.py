@@ -112,6 +112,18 @@ def is_appointment(booking: Mapping[str, Any]) -> bool:
     return bool(slot.get("serviceId")) and "INDIVIDUAL" in (entity.get("tags") or [])
 
 
+def is_class(booking: Mapping[str, Any]) -> bool:
+    """A class booking (tagged ``GROUP``): another session of its service can be chosen."""
+    entity = booking.get("bookedEntity") or {}
+    slot = entity.get("slot") or {}
+    return bool(slot.get("eventId")) and "GROUP" in (entity.get("tags") or [])
+
+
+def movable(booking: Mapping[str, Any]) -> bool:
+    """The page can offer another time: an appointment or a class session."""
+    return is_appointment(booking) or is_class(booking)
+
+
 def _limit_text(minutes: int) -> str:
     if minutes % 1440 == 0:
         days = minutes // 1440
