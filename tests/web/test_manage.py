@@ -159,6 +159,8 @@ async def test_the_manage_page_shows_the_booking_in_both_zones(
     compact = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
     assert parse_qs(urlsplit(google).query)["dates"] == [compact]
     assert parse_qs(urlsplit(outlook).query)["startdt"] == [f"{start:%Y-%m-%dT%H:%M:%SZ}"]
+    spoofed = await client.get(b.url, params={"done": "canceled"})
+    assert "Your booking is canceled." not in spoofed.text
     # The zone may be chosen; an unknown one falls back to the business zone.
     unknown = await client.get(b.url, params={"tz": "Mars/Olympus"})
     assert f"({BERLIN})" in text_of(unknown.text) and "Business time" not in unknown.text

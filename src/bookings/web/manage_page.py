@@ -233,8 +233,10 @@ async def manage_page(request: Request, slug: str, token: str) -> Response:
         found = await opened(request, visit)
     except Refused as refused:
         return refused.response
-    done = request.query_params.get("done")
-    return _page(request, visit, found, notice=DONE.get(done or ""))
+    done = request.query_params.get("done") or ""
+    if done == "canceled" and found.status != "CANCELED":
+        done = ""  # an address cannot make the page claim what did not happen
+    return _page(request, visit, found, notice=DONE.get(done))
 
 
 # Customer pages carry no cookie and no session: the token in the address is the whole
