@@ -325,3 +325,31 @@ async def test_the_embed_on_a_host_not_allowed(
         assert height == "600px"  # nothing inside reported a height
     finally:
         await context.close()
+
+
+async def test_times_are_shown_in_the_browsers_zone(browser: Browser, live_site: LiveSite) -> None:
+    made = make_booking(live_site, "Zone")
+    context = await new_context(browser, timezone_id="Asia/Tokyo")
+    page = await context.new_page()
+    try:
+        await page.goto(made.url)  # the e-mail's link names no zone
+        await page.wait_for_url("**tz=Asia%2FTokyo**")
+        text = await page.inner_text("main")
+        assert "(Asia/Tokyo)" in text and "Business time" in text and "(Europe/Berlin)" in text
+        # Choosing a zone on the page wins over the browser's, also on the next page.
+        await page.select_option("#tz", "Europe/Berlin")
+        await page.get_by_role("button", name="Show").click()
+        await page.wait_for_url("**tz=Europe%2FBerlin**")
+        await page.get_by_role("link", name="Reschedule").click()
+        await page.wait_for_url("**/reschedule?tz=Europe%2FBerlin**")
+        assert "(Europe/Berlin)" in await page.inner_text("#currently")
+    finally:
+        await context.close()
+    no_js = await new_context(browser, timezone_id="Asia/Tokyo", java_script_enabled=False)
+    page = await no_js.new_page()
+    try:
+        await page.goto(made.url)
+        assert "(Europe/Berlin)" in await page.inner_text("main")
+        assert "tz=" not in page.url
+    finally:
+        await no_js.close()

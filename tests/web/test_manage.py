@@ -332,7 +332,7 @@ async def test_frame_ancestors_follow_allowed_embed_hosts(
     scripts = [str(s.attributes.get("src")) for s in HTMLParser(res.text).css("script")]
     assert any(s.startswith("/static/embed-child.js?v=") for s in scripts)
     # Embedded: every link and form keeps embed=1.
-    assert f'href="{b.url}/reschedule?embed=1"' in res.text
+    assert f'href="{b.url}/reschedule?tz=Europe%2FBerlin&amp;embed=1"' in res.text
     assert "embed-child" not in (await client.get(b.url)).text
     hosts = [
         "https://studio.example",

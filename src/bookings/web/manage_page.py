@@ -76,10 +76,9 @@ class Visit:
 
     def url(self, suffix: str = "", **params: str) -> str:
         """A manage address of this visit (``suffix``: ``/reschedule``, ``/booking.ics``…),
-        carrying the zone and the embedding."""
-        query: dict[str, str] = {}
-        if self.tz != self.site.time_zone:
-            query["tz"] = self.tz
+        carrying the zone (always: a chosen zone stays chosen, ``zone.js`` only picks the
+        browser's when the address names none) and the embedding."""
+        query: dict[str, str] = {"tz": self.tz}
         if self.embed:
             query["embed"] = "1"
         query.update({k: v for k, v in params.items() if v})
