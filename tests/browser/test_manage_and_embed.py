@@ -226,7 +226,9 @@ def host_page(root: Path, live: LiveSite, made: Made) -> None:
     (root / "index.html").write_text(
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Studio</title></head><body><h1>Our studio</h1><p>Book with us:</p>"
+        "<title>Studio</title><script>window.seen = [];"
+        'document.addEventListener("bookings:canceled", e => window.seen.push(e.detail.name));'
+        "</script></head><body><h1>Our studio</h1><p>Book with us:</p>"
         f'<script src="{live.base_url}/static/embed.js" data-site="{live.site_id}" '
         f'data-path="{made.path}" defer></script><p id="after">Below the booking.</p>'
         "</body></html>",
@@ -292,6 +294,7 @@ async def test_the_embed_on_an_allowed_host(
         await framed.get_by_role("button", name="Cancel booking").click()
         await framed.locator("[data-status=CANCELED]").wait_for()
         assert booking_now(live_site, made.token)["status"] == "CANCELED"
+        await page.wait_for_function("window.seen.includes('canceled')")  # told to the host
         frame = next(f for f in page.frames if f.url.startswith(live_site.base_url))
         assert "embed=1" in frame.url
         await follows()

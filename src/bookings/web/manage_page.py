@@ -201,6 +201,7 @@ def _manage_context(request: Request, visit: Visit, found: Opened, **extra: Any)
         "calendar": links,
         "zones": view.zone_choices(),
         "notice": None,
+        "happened": None,
         "error": None,
         **extra,
     }
@@ -235,7 +236,8 @@ async def manage_page(request: Request, slug: str, token: str) -> Response:
     done = request.query_params.get("done") or ""
     if done == "canceled" and found.status != "CANCELED":
         done = ""  # an address cannot make the page claim what did not happen
-    return _page(request, visit, found, notice=DONE.get(done))
+    happened = done if done in DONE else None  # for the host page of an embed
+    return _page(request, visit, found, notice=DONE.get(done), happened=happened)
 
 
 # Customer pages carry no cookie and no session: the token in the address is the whole

@@ -1,6 +1,7 @@
 /* Inside a framed customer page (?embed=1): tell the host page (embed.js) how tall the page
-   is, whenever that changes, so the iframe shows it without a scroll bar. The height is not
-   secret, so any parent may read it; embed.js checks who sends it. */
+   is, whenever that changes, so the iframe shows it without a scroll bar, and what just
+   happened (a booking made, canceled, rescheduled). Only the origins the site allows may
+   frame the page (frame-ancestors), so only they receive it; embed.js checks the sender. */
 (function () {
   "use strict";
   if (window.parent === window) return;
@@ -16,4 +17,9 @@
   }
   window.addEventListener("load", report);
   report();
+  // What just happened (<meta name="bookings-event" content="canceled">), for the host page.
+  var happened = document.querySelector('meta[name="bookings-event"]');
+  if (happened && happened.content) {
+    window.parent.postMessage({ type: "bookings:event", name: happened.content }, "*");
+  }
 })();

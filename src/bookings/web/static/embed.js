@@ -8,7 +8,9 @@
 
      <bookings-embed site="my-studio"></bookings-embed>
 
-   The framed page reports its height (embed-child.js) and the iframe follows it. The server
+   The framed page reports its height (embed-child.js) and the iframe follows it; what happens
+   inside is dispatched on the iframe as a bubbling event ("bookings:canceled",
+   "bookings:rescheduled", "bookings:booked"), which the host page may listen to. The server
    only lets the origins of the site setting allowedEmbedHosts frame its pages. No framework,
    no cookie, nothing but this file. */
 (function () {
@@ -34,15 +36,29 @@
     return frame;
   }
 
-  window.addEventListener("message", function (event) {
-    if (event.origin !== server || !event.data || event.data.type !== "bookings:height") return;
-    var height = Number(event.data.height);
-    if (!isFinite(height) || height <= 0) return;
+  function sender(event) {
     var frames = document.querySelectorAll("iframe[data-bookings-embed]");
     for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === event.source) {
-        frames[i].style.height = Math.min(Math.ceil(height), 20000) + "px";
+      if (frames[i].contentWindow === event.source) return frames[i];
+    }
+    return null;
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== server || !event.data) return;
+    var frame = sender(event);
+    if (!frame) return;
+    if (event.data.type === "bookings:height") {
+      var height = Number(event.data.height);
+      if (isFinite(height) && height > 0) {
+        frame.style.height = Math.min(Math.ceil(height), 20000) + "px";
       }
+    } else if (event.data.type === "bookings:event" && /^[a-z-]{1,40}$/.test(event.data.name)) {
+      frame.dispatchEvent(new CustomEvent("bookings:" + event.data.name, {
+        bubbles: true,
+        composed: true,
+        detail: { name: event.data.name, src: frame.src },
+      }));
     }
   });
 
