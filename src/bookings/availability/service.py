@@ -46,12 +46,18 @@ from bookings.availability.multi_service import (
     list_multi_service_time_slots,
 )
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
+from bookings.availability.schemas import (
+    ListAvailabilityTimeSlotsRequest,
+    ListEventTimeSlotsRequest,
+)
 
 __all__ = [
     "AppointmentCheck",
     "BookingLoad",
     "HeldRead",
     "Link",
+    "ListAvailabilityTimeSlotsRequest",
+    "ListEventTimeSlotsRequest",
     "SiteSettings",
     "assign_chain",
     "chain_starts",

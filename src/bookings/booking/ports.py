@@ -11,6 +11,10 @@
 ``manage_token(signer, site_id, booking_id, now)``
     The booking's anonymous action token (the manage link of an e-mail).
 
+``open_manage_token(signer, token, now) -> (site_id, booking_id)``, ``V2Slot``
+    What a manage token opens (401 ``INVALID_TOKEN`` otherwise), for the manage page, which
+    must refuse another site's token; the slot a reschedule moves a booking to.
+
 ``booking_left`` (hook point), ``BookingLeft``
     Where a booking that is canceled or declined reaches its order's money (the eCommerce
     slice: fee, refund, order cancel), inside the booking's unit of work.
@@ -31,7 +35,8 @@ from bookings.availability.ports import BookingLoad
 from bookings.booking.load import HoldingBookings
 from bookings.booking.models import bookings
 from bookings.booking.money import BookingLeft, OnBookingLeft, booking_left
-from bookings.booking.service.anonymous import issue_token
+from bookings.booking.schemas import V2Slot
+from bookings.booking.service.anonymous import issue_token, open_token
 from bookings.booking.service.waitlist_calls import settle_due_waitlists
 from bookings.booking.state import Status
 from bookings.booking.views import BookingView
@@ -42,10 +47,12 @@ __all__ = [
     "BookingLeft",
     "BookingView",
     "OnBookingLeft",
+    "V2Slot",
     "booking_left",
     "booking_views",
     "holding_bookings",
     "manage_token",
+    "open_manage_token",
     "sweep_waitlists",
     "upcoming_bookings",
 ]
@@ -95,3 +102,9 @@ async def upcoming_bookings(
 def manage_token(signer: Signer, site_id: str, booking_id: str, now: datetime) -> str:
     """The anonymous action token of a booking (what its manage link carries)."""
     return issue_token(signer, site_id, booking_id, now)
+
+
+def open_manage_token(signer: Signer, token: str, now: datetime) -> tuple[str, str]:
+    """The ``(site_id, booking_id)`` of a booking's manage token; 401 ``INVALID_TOKEN`` when it
+    is not one (forged, altered, expired, or a package's token)."""
+    return open_token(signer, token, now)

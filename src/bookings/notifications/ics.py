@@ -1,7 +1,8 @@
 """Calendar invites (iCalendar, RFC 5545/5546) of a booking: one VEVENT, ``UID`` stable for
 the booking (``<bookingId>@<host>``), ``SEQUENCE`` = the booking's revision (so a reschedule
 supersedes the earlier invite), times in UTC; ``METHOD:CANCEL`` + ``STATUS:CANCELLED`` once it
-is canceled or declined, ``METHOD:REQUEST`` otherwise."""
+is canceled or declined, ``METHOD:REQUEST`` otherwise (``publish=True``: ``METHOD:PUBLISH``,
+the file a customer downloads from the manage page, with no attendee)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ def invite(
     organizer: str,
     attendee: str | None,
     description: str | None,
+    publish: bool = False,
 ) -> str | None:
     """The ``.ics`` text of a booking (``None``: it has no start and end)."""
     start, end = booking.get("startDate"), booking.get("endDate")
     if not (start and end):
         return None
     canceled = str(booking.get("status")) in CANCELING
-    method = "CANCEL" if canceled else "REQUEST"
+    method = "PUBLISH" if publish else ("CANCEL" if canceled else "REQUEST")
     cal = Calendar()
     cal.add("prodid", "-//bookings-server//notifications//EN")
     cal.add("version", "2.0")

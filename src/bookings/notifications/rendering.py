@@ -155,7 +155,7 @@ def sample_context() -> dict[str, Any]:
         "location": "1 Main St",
         "contact": {"firstName": "Jane", "lastName": "Doe", "name": "Jane Doe", "email": "j@x"},
         "message": "See you soon",
-        "manage_url": "http://127.0.0.1:8080/_api/v1/anonymous-bookings/token",
+        "manage_url": "http://127.0.0.1:8080/book/my-studio/manage/token",
         "manage_token": "token",
         "offer_expires": None,
     }

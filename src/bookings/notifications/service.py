@@ -256,9 +256,9 @@ def _message(
 ) -> dict[str, Any]:
     """A queue row, rendered (a template that cannot render makes it FAILED at once)."""
     token = url = None
-    if audience == planning.PARTICIPANT:  # the customer's manage link (anonymous actions)
+    if audience == planning.PARTICIPANT:  # the customer's manage page (anonymous actions)
         token = booking_ports.manage_token(n.signer, site.site_id, ask.booking_id, now)
-        url = f"{n.public_url}/_api/v1/anonymous-bookings/{token}"
+        url = f"{n.public_url}/book/{site.slug or site.site_id}/manage/{token}"
     ctx = planning.context_of(
         ask,
         booking,

@@ -17,6 +17,8 @@ from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web import docs
 from bookings.web.dashboard import routes as dashboard_routes
+from bookings.web.embed import static_headers
+from bookings.web.manage_page import router as manage_router
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -26,13 +28,13 @@ router = APIRouter(include_in_schema=False)
 
 
 class CachedStatic(StaticFiles):
-    """Static files cached for a year: their addresses carry a hash of their content."""
+    """Static files cached for a year when their addresses carry a hash of their content
+    (an hour otherwise: ``embed.js`` is included by other sites at a fixed address)."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers.update(static_headers(path, scope))
         return response
 
 
@@ -55,3 +57,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(docs.router)
     app.include_router(dashboard_routes.router)
+    app.include_router(manage_router)
