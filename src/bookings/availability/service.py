@@ -46,12 +46,22 @@ from bookings.availability.multi_service import (
     list_multi_service_time_slots,
 )
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
+from bookings.availability.schemas import (
+    GetAvailabilityTimeSlotRequest,
+    GetEventTimeSlotRequest,
+    ListAvailabilityTimeSlotsRequest,
+    ListEventTimeSlotsRequest,
+)
 
 __all__ = [
     "AppointmentCheck",
     "BookingLoad",
+    "GetAvailabilityTimeSlotRequest",
+    "GetEventTimeSlotRequest",
     "HeldRead",
     "Link",
+    "ListAvailabilityTimeSlotsRequest",
+    "ListEventTimeSlotsRequest",
     "SiteSettings",
     "assign_chain",
     "chain_starts",

@@ -14,12 +14,14 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web.booking_page import router as booking_page
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
 LANDING_SITES = 50
 
 router = APIRouter(include_in_schema=False)
+router.include_router(booking_page)
 
 
 class CachedStatic(StaticFiles):
