@@ -14,7 +14,7 @@ from bookings.identity.models import sites
 from bookings.platform.db import Database
 from bookings.platform.routing import Services
 from bookings.web.framing import frame_ancestors_for
-from tests.booking.conftest import API, Catalog, created, token
+from tests.booking.conftest import Catalog, created, token
 from tests.conftest import SiteKeys, make_site
 from tests.helpers import ok
 
@@ -83,15 +83,10 @@ CONTACT = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 
 
 
 async def bookings_of(client: httpx.AsyncClient, site: SiteKeys) -> list[dict[str, Any]]:
-    res = await client.post(f"{API}/query", json={"query": {}}, headers=site.admin)
-    if res.status_code == 404:
-        res = await client.post(
-            "/_api/bookings-reader/v2/extended-bookings/query",
-            json={"query": {}},
-            headers=site.admin,
-        )
-    body = ok(res)
-    return list(body.get("bookings") or body.get("extendedBookings") or [])
+    res = await client.post(
+        "/_api/bookings-reader/v2/extended-bookings/query", json={"query": {}}, headers=site.admin
+    )
+    return [e["booking"] for e in ok(res)["extendedBookings"]]
 
 
 async def test_an_unknown_site_is_a_404_page(client: httpx.AsyncClient) -> None:
@@ -278,14 +273,24 @@ async def test_a_slot_taken_meanwhile(client: httpx.AsyncClient, berlin: SiteKey
     assert res.status_code == 409
     doc = html(res)
     assert "no longer available" in doc.css_first("#taken").text()
-    alternatives = doc.css("#taken a.slot")
+    alternatives = doc.css("#alternatives label")
     assert alternatives and all("America/New_York" in a.text() for a in alternatives)
+    assert doc.css_first("#alternatives input[checked]") is not None
     assert doc.css_first("#name").attributes["value"] == CONTACT["name"]
     assert doc.css_first("#email").attributes["value"] == CONTACT["email"]
     assert doc.css_first("#phone").attributes["value"] == CONTACT["phone"]
     # the form's GET says the same
     res = await client.get(href)
     assert "no longer available" in html(res).text()
+    # booking the first alternative with what was typed
+    form = doc.css_first("form.contact")
+    fields = {
+        str(i.attributes["name"]): str(i.attributes.get("value") or "")
+        for i in form.css("input")
+        if i.attributes.get("type") != "radio" or "checked" in i.attributes
+    }
+    res = await client.post(action, data=fields)
+    assert res.status_code == 303, res.text
 
 
 async def test_manual_approval_is_pending(client: httpx.AsyncClient, berlin: SiteKeys) -> None:

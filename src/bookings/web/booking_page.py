@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -51,6 +54,9 @@ router = APIRouter(include_in_schema=False)
 #: How long a second press of Book waits for the first to finish, at most (seconds).
 TWIN_WAIT = 10.0
 MAX_FIELD = 200
+#: When a submit finds its slot taken, how often it looks for a twin's booking first.
+TWIN_POLLS = 3
+TWIN_POLL_SECONDS = 0.15
 
 
 def services_of(request: Request) -> Services:
@@ -118,7 +124,8 @@ async def services_page(request: Request, slug: str) -> Response:
     zone = zone_of(request, site)
     found = await flow.bookable_services(services.db, services.signer, site)
     items = [{"svc": s, "href": link(f"/book/{site.slug}/{s['id']}", tz=zone.query)} for s in found]
-    return page(site, "book/services.html", {"items": items, "zone": zone})
+    context = {"items": items, "zone": zone, "detect": zone.source == "business"}
+    return page(site, "book/services.html", context)
 
 
 # ---------------------------------------------------------------- confirmation
@@ -296,7 +303,11 @@ async def _form_page(
         near = await flow.nearest(services.db, services.signer, site, svc, around, zone.name)
         base = f"/book/{site.slug}/{svc['id']}/form"
         alternatives = [
-            {"shown": s.shown(zone.name), "href": link(base, slot=s.key, tz=zone.query)}
+            {
+                "shown": s.shown(zone.name),
+                "key": s.key,
+                "href": link(base, slot=s.key, tz=zone.query),
+            }
             for s in near
         ]
     context = {
@@ -443,56 +454,69 @@ async def submit(request: Request, slug: str, service_id: str) -> Response:
         "waitlist": waitlist,
     }
     route = f"/book/{site.site_id}/{svc['id']}/form"
+    async with _twin_lock(idem):
+        outcome = await _submit_once(services, site, svc, route, idem, body, key, contact, waitlist)
+    if isinstance(outcome, str):
+        return _done(site, outcome, zone.query, services)
+    taken, trouble = outcome
+    return await _form_page(
+        request,
+        site,
+        svc,
+        key,
+        waitlist=waitlist,
+        contact=contact,
+        taken=taken,
+        problem=trouble,
+        status_code=409 if taken else 422,
+    )
+
+
+#: One lock per idempotency key being submitted in this process: a second press of Book
+#: waits for the first and then finds its booking.
+_twins: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@asynccontextmanager
+async def _twin_lock(key: str) -> AsyncIterator[None]:
+    lock = _twins.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _twins[key] = lock
+    async with lock:
+        yield
+
+
+async def _submit_once(
+    services: Services,
+    site: Site,
+    svc: dict[str, Any],
+    route: str,
+    idem: str,
+    body: dict[str, Any],
+    key: str,
+    contact: flow.Contact,
+    waitlist: bool,
+) -> str | tuple[bool, str | None]:
+    """The booking's id, or (taken, problem) to show on the form again."""
     earlier = await _booked_before(services, site, route, idem, body)
     if earlier is not None:
-        return _done(site, earlier, zone.query, services)
-    checked = await flow.recheck(db, site, svc, key)
-    if checked is None:
-        return await _form_page(
-            request,
-            site,
-            svc,
-            key,
-            waitlist=waitlist,
-            contact=contact,
-            taken=True,
-            status_code=409,
-        )
+        return earlier
+    checked = await flow.recheck(services.db, site, svc, key)
     try:
-        booking_id = await _book_once(
-            services, site, route, idem, body, checked[1], contact, waitlist
-        )
+        if checked is None:
+            raise errors.ApplicationError("SLOT_NOT_AVAILABLE", "The slot is not available")
+        return await _book_once(services, site, route, idem, body, checked[1], contact, waitlist)
     except errors.ApplicationError as exc:
         if exc.code in flow.TAKEN or exc.http_status == 409:
-            return await _form_page(
-                request,
-                site,
-                svc,
-                key,
-                waitlist=waitlist,
-                contact=contact,
-                taken=True,
-                status_code=409,
-            )
-        return await _form_page(
-            request,
-            site,
-            svc,
-            key,
-            waitlist=waitlist,
-            contact=contact,
-            problem=f"The booking could not be made: {exc}",
-            status_code=422,
-        )
+            # A twin submit in another process may have just booked it: its record is
+            # stored a moment after its booking.
+            for _ in range(TWIN_POLLS):
+                await asyncio.sleep(TWIN_POLL_SECONDS)
+                earlier = await _booked_before(services, site, route, idem, body)
+                if earlier is not None:
+                    return earlier
+            return True, None
+        return False, f"The booking could not be made: {exc}"
     except errors.ApiError as exc:
-        return await _form_page(
-            request,
-            site,
-            svc,
-            key,
-            waitlist=waitlist,
-            contact=contact,
-            problem=f"Please check the details: {exc}",
-            status_code=422,
-        )
-    return _done(site, booking_id, zone.query, services)
+        return False, f"Please check the details: {exc}"
