@@ -210,30 +210,65 @@ def _panel_context(
     }
 
 
+def _is_panel_request(request: Request) -> bool:
+    """An htmx request for the slot panel (a history restore wants the whole page)."""
+    headers = request.headers
+    return "hx-request" in headers and "hx-history-restore-request" not in headers
+
+
+def _day_of(request: Request, zone: Zone) -> tuple[date, date]:
+    """Today in the zone, and the chosen day (today when none or a past one is asked)."""
+    today = today_in(zone.name, utcnow())
+    day = parse_day(request.query_params.get("date")) or today
+    return today, max(day, today)
+
+
+async def _panel(request: Request, site: Site, service_id: str) -> Response:
+    """The slot panel alone. The slots are asked at once, together with the service, as
+    if it were an appointment in the asked zone (what the panel mostly shows); when the
+    service turns out to be a class or to lock the business zone, they are asked again."""
+    services = services_of(request)
+    guess = zone_of(request, site)
+    _, guess_day = _day_of(request, guess)
+    appointment = {"id": service_id, "type": "APPOINTMENT"}
+
+    async def guessed() -> list[flow.Slot] | None:
+        try:
+            return await flow.slots_between(
+                services.db, services.signer, site, appointment, guess_day, guess_day, guess.name
+            )
+        except errors.ApiError:
+            return None
+
+    svc, slots = await asyncio.gather(
+        flow.bookable_service(services.db, site, service_id), guessed()
+    )
+    if svc is None:
+        return not_found("This service cannot be booked online.")
+    zone = zone_of(request, site, flow.in_person(svc))
+    _, day = _day_of(request, zone)
+    if slots is None or svc.get("type") != "APPOINTMENT" or (zone, day) != (guess, guess_day):
+        slots = await flow.slots_between(
+            services.db, services.signer, site, svc, day, day, zone.name
+        )
+    response = page(site, "book/_panel.html", _panel_context(site, svc, zone, day, slots))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 @router.get("/book/{slug}/{service_id}")
 async def service_page(request: Request, slug: str, service_id: str) -> Response:
     site = await site_of(request, slug)
     if site is None:
         return not_found()
     services = services_of(request)
+    if _is_panel_request(request):
+        return await _panel(request, site, service_id)
     svc = await flow.bookable_service(services.db, site, service_id)
     if svc is None:
         return not_found("This service cannot be booked online.")
     zone = zone_of(request, site, flow.in_person(svc))
-    today = today_in(zone.name, utcnow())
-    day = parse_day(request.query_params.get("date")) or today
-    day = max(day, today)
-    partial = "hx-request" in request.headers and "hx-history-restore-request" not in (
-        request.headers
-    )
-    if partial:
-        slots = await flow.slots_between(
-            services.db, services.signer, site, svc, day, day, zone.name
-        )
-        context = _panel_context(site, svc, zone, day, slots)
-        response = page(site, "book/_panel.html", context)
-        response.headers["Vary"] = "HX-Request"
-        return response
+    today, day = _day_of(request, zone)
     days = picker_days(day, today)
     window = await flow.slots_between(
         services.db, services.signer, site, svc, days[0], days[-1], zone.name

@@ -49,6 +49,12 @@ async def landing(request: Request) -> Response:
 
 
 def mount(app: FastAPI) -> None:
-    """Add the pages and the static files to the app."""
+    """Add the pages and the static files to the app, ahead of the API's routes: no API
+    path starts like a page's, and the router then finds a page without first trying the
+    ~400 API routes (an API call is found by its own table, ``platform/dispatch.py``)."""
+    before = len(app.router.routes)
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
+    pages = app.router.routes[before:]
+    del app.router.routes[before:]
+    app.router.routes[:0] = pages
