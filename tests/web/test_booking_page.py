@@ -354,3 +354,70 @@ async def test_a_bad_token_shows_nothing(client: httpx.AsyncClient, berlin: Site
     res = await client.get(f"/book/{berlin.site_id}/done/{'x' * 40}")
     assert res.status_code == 401
     assert "not valid" in html(res).text()
+
+
+async def test_every_page_of_slots_is_read(
+    client: httpx.AsyncClient, berlin: SiteKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day list and the panel read the API's later pages (here 5 slots a page)."""
+    import bookings.availability.appointments as appointments
+
+    monkeypatch.setattr(appointments, "APPOINTMENT_LIMIT", 5)
+    svc = await massage(client, berlin)
+    doc = html(await client.get(f"/book/{berlin.site_id}/{svc['id']}", params={"date": MON}))
+    assert len(doc.css("#slots a.slot")) == 6  # 09:00 to 15:15, every 75 minutes
+    with_slots = [str(a.attributes["data-day"]) for a in doc.css(".days a.has-slots")]
+    assert with_slots == [
+        "2027-11-01",
+        "2027-11-02",
+        "2027-11-03",
+        "2027-11-04",
+        "2027-11-05",
+        "2027-11-08",
+        "2027-11-09",
+        "2027-11-10",
+        "2027-11-11",
+        "2027-11-12",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/book/{site}/{svc}?date=9999-12-31",
+        "/book/{site}/{svc}?date=2027-02-30&tz=" + "A/" * 80,
+        "/book/{site}/{svc}?date=nonsense&tz=../../etc/passwd",
+        "/book/{site}/not-a-guid",
+        "/book/{site}/{svc}/form",
+        "/book/{site}/{svc}/form?slot=a~20270101T000000Z~20260101T000000Z",
+        "/book/{site}/{svc}/form?slot=e~nope",
+        "/book/{site}/done/form",
+    ],
+)
+async def test_odd_addresses_never_answer_5xx(
+    client: httpx.AsyncClient, berlin: SiteKeys, path: str
+) -> None:
+    svc = await massage(client, berlin)
+    res = await client.get(path.format(site=berlin.site_id, svc=svc["id"]))
+    assert res.status_code < 500, res.text
+    assert res.headers["content-type"].startswith("text/html")
+    res = await client.get(
+        path.format(site=berlin.site_id, svc=svc["id"]), headers={"HX-Request": "true"}
+    )
+    assert res.status_code < 500, res.text
+
+
+async def test_odd_posts_never_answer_5xx(client: httpx.AsyncClient, berlin: SiteKeys) -> None:
+    svc = await massage(client, berlin)
+    action = f"/book/{berlin.site_id}/{svc['id']}/form"
+    for data in (
+        {},
+        {"name": "A", "email": "a@example.com"},
+        {"name": "A", "email": "a@example.com", "slot": "a~x~y", "idempotency_key": "k"},
+        {"name": "A", "email": "not-an-email@", "slot": "e~" + "x" * 300},
+        {"name": "A" * 5000, "email": "a@example.com", "idempotency_key": "\u00e9" * 300},
+    ):
+        res = await client.post(action, data=data)
+        assert res.status_code < 500, (data, res.text)
+    res = await client.post(f"/book/{berlin.site_id}/not-a-guid/form", data={})
+    assert res.status_code == 404

@@ -182,46 +182,10 @@ async def slots_between(
     through List Availability Time Slots or List Event Time Slots, every page."""
     event = svc.get("type") != "APPOINTMENT"
     frm, to = _local(first), _local(last + timedelta(days=1))
-    found: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(20):
-        paging = {"cursorPaging": {"cursor": cursor}} if cursor else {}
-        if event:
-            body: dict[str, Any] = {
-                "serviceIds": [svc["id"]],
-                "timeZone": zone_name,
-                "includeNonBookable": True,
-                **({"maxSlotsPerDay": per_day} if per_day else {}),
-            }
-            if not cursor:
-                body |= {"fromLocalDate": frm, "toLocalDate": to}
-            answer = await availability.list_event_time_slots(
-                db,
-                holding_bookings(),
-                signer,
-                site.site_id,
-                wire.parse(availability.ListEventTimeSlotsRequest, body | paging),
-            )
-        else:
-            body = {
-                "serviceId": svc["id"],
-                "timeZone": zone_name,
-                **({"timeSlotsPerDay": per_day} if per_day else {}),
-            }
-            if not cursor:
-                body |= {"fromLocalDate": frm, "toLocalDate": to}
-            answer = await availability.list_availability_time_slots(
-                db,
-                holding_bookings(),
-                signer,
-                site.site_id,
-                wire.parse(availability.ListAvailabilityTimeSlotsRequest, body | paging),
-            )
-        found += answer.get("timeSlots", [])
-        meta = answer.get("pagingMetadata") or {}
-        cursor = (meta.get("cursors") or {}).get("next")
-        if not meta.get("hasNext") or not cursor:
-            break
+    try:
+        found = await _listed(db, signer, site, svc, frm, to, zone_name, per_day, event)
+    except errors.ApiError:
+        found = []  # a day the API refuses to list has no slot to show
     slots: dict[str, Slot] = {}
     for item in found:
         slot = _slot_of(item, zone_name, event)
@@ -229,6 +193,65 @@ async def slots_between(
         if known is None or (slot.bookable and not known.bookable):
             slots[slot.key] = slot  # one per time (an appointment offered at two places)
     return sorted(slots.values(), key=lambda s: (s.start, s.key))
+
+
+async def _listed(
+    db: Database,
+    signer: Signer,
+    site: Site,
+    svc: dict[str, Any],
+    frm: str,
+    to: str,
+    zone_name: str,
+    per_day: int | None,
+    event: bool,
+) -> list[dict[str, Any]]:
+    """Every page of the slots of one list call."""
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(20):
+        paging: dict[str, Any] = {"cursorPaging": {"cursor": cursor}} if cursor else {}
+        try:
+            if event:
+                body: dict[str, Any] = {
+                    "serviceIds": [svc["id"]],
+                    "timeZone": zone_name,
+                    "includeNonBookable": True,
+                    **({"maxSlotsPerDay": per_day} if per_day else {}),
+                }
+                body = paging or body | {"fromLocalDate": frm, "toLocalDate": to}
+                answer = await availability.list_event_time_slots(
+                    db,
+                    holding_bookings(),
+                    signer,
+                    site.site_id,
+                    wire.parse(availability.ListEventTimeSlotsRequest, body),
+                )
+            else:
+                body = {
+                    "serviceId": svc["id"],
+                    "timeZone": zone_name,
+                    **({"timeSlotsPerDay": per_day} if per_day else {}),
+                }
+                body = paging or body | {"fromLocalDate": frm, "toLocalDate": to}
+                answer = await availability.list_availability_time_slots(
+                    db,
+                    holding_bookings(),
+                    signer,
+                    site.site_id,
+                    wire.parse(availability.ListAvailabilityTimeSlotsRequest, body),
+                )
+        except errors.ApiError:
+            if not found:
+                raise
+            break  # a later page refused: show what the first pages found
+        found += answer.get("timeSlots", [])
+        # appointments answer cursorPagingMetadata, event slots pagingMetadata
+        meta = answer.get("cursorPagingMetadata") or answer.get("pagingMetadata") or {}
+        cursor = (meta.get("cursors") or {}).get("next")
+        if not meta.get("hasNext") or not cursor:
+            break
+    return found
 
 
 async def recheck(

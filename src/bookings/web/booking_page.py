@@ -54,6 +54,8 @@ router = APIRouter(include_in_schema=False)
 #: How long a second press of Book waits for the first to finish, at most (seconds).
 TWIN_WAIT = 10.0
 MAX_FIELD = 200
+#: The farthest day the page shows (a later ``date`` shows that day).
+MAX_AHEAD_DAYS = 3 * 366
 #: When a submit finds its slot taken, how often it looks for a twin's booking first.
 TWIN_POLLS = 3
 TWIN_POLL_SECONDS = 0.15
@@ -220,7 +222,7 @@ def _day_of(request: Request, zone: Zone) -> tuple[date, date]:
     """Today in the zone, and the chosen day (today when none or a past one is asked)."""
     today = today_in(zone.name, utcnow())
     day = parse_day(request.query_params.get("date")) or today
-    return today, max(day, today)
+    return today, min(max(day, today), today + timedelta(days=MAX_AHEAD_DAYS))
 
 
 async def _panel(request: Request, site: Site, service_id: str) -> Response:
