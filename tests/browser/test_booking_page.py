@@ -307,7 +307,7 @@ async def test_a_race_and_a_double_submit(
         assert await late.input_value("#name") == "Late Comer"
         assert await late.input_value("#email") == "late@example.com"
         assert await late.input_value("#phone") == "+1 555 0100"
-        assert await blocking_axe_findings(late) == []
+        await check_step(late, "taken")
 
         # pressing Book (the nearest other time, details kept) twice makes one booking
         email = f"twice-{uuid.uuid4().hex[:6]}@example.com"
