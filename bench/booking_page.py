@@ -4,21 +4,24 @@
 
 Case: a site in Europe/Berlin, one appointment service (60 min + 15 min buffer) given by 5
 staff on business hours, 40 CONFIRMED bookings on the measured day and the next ones (made
-through the API). In one process, on the same data, the bench alternates two calls for that
+through the API). In one process, on the same data, the bench alternates the calls for that
 service and one day, seen from America/New_York:
 
 * the slot panel: ``GET /book/{site}/{service}?date=...&tz=...`` with ``HX-Request: true``
   (what the page asks when the visitor picks another day: the server renders the panel
-  fragment; the site lookup, Get Service and List Availability Time Slots behind it);
+  fragment; the site lookup, Get Service and List Availability Time Slots behind it), twice:
+  "next days" as a visitor clicking through days gets it (the panel remembers the service it
+  read for 5 s), and "first day" with that memory emptied before each call (Get Service read
+  together with the slots);
 * the Time Slots API: ``POST /_api/service-availability/v2/time-slots`` for the same day and
   zone with the admin key (authentication, validation, the same slot computation, JSON).
 
 Both go through httpx's ASGI transport (no sockets). Prints p50/p95 of each, on SQLite (a
 temporary file) and, with BOOKINGS_TEST_POSTGRES_URL or --postgres-url, on PostgreSQL (a fresh
-database, dropped afterwards), and the ratio of the p50s (target at most 1.5, the worse
-engine's). Then the weight of the slot step: the JS and CSS files the full service page links
-(``<script src>``, ``<link rel=stylesheet>``), each gzipped (level 9, as a server would send it
-compressed), summed (target at most 60 KB).
+database, dropped afterwards), and the ratio of the p50s (target at most 1.5: the worse
+engine's, and the worse of the two panel figures). Then the weight of the slot step: the JS
+and CSS files the full service page links (``<script src>``, ``<link rel=stylesheet>``),
+each gzipped (level 9, as a server would send it compressed), summed (target at most 60 KB).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from bookings.app import create_app, start_services
 from bookings.config import Settings
 from bookings.identity import service as identity
 from bookings.platform.auth import Role
+from bookings.web import booking_page
 
 TARGET_RATIO = 1.5
 TARGET_KB = 60.0
@@ -159,12 +163,17 @@ async def run_engine(label: str, url: str, runs: int) -> dict[str, Any]:
                 raise RuntimeError(f"time slots: {res.status_code} {res.text}")
             counts["api"] = len(res.json()["timeSlots"])
 
-        for fn in (panel, api, panel, api):  # warm-up
+        async def panel_cold() -> None:
+            booking_page._recent.clear()  # the service not read a moment ago
+            await panel()
+
+        for fn in (panel, api, panel_cold, api):  # warm-up
             await fn()
-        ms: dict[str, list[float]] = {"panel": [], "api": []}
+        ms: dict[str, list[float]] = {"panel": [], "cold": [], "api": []}
         for _ in range(runs):
             ms["panel"].append(await once(panel))
             ms["api"].append(await once(api))
+            ms["cold"].append(await once(panel_cold))
         page = await client.get(panel_url, params=params)
         weights = await static_weights(client, page.text)
     await services.db.dispose()
@@ -185,18 +194,25 @@ async def static_weights(client: httpx.AsyncClient, html: str) -> dict[str, floa
 
 
 def report(r: dict[str, Any]) -> float:
-    panel, api = r["ms"]["panel"], r["ms"]["api"]
+    """Prints one engine's figures; returns the ratio of the first panel of a service (the
+    service not read a moment ago) to the API, the worse of the two panel figures."""
+    panel, cold, api = r["ms"]["panel"], r["ms"]["cold"], r["ms"]["api"]
     ratio = statistics.median(panel) / statistics.median(api)
+    cold_ratio = statistics.median(cold) / statistics.median(api)
     print(
         f"\n== {r['label']}: {STAFF} staff, {BOOKINGS} bookings; slots on the day: "
         f"panel {r['counts']['panel']}, API {r['counts']['api']}; {len(panel)} runs each"
     )
-    for name, values in (("slot panel (htmx GET) ", panel), ("Time Slots API (POST)", api)):
+    for name, values in (
+        ("slot panel, next days", panel),
+        ("slot panel, first day", cold),
+        ("Time Slots API (POST)", api),
+    ):
         print(
             f"   {name}  p50 {statistics.median(values):7.2f} ms   p95 {pct(values, 0.95):7.2f} ms"
         )
-    print(f"   panel p50 / API p50 = {ratio:.2f}x")
-    return ratio
+    print(f"   panel p50 / API p50 = {ratio:.2f}x (next days), {cold_ratio:.2f}x (first day)")
+    return max(ratio, cold_ratio)
 
 
 async def main() -> None:

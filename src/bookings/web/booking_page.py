@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator
@@ -225,31 +226,58 @@ def _day_of(request: Request, zone: Zone) -> tuple[date, date]:
     return today, min(max(day, today), today + timedelta(days=MAX_AHEAD_DAYS))
 
 
+#: The services the slot panel showed lately, by (site, service): (when read, the service).
+#: A visitor picks several days in a row; the panel reuses what it read for a few seconds
+#: (a service's type, zone lock and waitlist only change how the panel looks: the form step
+#: and the booking always read the service afresh).
+_recent: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+PANEL_SERVICE_SECONDS = 5.0
+_RECENT_MAX = 1024
+
+
+def _remembered(site: Site, service_id: str) -> dict[str, Any] | None:
+    found = _recent.get((site.site_id, service_id))
+    if found is None or time.monotonic() - found[0] > PANEL_SERVICE_SECONDS:
+        return None
+    return found[1]
+
+
+def _remember(site: Site, svc: dict[str, Any]) -> None:
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[(site.site_id, str(svc["id"]))] = (time.monotonic(), svc)
+
+
 async def _panel(request: Request, site: Site, service_id: str) -> Response:
-    """The slot panel alone. The slots are asked at once, together with the service, as
-    if it were an appointment in the asked zone (what the panel mostly shows); when the
-    service turns out to be a class or to lock the business zone, they are asked again."""
+    """The slot panel alone. Unless the service was read a moment ago, the slots are asked
+    together with the service, as if it were an appointment in the asked zone (what the
+    panel mostly shows); when it turns out to be a class or to lock the business zone, they
+    are asked again."""
     services = services_of(request)
-    guess = zone_of(request, site)
-    _, guess_day = _day_of(request, guess)
-    appointment = {"id": service_id, "type": "APPOINTMENT"}
-
-    async def guessed() -> list[flow.Slot] | None:
-        try:
-            return await flow.slots_between(
-                services.db, services.signer, site, appointment, guess_day, guess_day, guess.name
-            )
-        except errors.ApiError:
-            return None
-
-    svc, slots = await asyncio.gather(
-        flow.bookable_service(services.db, site, service_id), guessed()
-    )
+    svc = _remembered(site, service_id)
+    slots: list[flow.Slot] | None = None
     if svc is None:
-        return not_found("This service cannot be booked online.")
+        guess = zone_of(request, site)
+        _, guess_day = _day_of(request, guess)
+        appointment = {"id": service_id, "type": "APPOINTMENT"}
+        svc, slots = await asyncio.gather(
+            flow.bookable_service(services.db, site, service_id),
+            flow.slots_between(
+                services.db, services.signer, site, appointment, guess_day, guess_day, guess.name
+            ),
+        )
+        if svc is None:
+            return not_found("This service cannot be booked online.")
+        _remember(site, svc)
+        if (
+            svc.get("type") != "APPOINTMENT"
+            or flow.in_person(svc)
+            or guess_day != _day_of(request, zone_of(request, site, flow.in_person(svc)))[1]
+        ):
+            slots = None
     zone = zone_of(request, site, flow.in_person(svc))
     _, day = _day_of(request, zone)
-    if slots is None or svc.get("type") != "APPOINTMENT" or (zone, day) != (guess, guess_day):
+    if slots is None:
         slots = await flow.slots_between(
             services.db, services.signer, site, svc, day, day, zone.name
         )

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -48,13 +49,20 @@ async def landing(request: Request) -> Response:
     return render("landing.html", context)
 
 
+def page_routes(pages: APIRouter) -> list[BaseRoute]:
+    """The routes of ``pages`` and of the routers included in it, as plain routes."""
+    found: list[BaseRoute] = []
+    for route in pages.routes:
+        inner = getattr(route, "original_router", None)  # FastAPI's included router
+        found += page_routes(inner) if isinstance(inner, APIRouter) else [route]
+    return found
+
+
 def mount(app: FastAPI) -> None:
-    """Add the pages and the static files to the app, ahead of the API's routes: no API
-    path starts like a page's, and the router then finds a page without first trying the
-    ~400 API routes (an API call is found by its own table, ``platform/dispatch.py``)."""
-    before = len(app.router.routes)
+    """Add the pages and the static files to the app. The pages go ahead of the API's routes,
+    as plain routes: no API path starts like a page's, and the router then finds a page
+    without first trying the ~400 API routes (an API call is found by its own table,
+    ``platform/dispatch.py``, which looks at plain routes by their first segments; an included
+    router or a mount ahead of them would send every API call through the router's walk)."""
+    app.router.routes[:0] = page_routes(router)
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
-    app.include_router(router)
-    pages = app.router.routes[before:]
-    del app.router.routes[before:]
-    app.router.routes[:0] = pages
