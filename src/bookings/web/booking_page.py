@@ -10,12 +10,8 @@ made when the form was rendered, so pressing Book twice books once."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,10 +26,11 @@ from bookings.booking.service import get_booking_anonymously
 from bookings.booking.service.anonymous import open_token
 from bookings.identity import service as identity
 from bookings.identity.service import Site
-from bookings.platform import errors, idempotency
+from bookings.platform import errors
 from bookings.platform.db import Database, utcnow
 from bookings.platform.routing import Services
 from bookings.web import booking_flow as flow
+from bookings.web import booking_once as once
 from bookings.web.booking_times import (
     ZonedTime,
     day_name,
@@ -52,14 +49,10 @@ from bookings.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-#: How long a second press of Book waits for the first to finish, at most (seconds).
-TWIN_WAIT = 10.0
+#: The longest text kept of a form field.
 MAX_FIELD = 200
 #: The farthest day the page shows (a later ``date`` shows that day).
 MAX_AHEAD_DAYS = 3 * 366
-#: When a submit finds its slot taken, how often it looks for a twin's booking first.
-TWIN_POLLS = 3
-TWIN_POLL_SECONDS = 0.15
 
 
 def services_of(request: Request) -> Services:
@@ -418,69 +411,6 @@ def _done(site: Site, booking_id: str, tz: str | None, services: Services) -> Re
     return RedirectResponse(link(f"/book/{site.slug}/done/{token}", tz=tz), status_code=303)
 
 
-def _keyed(
-    services: Services, site: Site, route: str, key: str, body: dict[str, Any]
-) -> idempotency.KeyedDatabase:
-    """The database of one submit of a form: keyed by the form's idempotency key."""
-    return idempotency.keyed_database(
-        services.db,
-        key=key,
-        site_id=site.site_id,
-        credential_id=f"web:{flow.PAGE_APP}",
-        method="POST",
-        route=route,
-        path_params={},
-        body=body,
-        clock=services.clock,
-    )
-
-
-async def _booked_before(
-    services: Services, site: Site, route: str, key: str, body: dict[str, Any]
-) -> str | None:
-    """The booking an earlier submit of this very form made (``None``: none yet)."""
-    try:
-        async with _keyed(services, site, route, key, body).read(site.site_id):
-            pass
-    except idempotency.Replay as replay:
-        return str(json.loads(replay.body)["bookingId"])
-    except errors.ApplicationError:
-        return None  # the key was used with other details: this submit books anew
-    return None
-
-
-async def _book_once(
-    services: Services,
-    site: Site,
-    route: str,
-    key: str,
-    body: dict[str, Any],
-    entity: dict[str, Any],
-    contact: flow.Contact,
-    waitlist: bool,
-) -> str:
-    """Book under the form's idempotency key: the booking's id, made now or by an earlier
-    submit of the same form (a twin still running is waited for)."""
-    deadline = asyncio.get_running_loop().time() + TWIN_WAIT
-    while True:
-        keyed = _keyed(services, site, route, key, body)
-        try:
-            made = await flow.book(keyed, site, entity, contact, waitlist)
-            answer = json.dumps({"bookingId": made["id"]}).encode()
-            await keyed.finish(200, "application/json", answer)
-            return str(made["id"])
-        except idempotency.Replay as replay:
-            return str(json.loads(replay.body)["bookingId"])
-        except errors.ApplicationError as exc:
-            await keyed.abort()
-            if exc.code != idempotency.IN_USE or asyncio.get_running_loop().time() > deadline:
-                raise
-        except BaseException:
-            await keyed.abort()
-            raise
-        await asyncio.sleep(0.1)
-
-
 @router.post("/book/{slug}/{service_id}/form")
 async def submit(request: Request, slug: str, service_id: str) -> Response:
     site = await site_of(request, slug)
@@ -519,8 +449,10 @@ async def submit(request: Request, slug: str, service_id: str) -> Response:
         "waitlist": waitlist,
     }
     route = f"/book/{site.site_id}/{svc['id']}/form"
-    async with _twin_lock(idem):
-        outcome = await _submit_once(services, site, svc, route, idem, body, key, contact, waitlist)
+    async with once.twin_lock(idem):
+        outcome = await once.submit_once(
+            services, site, svc, route, idem, body, key, contact, waitlist
+        )
     if isinstance(outcome, str):
         return _done(site, outcome, zone.query, services)
     taken, trouble = outcome
@@ -535,53 +467,3 @@ async def submit(request: Request, slug: str, service_id: str) -> Response:
         problem=trouble,
         status_code=409 if taken else 422,
     )
-
-
-#: One lock per idempotency key being submitted in this process: a second press of Book
-#: waits for the first and then finds its booking.
-_twins: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@asynccontextmanager
-async def _twin_lock(key: str) -> AsyncIterator[None]:
-    lock = _twins.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _twins[key] = lock
-    async with lock:
-        yield
-
-
-async def _submit_once(
-    services: Services,
-    site: Site,
-    svc: dict[str, Any],
-    route: str,
-    idem: str,
-    body: dict[str, Any],
-    key: str,
-    contact: flow.Contact,
-    waitlist: bool,
-) -> str | tuple[bool, str | None]:
-    """The booking's id, or (taken, problem) to show on the form again."""
-    earlier = await _booked_before(services, site, route, idem, body)
-    if earlier is not None:
-        return earlier
-    checked = await flow.recheck(services.db, site, svc, key)
-    try:
-        if checked is None:
-            raise errors.ApplicationError("SLOT_NOT_AVAILABLE", "The slot is not available")
-        return await _book_once(services, site, route, idem, body, checked[1], contact, waitlist)
-    except errors.ApplicationError as exc:
-        if exc.code in flow.TAKEN or exc.http_status == 409:
-            # A twin submit in another process may have just booked it: its record is
-            # stored a moment after its booking.
-            for _ in range(TWIN_POLLS):
-                await asyncio.sleep(TWIN_POLL_SECONDS)
-                earlier = await _booked_before(services, site, route, idem, body)
-                if earlier is not None:
-                    return earlier
-            return True, None
-        return False, f"The booking could not be made: {exc}"
-    except errors.ApiError as exc:
-        return False, f"Please check the details: {exc}"
