@@ -421,3 +421,23 @@ async def test_odd_posts_never_answer_5xx(client: httpx.AsyncClient, berlin: Sit
         assert res.status_code < 500, (data, res.text)
     res = await client.post(f"/book/{berlin.site_id}/not-a-guid/form", data={})
     assert res.status_code == 404
+
+
+async def test_the_slot_step_weighs_under_60_kb(
+    client: httpx.AsyncClient, berlin: SiteKeys
+) -> None:
+    """web-ui.md §4.1 check 13: the JS and CSS of the slot step, gzipped."""
+    import gzip
+
+    svc = await massage(client, berlin)
+    doc = html(await client.get(f"/book/{berlin.site_id}/{svc['id']}"))
+    urls = [str(s.attributes["src"]) for s in doc.css("script[src]")]
+    urls += [str(s.attributes["href"]) for s in doc.css("link[rel=stylesheet]")]
+    assert any("htmx" in u for u in urls) and any("book.js" in u for u in urls)
+    total = 0
+    for url in urls:
+        res = await client.get(url)
+        assert res.status_code == 200
+        total += len(gzip.compress(res.content, compresslevel=9))
+    assert total <= 60 * 1024
+    assert not doc.css("script:not([src])")  # no inline script (the CSP forbids it)
