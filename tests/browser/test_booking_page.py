@@ -236,6 +236,7 @@ async def test_keyboard_only_booking_with_axe_on_every_step(
         dates = parse_qs(urlsplit(google).query)["dates"][0]
         assert dates.startswith(start.strftime("%Y%m%dT%H%M%SZ") + "/")
         assert parse_qs(urlsplit(outlook).query)["startdt"] == [when]
+        assert await context.cookies() == []  # customer pages set no cookies
     finally:
         await context.close()
 
