@@ -358,3 +358,27 @@ async def test_a_class_shows_spots_and_a_full_one_offers_the_waitlist(
         assert await page.inner_text("#status strong") == "WAITING LIST"
     finally:
         await context.close()
+
+
+async def test_an_in_person_service_shows_business_times_to_a_new_york_visitor(
+    browser: Browser, live_site: LiveSite, admin: httpx.AsyncClient
+) -> None:
+    """§4.1 check 3 (the page and the confirmation; the e-mail and .ics are the manage
+    page's and the notifications')."""
+    business = [{"type": "BUSINESS", "business": {"id": "a1c3b8e6-0d7a-4e7b-9c61-2f9d0a3e5b14"}}]
+    svc = await appointment(admin, live_site, locations=business)
+    context = await new_context(browser, timezone_id=NY)
+    page = await context.new_page()
+    try:
+        await page.goto(service_url(live_site, svc, date=MON))
+        await page.wait_for_load_state("load")
+        assert (await first_slot_text(page)).startswith("09:00 CET")
+        assert "in person" in await page.inner_text("#zone-note")
+        assert await page.locator("form.zone-form").count() == 0
+        await page.locator("#slots a.slot").first.click()
+        await fill_and_book(page, "In Person", f"ip-{uuid.uuid4().hex[:6]}@example.com")
+        await page.wait_for_url(re.compile(r"/done/"))
+        when = await page.inner_text(".when")
+        assert "09:00 CET (Europe/Berlin)" in when and NY not in when
+    finally:
+        await context.close()

@@ -181,6 +181,13 @@ async def test_an_in_person_service_locks_the_business_zone(
     assert first_slot(doc).startswith("09:00")
     assert "in person" in doc.css_first("#zone-note").text()
     assert doc.css_first("form.zone-form") is None
+    # the form and the confirmation keep the business's zone
+    action, hidden = await open_form(client, str(doc.css_first("#slots a.slot").attributes["href"]))
+    res = await client.post(action, data={**hidden, **CONTACT})
+    assert res.status_code == 303, res.text
+    done = html(await client.get(str(res.headers["location"])))
+    assert "09:00 CET (Europe/Berlin)" in done.css_first(".when").text()
+    assert "America/New_York" not in done.css_first(".when").text()
 
 
 async def test_a_date_change_by_htmx_answers_only_the_panel(
