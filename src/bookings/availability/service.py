@@ -47,6 +47,8 @@ from bookings.availability.multi_service import (
 )
 from bookings.availability.ports import AppointmentCheck, BookingLoad, HeldRead
 from bookings.availability.schemas import (
+    GetAvailabilityTimeSlotRequest,
+    GetEventTimeSlotRequest,
     ListAvailabilityTimeSlotsRequest,
     ListEventTimeSlotsRequest,
 )
@@ -54,6 +56,8 @@ from bookings.availability.schemas import (
 __all__ = [
     "AppointmentCheck",
     "BookingLoad",
+    "GetAvailabilityTimeSlotRequest",
+    "GetEventTimeSlotRequest",
     "HeldRead",
     "Link",
     "ListAvailabilityTimeSlotsRequest",

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -16,6 +17,7 @@ from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web import docs
+from bookings.web.booking_page import router as booking_page
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.embed import static_headers
 from bookings.web.manage_page import router as manage_router
@@ -25,6 +27,10 @@ from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 LANDING_SITES = 50
 
 router = APIRouter(include_in_schema=False)
+router.include_router(manage_router)
+router.include_router(booking_page)
+router.include_router(docs.router)
+router.include_router(dashboard_routes.router)
 
 
 class CachedStatic(StaticFiles):
@@ -51,10 +57,20 @@ async def landing(request: Request) -> Response:
     return render("landing.html", context)
 
 
+def page_routes(pages: APIRouter) -> list[BaseRoute]:
+    """The routes of ``pages`` and of the routers included in it, as plain routes."""
+    found: list[BaseRoute] = []
+    for route in pages.routes:
+        inner = getattr(route, "original_router", None)  # FastAPI's included router
+        found += page_routes(inner) if isinstance(inner, APIRouter) else [route]
+    return found
+
+
 def mount(app: FastAPI) -> None:
-    """Add the pages and the static files to the app."""
+    """Add the pages and the static files to the app. The pages go ahead of the API's routes,
+    as plain routes: no API path starts like a page's, and the router then finds a page
+    without first trying the ~400 API routes (an API call is found by its own table,
+    ``platform/dispatch.py``, which looks at plain routes by their first segments; an included
+    router or a mount ahead of them would send every API call through the router's walk)."""
+    app.router.routes[:0] = page_routes(router)
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
-    app.include_router(router)
-    app.include_router(docs.router)
-    app.include_router(dashboard_routes.router)
-    app.include_router(manage_router)

@@ -38,6 +38,11 @@ from __future__ import annotations
 from bookings.booking.documents import (
     booking_wire,
 )
+from bookings.booking.schemas import (
+    ConfirmOrDeclineBookingRequest as ConfirmOrDeclineBookingRequest,
+)
+from bookings.booking.schemas import CreateBookingRequest as CreateBookingRequest
+from bookings.booking.schemas import RegisterToWaitlistRequest as RegisterToWaitlistRequest
 from bookings.booking.service.anonymous import (
     cancel_booking_anonymously,
     get_anonymous_action_token,
