@@ -14,6 +14,7 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web.dashboard import attendance_page as dashboard_attendance
 from bookings.web.dashboard import calendar as dashboard_calendar
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
@@ -54,3 +55,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(dashboard_routes.router)
     app.include_router(dashboard_calendar.router)
+    app.include_router(dashboard_attendance.router)
