@@ -17,6 +17,7 @@ from bookings.platform.routing import Services
 from bookings.web.dashboard import attendance_page as dashboard_attendance
 from bookings.web.dashboard import calendar as dashboard_calendar
 from bookings.web.dashboard import routes as dashboard_routes
+from bookings.web.dashboard import services_page as dashboard_services
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -56,3 +57,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_routes.router)
     app.include_router(dashboard_calendar.router)
     app.include_router(dashboard_attendance.router)
+    app.include_router(dashboard_services.router)
