@@ -18,6 +18,7 @@ from bookings.web.dashboard import attendance_page as dashboard_attendance
 from bookings.web.dashboard import calendar as dashboard_calendar
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.dashboard import services_page as dashboard_services
+from bookings.web.dashboard import staff_page as dashboard_staff
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -58,3 +59,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_calendar.router)
     app.include_router(dashboard_attendance.router)
     app.include_router(dashboard_services.router)
+    app.include_router(dashboard_staff.router)
