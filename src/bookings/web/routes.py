@@ -16,6 +16,7 @@ from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web.dashboard import attendance_page as dashboard_attendance
 from bookings.web.dashboard import calendar as dashboard_calendar
+from bookings.web.dashboard import policies_page as dashboard_policies
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.dashboard import services_page as dashboard_services
 from bookings.web.dashboard import staff_page as dashboard_staff
@@ -60,3 +61,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_attendance.router)
     app.include_router(dashboard_services.router)
     app.include_router(dashboard_staff.router)
+    app.include_router(dashboard_policies.router)
