@@ -213,7 +213,7 @@ async def calendar_page(request: Request, session: DashboardSession) -> Response
         "week_url": view.url(view="week"),
         "list_url": "/dashboard/bookings?" + urlencode(list_query),
         "status_labels": STATUS_LABELS,
-        "odd_days": [c for c in grid.columns if c.hours != 24],
+        "odd_days": list({c.spec.day: c for c in grid.columns if c.hours != 24}.values()),
         "count": sum(len(c.placed) for c in grid.columns),
         "day_label": _day_label,
     }
