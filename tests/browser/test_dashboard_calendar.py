@@ -218,3 +218,41 @@ async def test_catalog_pages_pass_axe(
             await page.screenshot(path=str(SHOTS / f"{shot}-edit-375.png"), full_page=True)
     finally:
         await context.close()
+
+
+async def test_eventcalendar_enhances_a_week_without_dst_change(
+    browser: Browser, live_site: LiveSite, week: dict[str, Any]
+) -> None:
+    context = await new_context(browser, viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    try:
+        await sign_in(page, live_site, "/dashboard/calendar?view=day&date=2026-10-21")
+        await page.locator(".ec-mount .ec-event").first.wait_for()
+        assert await page.locator(".cal-scroll").is_hidden()
+        texts = await page.locator(".ec-mount .ec-event").all_inner_texts()
+        assert len(texts) == 2 and any("Olga" in t for t in texts)
+        heads = await page.locator(".ec-mount").inner_text()
+        assert "Ana" in heads and "Bo" in heads
+        assert blocked == []
+        await page.screenshot(
+            path=str(SHOTS / "dashboard-calendar-eventcalendar-1280.png"), full_page=True
+        )
+        findings = await blocking_axe_findings(page)
+        # The plain grid is one keypress away.
+        await page.get_by_role("button", name="Show the plain grid").focus()
+        await page.keyboard.press("Enter")
+        assert await page.locator(".cal-scroll").is_visible()
+        assert findings == []
+        # The DST week keeps the exact server grid.
+        await page.goto(f"{live_site.base_url}/dashboard/calendar?view=week&date=2026-10-25")
+        await page.wait_for_load_state("networkidle")
+        assert await page.locator(".ec-mount").count() == 0
+        assert await page.locator(".cal-scroll").is_visible()
+        assert blocked == []
+    finally:
+        await context.close()

@@ -96,3 +96,34 @@ async def test_another_sites_bookings_are_not_shown(
     async with signed_in(client, other_site) as c:
         doc = html(await c.get(f"/dashboard/calendar?view=week&date={day}"))
         assert doc.css("li.cal-item") == []
+
+
+async def test_the_feed_gives_floating_local_times(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    site, day = await berlin_day(client, services)
+    async with signed_in(client, site) as c:
+        page = html(await c.get(f"/dashboard/calendar?view=day&date={day}"))
+        src = page.css_first(".cal-scroll").attributes["data-ec-src"]
+        assert src == f"/dashboard/calendar.json?view=day&date={day}"
+        res = await c.get(src or "")
+        assert res.status_code == 200 and res.headers["cache-control"] == "no-store"
+        feed = res.json()
+        assert feed["exact"] is True and feed["view"] == "resourceTimeGridDay"
+        assert [r["title"] for r in feed["resources"]] == ["Ana", "Bo"]
+        assert (feed["slotMinTime"], feed["slotMaxTime"]) == ("07:00", "20:00")
+        carla = next(e for e in feed["events"] if "Carla" in e["title"])
+        assert carla["start"] == f"{day}T10:00:00" and carla["end"] == f"{day}T11:00:00"
+        assert carla["resourceIds"] == [feed["resources"][0]["id"]]
+        assert carla["title"] == "Massage, Carla Doe (Created)"
+        week = (await c.get(f"/dashboard/calendar.json?view=week&date={day}")).json()
+        assert week["view"] == "timeGridWeek" and len(week["events"]) == 3
+        assert "resourceIds" not in week["events"][0]
+        # A week with a DST change keeps the server grid: no feed asked for, and the feed
+        # says it would not be exact.
+        dst = html(await c.get("/dashboard/calendar?view=week&date=2026-10-25"))
+        assert "data-ec-src" not in (dst.css_first(".cal-scroll").attributes or {})
+        inexact = (await c.get("/dashboard/calendar.json?view=week&date=2026-10-25")).json()
+        assert inexact["exact"] is False
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://t") as anon:
+        assert (await anon.get("/dashboard/calendar.json")).status_code == 303

@@ -16,6 +16,7 @@ from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web.dashboard import attendance_page as dashboard_attendance
 from bookings.web.dashboard import calendar as dashboard_calendar
+from bookings.web.dashboard import calendar_feed as dashboard_calendar_feed
 from bookings.web.dashboard import policies_page as dashboard_policies
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.dashboard import services_page as dashboard_services
@@ -57,6 +58,7 @@ def mount(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(dashboard_routes.router)
+    app.include_router(dashboard_calendar_feed.router)
     app.include_router(dashboard_calendar.router)
     app.include_router(dashboard_attendance.router)
     app.include_router(dashboard_services.router)

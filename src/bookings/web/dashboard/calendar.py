@@ -163,10 +163,20 @@ class CalendarView:
         return "/dashboard/calendar?" + urlencode({k: v for k, v in values.items() if v})
 
 
-@router.get("/dashboard/calendar")
-@page
-async def calendar_page(request: Request, session: DashboardSession) -> Response:
-    """The calendar: a day per staff member, or a week of days."""
+@dataclass(frozen=True)
+class Loaded:
+    """What a calendar view shows: its entries and columns, in the business zone."""
+
+    view: CalendarView
+    zone: ZoneInfo
+    days: list[date]
+    names: dict[str, str]
+    entries: list[Entry]
+    columns: list[ColumnSpec]
+
+
+async def load_view(request: Request, session: DashboardSession) -> Loaded:
+    """The view the query string asks for, with its bookings and columns."""
     zone = await site_zone(request, session)
     params = request.query_params
     view = CalendarView(
@@ -195,6 +205,16 @@ async def calendar_page(request: Request, session: DashboardSession) -> Response
         if view.staff:
             entries = [e for e in entries if e.staff_id == view.staff]
         columns = [ColumnSpec(d.isoformat(), _day_label(d), d) for d in days]
+    return Loaded(view, zone, days, names, entries, columns)
+
+
+@router.get("/dashboard/calendar")
+@page
+async def calendar_page(request: Request, session: DashboardSession) -> Response:
+    """The calendar: a day per staff member, or a week of days."""
+    loaded = await load_view(request, session)
+    view, zone, days, names = loaded.view, loaded.zone, loaded.days, loaded.names
+    entries, columns = loaded.entries, loaded.columns
     grid = build_grid(entries, zone, columns)
     today = datetime.now(UTC).astimezone(zone).date()
     list_query = {"from": days[0].isoformat(), "to": days[-1].isoformat()}
@@ -213,6 +233,11 @@ async def calendar_page(request: Request, session: DashboardSession) -> Response
         "week_url": view.url(view="week"),
         "list_url": "/dashboard/bookings?" + urlencode(list_query),
         "status_labels": STATUS_LABELS,
+        "feed_url": (
+            None
+            if any(c.hours != 24 for c in grid.columns) or not grid.columns
+            else view.url().replace("/dashboard/calendar?", "/dashboard/calendar.json?", 1)
+        ),
         "odd_days": list({c.spec.day: c for c in grid.columns if c.hours != 24}.values()),
         "count": sum(len(c.placed) for c in grid.columns),
         "day_label": _day_label,
