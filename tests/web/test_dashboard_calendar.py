@@ -89,6 +89,15 @@ async def test_the_week_view_filters_by_staff(
         )
 
 
+async def test_odd_dates_fall_back_to_today(client: httpx.AsyncClient, site: SiteKeys) -> None:
+    async with signed_in(client, site) as c:
+        for raw in ("9999-12-31", "0001-01-01", "2026-02-30", "yesterday"):
+            for view in ("day", "week"):
+                res = await c.get(f"/dashboard/calendar?view={view}&date={raw}")
+                assert res.status_code == 200, raw
+            assert (await c.get(f"/dashboard/attendance?date={raw}")).status_code == 200
+
+
 async def test_another_sites_bookings_are_not_shown(
     client: httpx.AsyncClient, services: Services, other_site: SiteKeys
 ) -> None:

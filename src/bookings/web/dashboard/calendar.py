@@ -53,12 +53,15 @@ MOST = 2000
 
 
 def parse_date(raw: str | None, zone: ZoneInfo) -> date:
-    """``YYYY-MM-DD``, or today in the business zone."""
+    """``YYYY-MM-DD`` (years 1970 to 2200), or today in the business zone."""
     if raw:
         try:
-            return date.fromisoformat(raw)
+            found = date.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if 1970 <= found.year <= 2200:
+                return found
     return datetime.now(UTC).astimezone(zone).date()
 
 
