@@ -214,6 +214,8 @@ async def test_catalog_pages_pass_axe(
             await page.locator("a", has_text="Edit").first.click()
             assert await blocking_axe_findings(page) == [], path + " edit"
             await page.screenshot(path=str(SHOTS / f"{shot}-edit-1280.png"), full_page=True)
+            await page.set_viewport_size({"width": 768, "height": 900})
+            assert await blocking_axe_findings(page) == [], path + " edit at 768 px"
             await page.set_viewport_size({"width": 375, "height": 740})
             await page.screenshot(path=str(SHOTS / f"{shot}-edit-375.png"), full_page=True)
     finally:
