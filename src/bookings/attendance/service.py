@@ -42,7 +42,7 @@ from bookings.platform.query import FieldSpec, Kind, QuerySpec
 from bookings.platform.signing import Signer
 from bookings.platform.wire import format_timestamp, new_id
 
-__all__ = ["ENTITY_FQDN", "extended_attendance"]
+__all__ = ["ENTITY_FQDN", "AttendanceIn", "extended_attendance"]
 
 ENTITY_FQDN = "wix.bookings.v2.attendance"
 

@@ -18,7 +18,13 @@ from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web import docs
 from bookings.web.booking_page import router as booking_page
+from bookings.web.dashboard import attendance_page as dashboard_attendance
+from bookings.web.dashboard import calendar as dashboard_calendar
+from bookings.web.dashboard import calendar_feed as dashboard_calendar_feed
+from bookings.web.dashboard import policies_page as dashboard_policies
 from bookings.web.dashboard import routes as dashboard_routes
+from bookings.web.dashboard import services_page as dashboard_services
+from bookings.web.dashboard import staff_page as dashboard_staff
 from bookings.web.embed import static_headers
 from bookings.web.manage_page import router as manage_router
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
@@ -31,6 +37,12 @@ router.include_router(manage_router)
 router.include_router(booking_page)
 router.include_router(docs.router)
 router.include_router(dashboard_routes.router)
+router.include_router(dashboard_calendar_feed.router)
+router.include_router(dashboard_calendar.router)
+router.include_router(dashboard_attendance.router)
+router.include_router(dashboard_services.router)
+router.include_router(dashboard_staff.router)
+router.include_router(dashboard_policies.router)
 
 
 class CachedStatic(StaticFiles):

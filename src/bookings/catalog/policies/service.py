@@ -33,7 +33,7 @@ from bookings.catalog.policies import rules
 from bookings.catalog.policies.models import booking_policies as policies_table
 from bookings.catalog.policies.models import booking_policy_snapshots as snapshots_table
 from bookings.catalog.policies.query_spec import QUERY_SPEC
-from bookings.catalog.policies.schemas import BookingPolicy
+from bookings.catalog.policies.schemas import BookingPolicy as BookingPolicy
 from bookings.identity.service import site_currency
 from bookings.platform import errors, events, query
 from bookings.platform.auth import Identity, Role
