@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Where the tests' screenshots go: ``$BOOKINGS_SCREENSHOT_DIR`` (``docs/screenshots`` to
+#: refresh the committed ones), else a temporary folder (a test run leaves the tree clean).
+SHOTS = Path(os.environ.get("BOOKINGS_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="shots-"))
+SHOTS.mkdir(parents=True, exist_ok=True)
 #: axe impacts that fail a page (WCAG checks of issue 16).
 BLOCKING_IMPACTS = ("serious", "critical")
 

@@ -8,7 +8,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,12 +16,11 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tests.booking.conftest import Catalog
-from tests.browser.conftest import LiveSite, blocking_axe_findings, fits_width, new_context
+from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, fits_width, new_context
 
 pytestmark = pytest.mark.slow
 
 NY = "America/New_York"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NO_FEE = {"rateType": "NO_FEE", "options": {"inPerson": True}}
 #: The 2027 week where EU and US offsets differ (EU changes on 31 Oct, the US on 7 Nov).
 FRI, MON, MON_AFTER = "2027-10-29", "2027-11-01", "2027-11-08"

@@ -9,7 +9,6 @@ through the login form."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,11 +16,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import LiveSite, blocking_axe_findings, new_context
+from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, new_context
 
 pytestmark = pytest.mark.slow
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SKIP = {"flowControlSettings": {"skipAvailabilityValidation": True}}
 
 
@@ -150,7 +148,7 @@ async def test_the_dst_week(browser: Browser, live_site: LiveSite, week: dict[st
         await page.keyboard.press("Enter")
         await page.wait_for_url("**date=2026-10-25*")
         heads = await page.locator("section.cal-col h2").all_inner_texts()
-        assert heads == ["Ana", "Bo"]
+        assert {"Ana", "Bo"} <= set(heads)  # (the site may have other staff: other tests)
         await page.screenshot(path=str(SHOTS / "dashboard-calendar-day-1280.png"), full_page=True)
         await page.set_viewport_size({"width": 768, "height": 900})
         assert await blocking_axe_findings(page) == []
