@@ -14,6 +14,10 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web.dashboard import api_keys as dashboard_api_keys
+from bookings.web.dashboard import approvals as dashboard_approvals
+from bookings.web.dashboard import booking_detail as dashboard_booking_detail
+from bookings.web.dashboard import bookings_list as dashboard_bookings_list
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
@@ -52,3 +56,7 @@ def mount(app: FastAPI) -> None:
     app.mount(STATIC_PREFIX, CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(router)
     app.include_router(dashboard_routes.router)
+    app.include_router(dashboard_bookings_list.router)
+    app.include_router(dashboard_booking_detail.router)
+    app.include_router(dashboard_approvals.router)
+    app.include_router(dashboard_api_keys.router)

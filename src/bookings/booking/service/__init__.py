@@ -38,6 +38,9 @@ from __future__ import annotations
 from bookings.booking.documents import (
     booking_wire,
 )
+from bookings.booking.schemas import CancelBookingRequest as CancelBookingRequest
+from bookings.booking.schemas import ConfirmBookingRequest as ConfirmBookingRequest
+from bookings.booking.schemas import DeclineBookingRequest as DeclineBookingRequest
 from bookings.booking.service.anonymous import (
     cancel_booking_anonymously,
     get_anonymous_action_token,
