@@ -167,14 +167,18 @@ async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, wid
             assert await page.locator("h1").count() == 1
             assert await blocking_axe_findings(page) == [], path
             assert await fits_width(page), f"{path} scrolls sideways at {width} px"
-            await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-{width}.png"))
+            await page.screenshot(
+                path=str(SCREENSHOTS / f"dashboard-{name}-{width}.png"), full_page=width < 1000
+            )
         # The list is usable at this width: a row's link opens the booking page.
         await page.goto(live_site.base_url + "/dashboard/bookings?tab=pending")
         await page.locator("#bookings tbody tr a").first.click()
         await expect(page.locator("#status")).to_have_text("Pending approval")
         assert await fits_width(page)
         assert await blocking_axe_findings(page) == []
-        await page.screenshot(path=str(SCREENSHOTS / f"dashboard-booking-{width}.png"))
+        await page.screenshot(
+            path=str(SCREENSHOTS / f"dashboard-booking-{width}.png"), full_page=width < 1000
+        )
     finally:
         await ctx.close()
 

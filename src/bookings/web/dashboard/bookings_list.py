@@ -124,6 +124,12 @@ class ListParams:
             problems=tuple(problems),
         )
 
+    @property
+    def active_filters(self) -> int:
+        """How many filters beside the tab are on."""
+        chosen = (self.status, self.staff, self.service, self.date_from, self.date_to)
+        return sum(1 for v in (*chosen, self.customer) if v)
+
     def query_string(self, **changes: Any) -> str:
         """This view's query string (without the cursor unless given)."""
         cursor = str(changes.pop("cursor", ""))
