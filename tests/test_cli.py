@@ -90,3 +90,71 @@ def test_cli_errors_are_messages_not_tracebacks(
         url,
     )
     assert rc == 1 and "not found" in out
+
+
+def test_site_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    db = ["--database-url", url]
+    rc, out = run(capsys, "sites", "create", "--name", "Hair Salon", *db)
+    site_id = re.search(r"site id\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+
+    rc, out = run(capsys, "sites", "settings", "hair-salon", *db)
+    assert rc == 0, out
+    lines = {line.split()[0]: line for line in out.splitlines() if line[:1].isalpha()}
+    lines.pop("Settings"), lines.pop("Change:")
+    assert list(lines) == [
+        "name",
+        "timeZone",
+        "currency",
+        "createdBookingHoldMinutes",
+        "slotsSplitInterval",
+        "reminderOffsetsMinutes",
+        "businessEmail",
+        "notifyBusiness",
+        "allowedEmbedHosts",
+    ]
+    assert re.search(r"createdBookingHoldMinutes\s+= 15$", lines["createdBookingHoldMinutes"])
+    assert "holds its place" in out  # the descriptions are printed
+
+    rc, out = run(
+        capsys,
+        "sites",
+        "settings",
+        site_id,
+        "createdBookingHoldMinutes=30",
+        "reminderOffsetsMinutes=60,1440",
+        "notifyBusiness=false",
+        "allowedEmbedHosts=https://example.com",
+        "timeZone=Europe/Paris",
+        *db,
+    )
+    assert rc == 0, out
+    assert re.search(r"createdBookingHoldMinutes\s+= 30\s+\(default: 15\)", out)
+
+    # One wrong value (or unknown key): exit code 2, a message naming it, nothing stored.
+    for wrong, said in (
+        ("createdBookingHoldMinutes=abc", "createdBookingHoldMinutes: 'abc' is not allowed"),
+        ("allowedEmbedHosts=https://example.com/page", "no path"),
+        ("currency=EURO", "ISO 4217"),
+        ("colour=red", "there is no such setting"),
+        ("businessEmail", "KEY=VALUE"),
+    ):
+        rc, out = run(capsys, "sites", "settings", "hair-salon", "currency=EUR", wrong, *db)
+        assert rc == 2 and said in out, (wrong, out)
+
+    rc, out = run(capsys, "sites", "settings", "hair-salon", "createdBookingHoldMinutes=", *db)
+    assert rc == 0 and re.search(r"createdBookingHoldMinutes\s+= 15$", out, re.MULTILINE)
+    rc, out = run(capsys, "sites", "settings", "hair-salon", *db)
+    values = {
+        line.split()[0]: line.split(" = ", 1)[1]
+        for line in out.splitlines()
+        if line[:1].isalpha() and " = " in line
+    }
+    assert values["createdBookingHoldMinutes"] == "15"
+    assert values["currency"] == "USD"  # never stored: the commands with a wrong value failed
+    assert values["timeZone"].startswith("Europe/Paris")
+    assert values["reminderOffsetsMinutes"].startswith("1440,60")
+    assert values["allowedEmbedHosts"].startswith("https://example.com")
+
+    rc, out = run(capsys, "sites", "settings", "no-such-site", *db)
+    assert rc == 1 and "no site" in out

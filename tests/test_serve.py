@@ -55,6 +55,26 @@ def test_demo_site_is_created_once_and_its_key_printed(tmp_path: Path) -> None:
     assert states == [True, False]
 
 
+def test_the_banner_comes_first_and_seeding_is_quiet(tmp_path: Path) -> None:
+    """A first start seeds the demo without a log line; the banner (the key, the addresses to
+    open) is the first thing printed, and requests served afterwards are logged as ever."""
+    env = {"BOOKINGS_DATA_DIR": str(tmp_path), "BOOKINGS_DATABASE_URL": "", "BOOKINGS_DEMO": "1"}
+    with serving(env) as (base, proc):
+        assert httpx.get(f"{base}/openapi.json").status_code == 200
+    lines = [line for line in output(proc).splitlines() if line.strip()]
+    assert lines[0].startswith("Bookings server ")
+    banner = lines[: next(i for i, line in enumerate(lines) if line.startswith("{"))]
+    text = "\n".join(banner)
+    for address in ("/ ", "/book/demo-studio ", "/dashboard ", "/docs "):
+        assert f"{base}{address}" in text, address
+    assert text.index("/docs") < text.index("admin API key") < text.index("Demo site")
+    assert "created now" in text and text.split("admin API key")[1].split()[0].startswith("bk_")
+    logs = lines[len(banner) :]
+    assert logs and all(line.startswith("{") for line in logs), logs
+    assert not any('"path": "/bookings/' in line or "http://demo" in line for line in logs)
+    assert any('"path": "/openapi.json"' in line for line in logs)
+
+
 def test_no_demo(tmp_path: Path) -> None:
     env = {"BOOKINGS_DATA_DIR": str(tmp_path), "BOOKINGS_DATABASE_URL": ""}
     with serving(env, "--no-demo") as (_base, proc):

@@ -103,8 +103,11 @@ def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
     extra_routers: Sequence[ApiRouter] = (),
+    *,
+    log_requests: bool = True,
 ) -> FastAPI:
-    """The ASGI app. ``services`` given: use them (tests); else open them on startup."""
+    """The ASGI app. ``services`` given: use them (tests); else open them on startup.
+    ``log_requests=False``: no log line per request (an app used in-process: the demo seeding)."""
     settings = settings or (services.settings if services else Settings.from_env())
     wire_slices()
 
@@ -158,12 +161,12 @@ def create_app(
         version=__version__,
         summary="Wix Bookings V2 compatible REST API",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by the web package from local files (web/docs.py)
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.services = services
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, log_requests=log_requests)
     _add_error_handlers(app)
     mount(app, api_methods(extra_routers))
     app.include_router(ecom_routes.pages)

@@ -42,13 +42,29 @@ def _describe_db(settings: Settings) -> str:
     return "PostgreSQL at " + url.split("@")[-1]
 
 
+def _banner_urls(base: str, site: Any | None) -> list[str]:
+    """The addresses a person opens first, one a line, each with what it is."""
+    rows = [(f"{base}/", "start page: where everything is")]
+    if site is not None:
+        rows.append((f"{base}/book/{site.slug}", f"booking page of {site.name}"))
+    rows += [
+        (f"{base}/dashboard", "dashboard, for the business (sign in with the key below)"),
+        (f"{base}/docs", "API reference: try every call in the browser"),
+    ]
+    width = max(len(url) for url, _ in rows)
+    return [f"    {url:<{width}}  {what}" for url, what in rows]
+
+
 async def _prepare_serve(settings: Settings) -> int:
+    """Migrate, make the site (or the demo site), then print the banner: the first thing a
+    person reads (the demo seeding logs nothing at info level)."""
     from bookings.demo import ensure_demo_site
     from bookings.identity import service as identity
 
     async def work(services: Any) -> int:
         base = f"http://{settings.host}:{settings.port}"
-        print(f"Bookings server {__version__} — {_describe_db(settings)}")
+        lines: list[str] = []
+        site = None
         if settings.site_id or settings.admin_api_key:
             if not (settings.site_id and settings.admin_api_key):
                 print("Set both BOOKINGS_SITE_ID and BOOKINGS_ADMIN_API_KEY, or neither.")
@@ -56,32 +72,42 @@ async def _prepare_serve(settings: Settings) -> int:
             site, created = await identity.ensure_site_with_admin_key(
                 services.db, settings.site_id, settings.admin_api_key, settings.site_time_zone
             )
-            print(f"  Site ({'created' if created else 'existing'}, no demo data):")
-            print(f"    site id          {site.site_id}")
-            print(f"    client id        {site.client_id}")
-            print(f"    time zone        {site.time_zone}")
-            print("    admin API key    the one in BOOKINGS_ADMIN_API_KEY")
             key = "$BOOKINGS_ADMIN_API_KEY"
+            lines += [
+                "  admin API key    the one in BOOKINGS_ADMIN_API_KEY",
+                f"  Site ({'created' if created else 'existing'}, no demo data):",
+                f"    site id          {site.site_id}",
+                f"    client id        {site.client_id}",
+                f"    time zone        {site.time_zone}",
+            ]
         elif settings.demo:
             demo, created = await ensure_demo_site(services, settings.data_dir)
-            print(f'  Demo site "{demo.name}" ({"created now" if created else "existing"}):')
-            print(f"    site id          {demo.site_id}")
-            print(f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)")
-            print(f"    time zone        {demo.time_zone}")
-            print(f"    admin API key    {demo.admin_api_key}")
-            for line in demo.catalog:
-                print(line)
+            site = await identity.get_site(services.db, demo.site_id)
             key = demo.admin_api_key
+            lines += [
+                f"  admin API key    {demo.admin_api_key}",
+                f'  Demo site "{demo.name}" ({"created now" if created else "existing"}):',
+                f"    site id          {demo.site_id}",
+                f"    client id        {demo.client_id}   (visitor tokens: POST /oauth2/token)",
+                f"    time zone        {demo.time_zone}",
+                *demo.catalog,
+            ]
         else:
-            print("  No demo site (--no-demo). Create one: bookings sites create --name NAME")
             key = "<admin key>"
-        print(f"  API               {base}/")
-        print(f"  API docs          {base}/docs   (OpenAPI: {base}/openapi.json)")
-        print(f"  Health            {base}/healthz")
+            lines.append(
+                "  No demo site (--no-demo). Create one: bookings sites create --name NAME"
+            )
+        print(f"Bookings server {__version__} — {_describe_db(settings)}")
+        print("  Open in a browser:")
+        for line in [*_banner_urls(base, site), *lines]:
+            print(line)
+        print(f"  OpenAPI          {base}/openapi.json")
+        print(f"  Health           {base}/healthz")
         print(
-            f"  Try               curl -s -X POST {base}/_api/bookings/v2/services/query "
+            f"  Try              curl -s -X POST {base}/_api/bookings/v2/services/query "
             f"-H 'Authorization: {key}' -d '{{\"query\": {{}}}}'"
         )
+        print()
         sys.stdout.flush()
         return 0
 
@@ -145,6 +171,53 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
     async def work(services: Any) -> int:
         for site in await identity.list_sites(services.db):
             print(f"{site.site_id}  {site.time_zone:<24} {site.name}")
+        return 0
+
+    return asyncio.run(_with_services(_settings(args), work))
+
+
+def _print_setting(view: Any) -> None:
+    default = ""
+    if view.default is not None and not view.is_default:
+        default = f"   (default: {view.default_text or '(empty)'})"
+    print(f"{view.key:<26} = {view.text or '(empty)'}{default}")
+    print(f"{'':<29}{view.description}")
+
+
+def cmd_sites_settings(args: argparse.Namespace) -> int:
+    """Print a site's settings, or change some: ``KEY=VALUE`` (``KEY=``: the default)."""
+    from bookings.identity import service as identity
+    from bookings.identity import site_settings
+    from bookings.platform.errors import InvalidRequest
+
+    try:
+        changes = site_settings.parse_assignments(args.assignments)
+    except site_settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(services: Any) -> int:
+        site = await identity.site_by_slug(services.db, args.site)
+        if site is None:
+            print(f"error: no site with the id or address {args.site!r}", file=sys.stderr)
+            return 1
+        if not changes:
+            print(f"Settings of {site.name} (site {site.site_id}, booking page /book/{site.slug})")
+            for view in identity.site_settings_view(site):
+                _print_setting(view)
+            print("Change: bookings sites settings SITE KEY=VALUE ...   (KEY= resets it)")
+            return 0
+        try:
+            site = await identity.update_site_settings(services.db, site.site_id, changes)
+        except InvalidRequest as exc:
+            for violation in exc.violations:
+                print(f"error: {violation.field}: {violation.description}", file=sys.stderr)
+            print("nothing was changed", file=sys.stderr)
+            return 2
+        print(f"Changed, for {site.name} (site {site.site_id}):")
+        for view in identity.site_settings_view(site):
+            if view.key in changes:
+                _print_setting(view)
         return 0
 
     return asyncio.run(_with_services(_settings(args), work))
@@ -367,6 +440,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sites.add_parser("list", help="list sites")
     _db_options(listing)
     listing.set_defaults(func=cmd_sites_list)
+    settings = sites.add_parser(
+        "settings",
+        help="print a site's settings, or change them with KEY=VALUE",
+        description="Without KEY=VALUE: every setting, its value, default and meaning. "
+        "KEY=VALUE changes one (KEY=10, KEY=a,b, KEY=true, KEY=none for an empty list); "
+        "KEY= resets it to its default. One wrong value changes nothing (exit code 2).",
+    )
+    settings.add_argument("site", help="site id, or the booking page's address (slug)")
+    settings.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
+    _db_options(settings)
+    settings.set_defaults(func=cmd_sites_settings)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
     kcreate = keys.add_parser("create", help="create an API key")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bookings.platform import errors
+from bookings.platform.logs import quieter
 from bookings.platform.routing import Services
 
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -82,12 +83,16 @@ def _weekly(
 
 
 async def seed_demo_catalog(services: Services, admin_key: str, time_zone: str) -> DemoCatalog:
+    """Seed through an app of its own, in-process, that logs no line per request, with httpx's
+    line per call silenced: the start banner is the first thing a person reads. The server's
+    app, started afterwards, logs its requests as ever; a failing call still raises."""
     from bookings.app import create_app
 
-    app = create_app(services=services)
+    app = create_app(services=services, log_requests=False)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
-        return await _seed(_Api(client, admin_key), datetime.now(ZoneInfo(time_zone)).date())
+    with quieter("httpx"):
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            return await _seed(_Api(client, admin_key), datetime.now(ZoneInfo(time_zone)).date())
 
 
 async def _seed(api: _Api, today: date) -> DemoCatalog:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bookings.identity import site_settings
 from bookings.identity.dashboard_users import DashboardUser as DashboardUser
 from bookings.identity.dashboard_users import SignedIn as SignedIn
 from bookings.identity.dashboard_users import create_dashboard_user as create_dashboard_user
@@ -16,11 +17,14 @@ from bookings.identity.dashboard_users import sign_in_with_key as sign_in_with_k
 from bookings.identity.dashboard_users import sign_in_with_password as sign_in_with_password
 from bookings.identity.dashboard_users import still_allowed as still_allowed
 from bookings.identity.models import access_tokens, api_keys, sites
+from bookings.identity.site_settings import SettingError, SettingView
 from bookings.identity.slugs import free_slug, slugify
 from bookings.platform import errors
 from bookings.platform.auth import Identity, Role, SiteFacts, hash_secret, new_secret
 from bookings.platform.db import Database, SiteScope, site_select, utcnow
 from bookings.platform.timezones import is_valid_zone
+
+__all__ = ["SettingError", "SettingView"]  # the settings' types, for the dashboard and CLI
 
 #: Refresh tokens outlive access tokens; a visitor session can be resumed for this long.
 REFRESH_TOKEN_TTL = timedelta(days=90)
@@ -165,6 +169,45 @@ async def list_sites(db: Database) -> list[Site]:
     async with db.connect_for_read() as conn:
         rows = (await conn.execute(sa.select(sites).order_by(sites.c.created_date))).all()
     return [_site(r) for r in rows]
+
+
+def site_settings_view(site: Site) -> list[SettingView]:
+    """Every setting of the site a business may change (``identity.site_settings``), with its
+    value (the default when unset), default and description: the dashboard's settings page
+    and ``bookings sites settings`` list these."""
+    columns = {"name": site.name, "timeZone": site.time_zone}
+    return site_settings.views(columns, site.settings)
+
+
+def _settings_invalid(wrong: list[SettingError]) -> errors.InvalidRequest:
+    return errors.InvalidRequest(
+        [errors.FieldViolation(e.key, e.message, errors.FORMAT) for e in wrong],
+        message="; ".join(str(e) for e in wrong),
+    )
+
+
+async def update_site_settings(db: Database, site_id: str, changes: dict[str, Any]) -> Site:
+    """Change some of the site's settings: ``changes`` maps a key of
+    ``identity.site_settings.SETTINGS`` to a value, typed or as text (``None`` or ``""``:
+    back to the default). Every value is checked first: one wrong value (or unknown key)
+    stores nothing and raises a 400 ``InvalidRequest`` naming each key and what it allows."""
+    values, wrong = site_settings.check_changes(changes)
+    if wrong:
+        raise _settings_invalid(wrong)
+    async with db.connect_for_write() as conn:
+        row = (
+            await conn.execute(sa.select(sites).where(sites.c.site_id == site_id).with_for_update())
+        ).first()
+        if row is None:
+            raise site_not_found(site_id)
+        update: dict[str, Any] = {
+            column: values[key] for key, column in site_settings.COLUMNS.items() if key in values
+        }
+        update["settings"] = site_settings.merged(dict(row.settings or {}), values)
+        update["updated_date"] = utcnow()
+        await conn.execute(sa.update(sites).where(sites.c.site_id == site_id).values(**update))
+        row = (await conn.execute(sa.select(sites).where(sites.c.site_id == site_id))).one()
+    return _site(row)
 
 
 async def create_api_key(

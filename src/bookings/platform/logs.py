@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,3 +41,19 @@ def configure_logging(json_lines: bool = True, level: int = logging.INFO) -> Non
     # Uvicorn's own access log would duplicate ours.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@contextmanager
+def quieter(*names: str, level: int = logging.WARNING) -> Iterator[None]:
+    """Within this block, the loggers ``names`` write only records of ``level`` and above;
+    their levels are restored after it. For start-up work before the server serves (the demo
+    seeding), whose routine lines would bury the start banner."""
+    loggers = [logging.getLogger(name) for name in names]
+    before = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, old in zip(loggers, before, strict=True):
+            logger.setLevel(old)

@@ -22,8 +22,12 @@ REQUEST_ID_HEADER = "X-Wix-Request-Id"
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """``log_requests=False``: no line per request (an app used in-process, e.g. to seed the
+    demo; errors are logged all the same)."""
+
+    def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
         self.app = app
+        self.log_requests = log_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +77,7 @@ class RequestContextMiddleware:
                 )
                 await send({"type": "http.response.body", "body": body})
         finally:
-            if scope.get("path") != "/healthz":
+            if self.log_requests and scope.get("path") != "/healthz":
                 log.info(
                     "request",
                     extra={

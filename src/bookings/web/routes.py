@@ -1,5 +1,6 @@
-"""The web pages' routes (not API methods): the static files, the landing page, and the
-routers of the booking page and the dashboard. The app mounts them (:func:`mount`)."""
+"""The web pages' routes (not API methods): the static files, the landing page, the API docs
+(``/docs``, Swagger UI served from here), and the routers of the booking page and the
+dashboard. The app mounts them (:func:`mount`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.types import Scope
 from bookings import __version__
 from bookings.identity import service as identity
 from bookings.platform.routing import Services
+from bookings.web import docs
 from bookings.web.dashboard import api_keys as dashboard_api_keys
 from bookings.web.dashboard import approvals as dashboard_approvals
 from bookings.web.dashboard import booking_detail as dashboard_booking_detail
@@ -60,3 +62,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_booking_detail.router)
     app.include_router(dashboard_approvals.router)
     app.include_router(dashboard_api_keys.router)
+    app.include_router(docs.router)
