@@ -161,6 +161,7 @@ async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, wid
             ("bookings", "/dashboard/bookings?tab=all"),
             ("pending", "/dashboard/pending"),
             ("api-keys", "/dashboard/api-keys"),
+            ("settings", "/dashboard/settings"),
         ]:
             res = await page.goto(live_site.base_url + path)
             assert res is not None and res.status == 200, path
@@ -186,7 +187,12 @@ async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, wid
 async def test_the_dashboard_cannot_be_framed(context: BrowserContext, live_site: LiveSite) -> None:
     page = await context.new_page()
     await sign_in(page, live_site, "/dashboard/bookings")
-    for path in ("/dashboard/bookings", "/dashboard/pending", "/dashboard/api-keys"):
+    for path in (
+        "/dashboard/bookings",
+        "/dashboard/pending",
+        "/dashboard/api-keys",
+        "/dashboard/settings",
+    ):
         res = await page.goto(live_site.base_url + path)
         assert res is not None
         headers = await res.all_headers()

@@ -43,6 +43,7 @@ PAGES = [
     "/dashboard/pending",
     "/dashboard/api-keys",
     f"/dashboard/api-keys/{SOME_ID}/revoke",
+    "/dashboard/settings",
 ]
 POSTS = [
     f"/dashboard/bookings/{SOME_ID}/confirm",
@@ -50,6 +51,7 @@ POSTS = [
     f"/dashboard/bookings/{SOME_ID}/cancel",
     "/dashboard/api-keys",
     f"/dashboard/api-keys/{SOME_ID}/revoke",
+    "/dashboard/settings",
 ]
 
 
@@ -370,3 +372,51 @@ async def test_api_keys_create_and_revoke(
         await c.post(f"/dashboard/api-keys/{mine.id}/revoke", data={"csrf": csrf})
         res = await c.get("/dashboard/api-keys")
         assert res.status_code == 303 and res.headers["location"].startswith("/dashboard/login")
+
+
+async def test_site_settings(client: httpx.AsyncClient, site: SiteKeys, services: Services) -> None:
+    async with fresh(client) as c:
+        csrf = await signed_in(c, services, site.admin_key)
+        page = html(await c.get("/dashboard/settings"))
+        hold = page.css_first("#s-createdBookingHoldMinutes")
+        assert hold.attributes["value"] == "15"
+        assert page.css_first("#s-notifyBusiness").tag == "select"
+        res = await c.post(
+            "/dashboard/settings",
+            data={
+                "csrf": csrf,
+                "createdBookingHoldMinutes": "30",
+                "reminderOffsetsMinutes": "60, 1440",
+                "timeZone": "Europe/Berlin",
+                "notifyBusiness": "true",
+            },
+        )
+        assert res.status_code == 303 and res.headers["location"] == "/dashboard/settings?saved=1"
+        site_now = await identity.get_site(services.db, site.site_id)
+        assert site_now is not None and site_now.time_zone == "Europe/Berlin"
+        assert site_now.settings["createdBookingHoldMinutes"] == 30
+        assert site_now.settings["reminderOffsetsMinutes"] == [1440, 60]
+        # Two wrong values, one right: each error next to its field, nothing stored.
+        bad = await c.post(
+            "/dashboard/settings",
+            data={
+                "csrf": csrf,
+                "createdBookingHoldMinutes": "soon",
+                "timeZone": "Mars/Olympus",
+                "currency": "EUR",
+            },
+        )
+        assert bad.status_code == 400
+        page = html(bad)
+        assert page.css_first("#e-createdBookingHoldMinutes") is not None
+        assert page.css_first("#e-timeZone") is not None
+        assert page.css_first("#e-currency") is None
+        assert page.css_first("#s-timeZone").attributes["value"] == "Mars/Olympus"
+        assert page.css_first("#s-timeZone").attributes["aria-invalid"] == "true"
+        after = await identity.get_site(services.db, site.site_id)
+        assert after is not None and after.settings == site_now.settings
+        assert after.time_zone == "Europe/Berlin"
+        # An empty field resets its setting to the default.
+        await c.post("/dashboard/settings", data={"csrf": csrf, "createdBookingHoldMinutes": ""})
+        reset = await identity.get_site(services.db, site.site_id)
+        assert reset is not None and "createdBookingHoldMinutes" not in reset.settings

@@ -21,6 +21,7 @@ from bookings.web.dashboard import approvals as dashboard_approvals
 from bookings.web.dashboard import booking_detail as dashboard_booking_detail
 from bookings.web.dashboard import bookings_list as dashboard_bookings_list
 from bookings.web.dashboard import routes as dashboard_routes
+from bookings.web.dashboard import settings_page as dashboard_settings
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
 
 #: How many sites the landing page lists at most.
@@ -62,4 +63,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard_booking_detail.router)
     app.include_router(dashboard_approvals.router)
     app.include_router(dashboard_api_keys.router)
+    app.include_router(dashboard_settings.router)
     app.include_router(docs.router)
