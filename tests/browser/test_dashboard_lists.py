@@ -130,6 +130,8 @@ async def test_confirm_a_pending_request_with_the_keyboard_only(
         pytest.fail("the Confirm button was never reached with Tab")
     await page.keyboard.press("Enter")
     await expect(row.get_by_role("status")).to_contain_text("Confirmed.")
+    # The focus stays on the row (its outcome), so Tab goes on from there.
+    await expect(row.locator("p.notice")).to_be_focused()
     assert await status_of(live_site, booking["id"]) == "CONFIRMED"
 
 
