@@ -369,7 +369,8 @@ async def test_api_keys_create_and_revoke(
             if k.key_hint == site.admin_key[-4:]
         )
         assert "this session" in (await c.get("/dashboard/api-keys")).text
-        await c.post(f"/dashboard/api-keys/{mine.id}/revoke", data={"csrf": csrf})
+        bye = await c.post(f"/dashboard/api-keys/{mine.id}/revoke", data={"csrf": csrf})
+        assert bye.status_code == 303 and bye.headers["location"] == "/dashboard/login"
         res = await c.get("/dashboard/api-keys")
         assert res.status_code == 303 and res.headers["location"].startswith("/dashboard/login")
 

@@ -16,7 +16,7 @@ from bookings.platform import errors
 from bookings.platform.auth import Role
 from bookings.web.dashboard.booking_rows import local_text, zone_of
 from bookings.web.dashboard.routes import action, dashboard_page, page
-from bookings.web.dashboard.session import DashboardSession, services_of
+from bookings.web.dashboard.session import DashboardSession, end_session, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,4 +132,6 @@ async def revoke(request: Request, session: DashboardSession, fields: dict[str, 
         await identity.revoke_api_key(services_of(request).db, str(key["id"]))
     except errors.ApplicationError:
         return _no_key(session)
+    if key["mine"]:  # this session's key: it no longer signs anyone in
+        return end_session()
     return RedirectResponse("/dashboard/api-keys?revoked=1", status_code=303)
