@@ -2,10 +2,13 @@
 pending request with the keyboard only, the stale-revision message when two tabs confirm the
 same booking, axe (no serious or critical finding) and no sideways scrolling at 1280 and
 375 px, and no framing. Data is made over HTTP with the live site's admin key; the browser
-signs in through the sign-in form. Screenshots go to docs/screenshots/dashboard-*.png."""
+signs in through the sign-in form. Screenshots (dashboard-*.png) go to
+``$BOOKINGS_SCREENSHOT_DIR`` when it is set (``docs/screenshots`` refreshes the committed
+ones), else to a temporary folder, so a run leaves the tree clean."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -21,7 +24,6 @@ from tests.browser.conftest import LiveSite, blocking_axe_findings, fits_width, 
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 STALE = "This booking was changed by someone else. Reload to see it."
 
 
@@ -100,6 +102,14 @@ async def sign_in(page: Page, live: LiveSite, to: str) -> None:
 
 
 @pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where the screenshots go."""
+    where = Path(os.environ.get("BOOKINGS_SCREENSHOT_DIR") or tmp_path)
+    where.mkdir(parents=True, exist_ok=True)
+    return where
+
+
+@pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     ctx = await new_context(browser, viewport={"width": 1280, "height": 900})
     try:
@@ -152,13 +162,14 @@ async def test_two_tabs_confirm_the_same_booking(
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, width: int) -> None:
+async def test_lists_pass_axe_and_fit(
+    browser: Browser, live_site: LiveSite, width: int, shots: Path
+) -> None:
     await seed_pending(live_site, 3)
     ctx = await new_context(browser, viewport={"width": width, "height": 900})
     try:
         page = await ctx.new_page()
         await sign_in(page, live_site, "/dashboard/bookings")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for name, path in [
             ("bookings", "/dashboard/bookings?tab=all"),
             ("pending", "/dashboard/pending"),
@@ -171,7 +182,7 @@ async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, wid
             assert await blocking_axe_findings(page) == [], path
             assert await fits_width(page), f"{path} scrolls sideways at {width} px"
             await page.screenshot(
-                path=str(SCREENSHOTS / f"dashboard-{name}-{width}.png"), full_page=width < 1000
+                path=str(shots / f"dashboard-{name}-{width}.png"), full_page=width < 1000
             )
         # The list is usable at this width: a row's link opens the booking page.
         await page.goto(live_site.base_url + "/dashboard/bookings?tab=pending")
@@ -180,7 +191,7 @@ async def test_lists_pass_axe_and_fit(browser: Browser, live_site: LiveSite, wid
         assert await fits_width(page)
         assert await blocking_axe_findings(page) == []
         await page.screenshot(
-            path=str(SCREENSHOTS / f"dashboard-booking-{width}.png"), full_page=width < 1000
+            path=str(shots / f"dashboard-booking-{width}.png"), full_page=width < 1000
         )
     finally:
         await ctx.close()
