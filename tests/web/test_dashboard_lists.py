@@ -23,7 +23,7 @@ from bookings.platform.routing import Services
 from bookings.web.dashboard import bookings_list
 from tests.booking.conftest import API
 from tests.conftest import SiteKeys, make_site
-from tests.web.dashboard_helpers import (
+from tests.web.dashboard_lists_helpers import (
     book_site,
     fresh,
     html,
