@@ -161,6 +161,15 @@ async def test_every_filter_at_once_and_each_tab(
             assert total == await reader_count(client, site.admin, shown), tab
         upcoming = row_ids(await c.get("/dashboard/bookings"))
         assert set(upcoming) == {b.bookings[k]["id"] for k in ("created", "confirmed", "pending")}
+        # Filters without a tab (the calendar's "view as list" link): every status.
+        res = await c.get(f"/dashboard/bookings?from={day}&to={day}")
+        shown = json.loads(html(res).css_first("#reader-filter").text())
+        assert "status" not in shown and set(shown) == {"startDate"}
+        assert set(row_ids(res)) == {b.bookings["created"]["id"], b.bookings["confirmed"]["id"]}
+        # A name is not a Reader filter: said next to the field, left out of the query.
+        res = await c.get(f"/dashboard/bookings?from={day}&to={day}&customer=Kim+Lee")
+        assert html(res).css_first("#e-customer").text() == bookings_list.CUSTOMER_HINT
+        assert len(row_ids(res)) == 2
         # A bad date is said next to its field; the rest of the view still works.
         res = await c.get("/dashboard/bookings?tab=all&from=31.12.2026")
         assert res.status_code == 200

@@ -52,6 +52,10 @@ TABS: dict[str, tuple[str, Any, str | None, str]] = {
     "waitlist": ("Waitlist", "WAITING_LIST", None, "ASC"),
     "all": ("All", None, None, "DESC"),
 }
+CUSTOMER_HINT = (
+    "Search by the customer's e-mail or contact id: the Bookings Reader matches those exactly "
+    "and has no name search."
+)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 CSV_COLUMNS = [
@@ -88,7 +92,11 @@ class ListParams:
     @classmethod
     def of(cls, query: Mapping[str, str]) -> ListParams:
         problems: list[tuple[str, str]] = []
-        tab = query.get("tab", "upcoming")
+        # A link with filters and no tab (the calendar's "view as list") means every status.
+        filtered = any(
+            query.get(k) for k in ("status", "staff", "service", "from", "to", "customer")
+        )
+        tab = query.get("tab") or ("all" if filtered else "upcoming")
         if tab not in TABS:
             problems.append(("tab", "Unknown tab."))
             tab = "upcoming"
@@ -112,6 +120,10 @@ class ListParams:
                     dates[name] = date.fromisoformat(raw)
                 except ValueError:
                     problems.append((name, "Use a date like 2026-12-31."))
+        customer = query.get("customer", "").strip()[:250]
+        if customer and "@" not in customer and not GUID.match(customer):
+            problems.append(("customer", CUSTOMER_HINT))
+            customer = ""
         return cls(
             tab=tab,
             status=status,
@@ -119,7 +131,7 @@ class ListParams:
             service=ids["service"],
             date_from=dates["from"],
             date_to=dates["to"],
-            customer=query.get("customer", "").strip()[:250],
+            customer=customer,
             cursor=query.get("cursor", "").strip(),
             problems=tuple(problems),
         )
