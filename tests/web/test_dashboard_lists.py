@@ -430,3 +430,28 @@ async def test_site_settings(client: httpx.AsyncClient, site: SiteKeys, services
         await c.post("/dashboard/settings", data={"csrf": csrf, "createdBookingHoldMinutes": ""})
         reset = await identity.get_site(services.db, site.site_id)
         assert reset is not None and "createdBookingHoldMinutes" not in reset.settings
+
+
+async def test_every_post_form_carries_the_csrf_token(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    b = await book_site(client, site)
+    keys = await identity.list_api_keys(services.db, site.site_id)
+    async with fresh(client) as c:
+        csrf = await signed_in(c, services, site.admin_key)
+        pages = [
+            "/dashboard/bookings?tab=all",
+            f"/dashboard/bookings/{b.bookings['pending']['id']}",
+            "/dashboard/pending",
+            "/dashboard/api-keys",
+            f"/dashboard/api-keys/{keys[0].id}/revoke",
+            "/dashboard/settings",
+        ]
+        for path in pages:
+            forms = html(await c.get(path)).css("form[method=post]")
+            assert forms, path
+            for form in forms:
+                token = form.css_first("input[name=csrf]")
+                assert token is not None and token.attributes["value"] == csrf, path
+        pending = html(await c.get("/dashboard/pending")).css_first("table[hx-headers]")
+        assert json.loads(str(pending.attributes["hx-headers"])) == {"X-CSRF-Token": csrf}
