@@ -30,7 +30,7 @@ from bookings.platform import errors
 from bookings.platform.auth import Identity
 from bookings.platform.db import Database, SiteScope, utcnow
 from bookings.platform.signing import Signer
-from bookings.reader.schemas import ExtendedParts
+from bookings.reader.schemas import ExtendedParts as ExtendedParts  # the pages ask for parts
 
 #: Flags that need a backend permission (eCommerce orders, booking fees).
 _BACKEND_PARTS = ("with_ecom_order", "with_booking_fee_details")

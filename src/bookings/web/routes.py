@@ -18,12 +18,17 @@ from bookings.identity import service as identity
 from bookings.platform.routing import Services
 from bookings.web import docs
 from bookings.web.booking_page import router as booking_page
+from bookings.web.dashboard import api_keys as dashboard_api_keys
+from bookings.web.dashboard import approvals as dashboard_approvals
 from bookings.web.dashboard import attendance_page as dashboard_attendance
+from bookings.web.dashboard import booking_detail as dashboard_booking_detail
+from bookings.web.dashboard import bookings_list as dashboard_bookings_list
 from bookings.web.dashboard import calendar as dashboard_calendar
 from bookings.web.dashboard import calendar_feed as dashboard_calendar_feed
 from bookings.web.dashboard import policies_page as dashboard_policies
 from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.dashboard import services_page as dashboard_services
+from bookings.web.dashboard import settings_page as dashboard_settings
 from bookings.web.dashboard import staff_page as dashboard_staff
 from bookings.web.embed import static_headers
 from bookings.web.manage_page import router as manage_router
@@ -37,6 +42,11 @@ router.include_router(manage_router)
 router.include_router(booking_page)
 router.include_router(docs.router)
 router.include_router(dashboard_routes.router)
+router.include_router(dashboard_bookings_list.router)
+router.include_router(dashboard_booking_detail.router)
+router.include_router(dashboard_approvals.router)
+router.include_router(dashboard_api_keys.router)
+router.include_router(dashboard_settings.router)
 router.include_router(dashboard_calendar_feed.router)
 router.include_router(dashboard_calendar.router)
 router.include_router(dashboard_attendance.router)

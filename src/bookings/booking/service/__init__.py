@@ -38,10 +38,13 @@ from __future__ import annotations
 from bookings.booking.documents import (
     booking_wire,
 )
+from bookings.booking.schemas import CancelBookingRequest as CancelBookingRequest
+from bookings.booking.schemas import ConfirmBookingRequest as ConfirmBookingRequest
 from bookings.booking.schemas import (
     ConfirmOrDeclineBookingRequest as ConfirmOrDeclineBookingRequest,
 )
 from bookings.booking.schemas import CreateBookingRequest as CreateBookingRequest
+from bookings.booking.schemas import DeclineBookingRequest as DeclineBookingRequest
 from bookings.booking.schemas import RegisterToWaitlistRequest as RegisterToWaitlistRequest
 from bookings.booking.service.anonymous import (
     cancel_booking_anonymously,
