@@ -356,3 +356,35 @@ async def test_times_are_shown_in_the_browsers_zone(browser: Browser, live_site:
         assert "tz=" not in page.url
     finally:
         await no_js.close()
+
+
+async def test_the_booking_page_embedded(
+    browser: Browser, live_site: LiveSite, host_site: tuple[str, Path]
+) -> None:
+    """embed.js without a path frames the booking page; every step of it reports its height,
+    so the frame follows the content as the visitor goes from the services to a service."""
+    origin, root = host_site
+    made = make_booking(live_site, "Framed")
+    (root / "index.html").write_text(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Studio</title></head>"
+        f'<body><h1>Our studio</h1><script src="{live_site.base_url}/static/embed.js" '
+        f'data-site="{live_site.site_id}" defer></script></body></html>',
+        encoding="utf-8",
+    )
+    set_embed_hosts(live_site, [origin])
+    context = await new_context(browser, viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    try:
+        await page.goto(origin + "/index.html")
+        framed = page.frame_locator("iframe[data-bookings-embed]")
+        service_name = str(made.booking["bookedEntity"]["title"])
+        await framed.get_by_role("link", name=service_name).first.click()
+        await framed.get_by_role("heading", name=service_name).wait_for()
+        await page.wait_for_function(
+            "() => document.querySelector('iframe[data-bookings-embed]').style.height !== '600px'"
+        )
+        outer, inner = await frame_heights(page)
+        assert abs(outer - inner) <= 2, (outer, inner)
+    finally:
+        await context.close()
+        set_embed_hosts(live_site, [])

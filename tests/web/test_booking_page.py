@@ -239,6 +239,11 @@ async def test_booking_end_to_end(client: httpx.AsyncClient, berlin: SiteKeys) -
     outlook = parse_qs(urlsplit(links["Outlook"]).query)
     assert outlook["startdt"] == ["2027-11-01T08:00:00Z"]
     assert "set-cookie" not in res.headers
+    # Framed by embed.js, every step reports its height, and this one that a booking was made.
+    scripts = [str(s.attributes.get("src")) for s in doc.css("script[src]")]
+    assert any(src.startswith("/static/embed-child.js?v=") for src in scripts)
+    event = doc.css_first('meta[name="bookings-event"]')
+    assert event is not None and event.attributes["content"] == "booked"
 
 
 async def test_pressing_book_twice_books_once(client: httpx.AsyncClient, berlin: SiteKeys) -> None:
