@@ -88,7 +88,7 @@ async def start_services(settings: Settings) -> Services:
     from bookings.platform.db import Database
     from bookings.platform.signing import load_signer
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
     await migrations.upgrade(db)
     signer = await load_signer(db, settings.secret)
     payments = ecom_providers.provider_of(
@@ -186,7 +186,11 @@ def create_app(
         app.state.metrics, app.state.metrics_token = metrics, settings.metrics_token
         app.add_middleware(MetricsMiddleware, metrics=metrics)
         app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
-    app.add_middleware(RequestContextMiddleware, log_requests=log_requests)
+    app.add_middleware(
+        RequestContextMiddleware,
+        log_requests=log_requests,
+        timeout_seconds=settings.request_timeout_seconds,
+    )
     _add_error_handlers(app)
     mount(app, api_methods(extra_routers))
     app.include_router(ecom_routes.pages)

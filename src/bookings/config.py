@@ -81,6 +81,10 @@ class Settings:
     metrics_token: str | None = None
     #: Calls a minute per client IP of visitors, members and credential-less calls (0: no
     #: limit), and per API key (0: none unless the site sets one).
+    #: PostgreSQL cancels a statement that runs longer (ms; 0: no limit).
+    statement_timeout_ms: int = 15_000
+    #: A request still running after this long answers 503 (seconds; 0: no limit).
+    request_timeout_seconds: float = 30.0
     rate_limit_visitor_per_minute: int = 600
     rate_limit_api_key_per_minute: int = 0
 
@@ -129,6 +133,8 @@ class Settings:
             metrics=_env_bool("BOOKINGS_METRICS", False),
             metrics_token=os.environ.get("BOOKINGS_METRICS_TOKEN") or None,
             rate_limit_visitor_per_minute=_env_int("BOOKINGS_RATE_LIMIT_VISITOR_PER_MINUTE", 600),
+            statement_timeout_ms=_env_int("BOOKINGS_STATEMENT_TIMEOUT_MS", 15_000),
+            request_timeout_seconds=float(_env_int("BOOKINGS_REQUEST_TIMEOUT_SECONDS", 30)),
             rate_limit_api_key_per_minute=_env_int("BOOKINGS_RATE_LIMIT_API_KEY_PER_MINUTE", 0),
         )
 

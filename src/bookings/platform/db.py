@@ -341,8 +341,16 @@ def _combined_insert(shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -
 class Database:
     """The engine and the way into transactions."""
 
-    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
-        """``pool_size``: PostgreSQL connections at most, each kept once opened. (The pool
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        echo: bool = False,
+        statement_timeout_ms: int = 0,
+    ) -> None:
+        """``statement_timeout_ms``: PostgreSQL cancels a statement that runs longer (0: no
+        limit). ``pool_size``: PostgreSQL connections at most, each kept once opened. (The pool
         used to keep 10 and open up to 10 more on demand, closing each of those on its return
         and opening it again on the next burst: under a steady concurrent load that churn of
         connection startups and statement re-preparations cost ~10% of a create's CPU.)"""
@@ -359,6 +367,12 @@ class Database:
             kwargs["connect_args"] = {"timeout": 60}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
+            if statement_timeout_ms > 0:
+                # A statement running longer is cancelled by PostgreSQL (its transaction rolls
+                # back; the request answers 503), so one stuck query cannot hold a connection.
+                kwargs["connect_args"] = {
+                    "server_settings": {"statement_timeout": str(statement_timeout_ms)}
+                }
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":

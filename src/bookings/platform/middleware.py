@@ -4,6 +4,7 @@ the database cannot be reached or cannot take work now (``db.is_unavailable``), 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -25,9 +26,11 @@ class RequestContextMiddleware:
     """``log_requests=False``: no line per request (an app used in-process, e.g. to seed the
     demo; errors are logged all the same)."""
 
-    def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
+    def __init__(self, app: ASGIApp, log_requests: bool = True, timeout_seconds: float = 0) -> None:
         self.app = app
         self.log_requests = log_requests
+        #: A request still running after this long is cancelled and answers 503 (0: never).
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,9 +52,25 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if self.timeout_seconds > 0:
+                async with asyncio.timeout(self.timeout_seconds):
+                    await self.app(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            if is_unavailable(exc):
+            if isinstance(exc, TimeoutError) and self.timeout_seconds > 0:
+                log.warning(
+                    "request timed out after %ss",
+                    self.timeout_seconds,
+                    extra={"requestId": request_id},
+                )
+                error = errors.ApplicationError(
+                    "REQUEST_TIMEOUT",
+                    "The request took too long and was stopped: retry it (an Idempotency-Key makes that safe)",
+                    http_status=503,
+                )
+                headers = [(b"retry-after", b"1")]
+            elif is_unavailable(exc):
                 log.warning(
                     "database unavailable: %s: %s",
                     type(exc).__name__,
