@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,6 +35,7 @@ from bookings.notifications import routes as notification_routes
 from bookings.platform import errors
 from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
+from bookings.platform.leader import run_as_leader
 from bookings.platform.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from bookings.platform.middleware import RequestContextMiddleware
 from bookings.platform.ratelimit import RateLimiter
@@ -108,6 +109,40 @@ async def start_services(settings: Settings) -> Services:
     )
 
 
+def app_from_env() -> FastAPI:
+    """The app of one process of ``bookings serve --workers N`` (settings from the
+    environment; its own logging, as the parent's)."""
+    from bookings.platform.logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_json)
+    return create_app(settings)
+
+
+def background_loops(owned: Services, settings: Settings) -> list[Coroutine[Any, Any, None]]:
+    """The periodic work of ``serve``: run by one process of the deployment
+    (:func:`bookings.platform.leader.run_as_leader`)."""
+    loops: list[Coroutine[Any, Any, None]] = []
+    if settings.waitlist_sweep_seconds > 0:
+        loops.append(booking_ports.sweep_waitlists(owned.db, settings.waitlist_sweep_seconds))
+    if settings.notifications_seconds > 0:
+        loops.append(
+            notification_ports.run_notifications(
+                notification_ports.notifier_of(owned),
+                settings.notifications_seconds,
+                settings.reminder_scan_seconds,
+            )
+        )
+    if settings.dispatcher:
+        config = webhook_ports.dispatcher_config(settings)
+        loops.append(webhook_ports.Dispatcher(owned.db, config=config).run())
+    if settings.payment_tasks_seconds > 0:
+        loops.append(
+            ecom_service.run_payment_tasks(owned.db, owned.payments, settings.payment_tasks_seconds)
+        )
+    return loops
+
+
 def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
@@ -126,42 +161,18 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             owned = await start_services(settings)
             app.state.services = owned
-        sweeper = None
-        if owned is not None and settings.waitlist_sweep_seconds > 0:
-            sweeper = asyncio.create_task(
-                booking_ports.sweep_waitlists(owned.db, settings.waitlist_sweep_seconds)
-            )
-        notifier = None
-        if owned is not None and settings.notifications_seconds > 0:
-            notifier = asyncio.create_task(
-                notification_ports.run_notifications(
-                    notification_ports.notifier_of(owned),
-                    settings.notifications_seconds,
-                    settings.reminder_scan_seconds,
-                )
-            )
-        dispatcher = None
-        if owned is not None and settings.dispatcher:
-            dispatcher = asyncio.create_task(
-                webhook_ports.Dispatcher(
-                    owned.db, config=webhook_ports.dispatcher_config(settings)
-                ).run()
-            )
-        payer = None
-        if owned is not None and settings.payment_tasks_seconds > 0:
-            payer = asyncio.create_task(
-                ecom_service.run_payment_tasks(
-                    owned.db, owned.payments, settings.payment_tasks_seconds
-                )
+        background = None
+        if owned is not None:
+            background = asyncio.create_task(
+                run_as_leader(owned.db, lambda: background_loops(owned, settings))
             )
         try:
             yield
         finally:
-            for task in (dispatcher, sweeper, notifier, payer):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
             if owned is not None:
                 await owned.db.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -127,15 +128,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     rc = asyncio.run(_prepare_serve(settings))
     if rc:
         return rc
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
+    workers = serve_workers(args.workers, settings)
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return 0
+    # N processes: each builds the app from the environment, which carries what the command
+    # line said (the database, the data folder, the demo, the dispatcher).
+    os.environ.update(
+        BOOKINGS_DATABASE_URL=settings.database_url,
+        BOOKINGS_DATA_DIR=str(settings.data_dir),
+        BOOKINGS_DEMO="1" if settings.demo else "0",
+        BOOKINGS_DISPATCHER="1" if settings.dispatcher else "0",
     )
+    uvicorn.run("bookings.app:app_from_env", factory=True, workers=workers, **common)
     return 0
+
+
+def serve_workers(asked: int | None, settings: Settings) -> int:
+    """How many server processes: as asked (or ``BOOKINGS_WORKERS``), else one per CPU on
+    PostgreSQL and one on SQLite (a SQLite file takes one writer at a time: more processes
+    would only queue behind each other)."""
+    if asked is None:
+        env = os.environ.get("BOOKINGS_WORKERS", "").strip()
+        asked = int(env) if env.isdigit() else None
+    if asked is not None:
+        return max(1, asked)
+    return 1 if settings.database_url.startswith("sqlite") else max(1, os.cpu_count() or 1)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -422,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not deliver webhooks here (run `bookings worker`); default: unless "
         "BOOKINGS_DISPATCHER=0",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes; default: $BOOKINGS_WORKERS, else one per CPU on PostgreSQL "
+        "and 1 on SQLite",
     )
     _db_options(serve)
     serve.set_defaults(func=cmd_serve)

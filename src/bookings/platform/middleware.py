@@ -66,7 +66,8 @@ class RequestContextMiddleware:
                 )
                 error = errors.ApplicationError(
                     "REQUEST_TIMEOUT",
-                    "The request took too long and was stopped: retry it (an Idempotency-Key makes that safe)",
+                    "The request took too long and was stopped: retry it "
+                    "(an Idempotency-Key makes that safe)",
                     http_status=503,
                 )
                 headers = [(b"retry-after", b"1")]
