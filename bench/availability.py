@@ -510,6 +510,7 @@ async def run_multi(label: str, url: str, tmp: Path, runs: int) -> dict[str, Any
     first = zoned.today(datetime.now(zone("UTC")), zone("UTC")) + timedelta(days=7)
     result: dict[str, Any] = {"label": label}
     env = {
+        "BOOKINGS_WORKERS": "1",
         "BOOKINGS_DATA_DIR": str(tmp / "multi-serve"),
         "BOOKINGS_DATABASE_URL": url,
         "BOOKINGS_DEMO": "0",

@@ -615,6 +615,7 @@ async def run_engine(
     site_id = str(uuid.uuid4())
     admin_key = f"automation-{uuid.uuid4().hex}"
     env = {
+        "BOOKINGS_WORKERS": "1",  # --processes counts the processes
         "BOOKINGS_DATA_DIR": str(tmp),
         "BOOKINGS_DATABASE_URL": url,
         "BOOKINGS_SITE_ID": site_id,

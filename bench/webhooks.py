@@ -120,6 +120,7 @@ async def seen(port: int) -> list[tuple[float, float, str]]:
 async def run_engine(label: str, url: str, tmp: Path, clients: int, calls: int) -> Figures:
     site_id, key = str(uuid.uuid4()), f"automation-{uuid.uuid4().hex}"
     env = {
+        "BOOKINGS_WORKERS": "1",
         "BOOKINGS_DATA_DIR": str(tmp),
         "BOOKINGS_DATABASE_URL": url,
         "BOOKINGS_SITE_ID": site_id,

@@ -34,6 +34,8 @@ def serving(
     full_env = {
         # The tests' many calls come from one address: no per-IP limit unless asked.
         "BOOKINGS_RATE_LIMIT_VISITOR_PER_MINUTE": "0",
+        # One process unless asked (``--workers``): a test that kills the server kills it.
+        "BOOKINGS_WORKERS": "1",
         **os.environ,
         **env,
         "BOOKINGS_PORT": str(port),
