@@ -13,10 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.booking.conftest import Catalog
-from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, fits_width, new_context
+from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, fits_width
+from tests.browser.conftest import new_context as browser_context
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +25,14 @@ NY = "America/New_York"
 NO_FEE = {"rateType": "NO_FEE", "options": {"inPerson": True}}
 #: The 2027 week where EU and US offsets differ (EU changes on 31 Oct, the US on 7 Nov).
 FRI, MON, MON_AFTER = "2027-10-29", "2027-11-01", "2027-11-08"
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A context whose browser asks for British English (``Accept-Language: en-GB``): English
+    on a 24-hour clock, weeks from Monday, as these tests read the times (``en-US`` shows
+    ``3:00 AM``: see the locale tests)."""
+    options.setdefault("locale", "en-GB")
+    return await browser_context(browser, **options)
 
 
 @pytest.fixture
