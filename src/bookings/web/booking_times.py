@@ -69,7 +69,11 @@ def clock(
 ) -> str:
     """The wall-clock time of an instant in a zone: ``15:00`` (24 h), ``3:00 PM`` (12 h, the
     locale's words for AM and PM)."""
-    local = instant.astimezone(zone(zone_name))
+    return wall_clock(instant.astimezone(zone(zone_name)), locale, hour12)
+
+
+def wall_clock(local: datetime, locale: str = DEFAULT_LOCALE, hour12: bool = False) -> str:
+    """A wall-clock time as it reads (``15:00``, ``3:00 PM``), whatever its zone."""
     return format_time(local, "h:mm a" if hour12 else "HH:mm", locale=locale)
 
 

@@ -208,6 +208,54 @@ GERMAN: dict[str, str] = {
     "On the waiting list": "Auf der Warteliste",
     "Canceled": "Storniert",
     "Declined by the business": "Vom Unternehmen abgelehnt",
+    "Your booking is canceled.": "Ihre Buchung ist storniert.",
+    "Your booking has moved to the new time.": "Ihre Buchung ist auf die neue Zeit verschoben.",
+    "Link not valid": "Link ungültig",
+    "This link does not open a booking": "Dieser Link öffnet keine Buchung",
+    "The link may be incomplete, altered, or too old. Please use the newest link from your "
+    "confirmation e-mail, or contact the business.": (
+        "Der Link ist vielleicht unvollständig, verändert oder zu alt. Bitte nutzen Sie den "
+        "neuesten Link aus Ihrer Bestätigungs-E-Mail oder wenden Sie sich an das Unternehmen."
+    ),
+    "Not found": "Nicht gefunden",
+    "Page not found": "Seite nicht gefunden",
+    "There is nothing at this address.": "Unter dieser Adresse gibt es nichts.",
+    "Your booking": "Ihre Buchung",
+    "Show times in": "Zeiten anzeigen in",
+    "Show": "Anzeigen",
+    "Change your booking": "Ihre Buchung ändern",
+    "Reschedule": "Verschieben",
+    "Cancel booking": "Buchung stornieren",
+    "To move this booking to another time, please contact the business.": (
+        "Um diese Buchung auf eine andere Zeit zu verschieben, wenden Sie sich bitte an das "
+        "Unternehmen."
+    ),
+    "Update your calendar": "Ihren Kalender aktualisieren",
+    "Download the .ics file": "Die .ics-Datei herunterladen",
+    "(it marks the event as cancelled)": "(sie markiert den Termin als storniert)",
+    "Add to your calendar": "In Ihren Kalender eintragen",
+    "Add to Google Calendar": "In Google Kalender eintragen",
+    "Add to Outlook": "In Outlook eintragen",
+    "(opens in a new tab)": "(öffnet in einem neuen Tab)",
+    "Choose a new time": "Neue Zeit wählen",
+    "Currently:": "Derzeit:",
+    "This booking cannot be moved online. Please contact the business.": (
+        "Diese Buchung kann nicht online verschoben werden. Bitte wenden Sie sich an das "
+        "Unternehmen."
+    ),
+    "Days": "Tage",
+    "Previous day": "Vorheriger Tag",
+    "Next day": "Nächster Tag",
+    "Day": "Tag",
+    "Free times on {day}": "Freie Zeiten am {day}",
+    "Move to {day}, {time}": "Verschieben auf {day}, {time}",
+    "No free time on this day. Try the next day.": (
+        "An diesem Tag ist keine Zeit frei. Versuchen Sie den nächsten Tag."
+    ),
+    "Back to your booking": "Zurück zu Ihrer Buchung",
+    "Service": "Angebot",
+    "When": "Wann",
+    "Where": "Wo",
 }
 
 #: The tables by page language; English needs none.
