@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from bookings.platform.routing import Services
 from bookings.web.booking_times import (
     ZonedTime,
     clock,
@@ -20,6 +21,7 @@ from bookings.web.booking_times import (
 from bookings.web.i18n import from_accept_language, prefs_of, t
 from tests.conftest import SiteKeys
 from tests.web.test_booking_page import FRI, berlin, first_slot, html, massage, open_form
+from tests.web.test_manage import booked
 
 __all__ = ["berlin"]  # the fixture, used by name
 
@@ -166,3 +168,35 @@ async def test_lang_and_clock_are_kept_through_the_steps(
     assert done.css_first("h1").text() == "Sie sind gebucht"
     assert "BESTÄTIGT" in done.css_first("#status").text()
     assert "3:00 AM EDT (America/New_York)" in done.css_first(".when").text()
+
+
+# ---------------------------------------------------------------- the manage page
+
+
+async def test_the_manage_page_in_german_and_on_a_12_hour_clock(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    b = await booked(client, services)  # 10:15 Berlin
+    res = await client.get(b.url, headers={"Accept-Language": "de-DE,de;q=0.9"})
+    doc = html(res)
+    assert doc.css_first("h1").text() == "Ihre Buchung"
+    assert doc.css_first("[data-status]").text() == "Bestätigt"
+    assert "10:15" in doc.css_first(".when").text()
+    assert doc.css_first(".when").text().startswith("Montag, ")
+    doc = html(await client.get(b.url, params={"lang": "de", "clock": "12"}))
+    assert "10:15 AM" in doc.css_first(".when").text()
+    assert doc.css_first('button[type="submit"].danger').text() == "Buchung stornieren"
+    for a in doc.css('a[href^="/book/"]:not(#clock-toggle)'):
+        kept = query_of(str(a.attributes["href"]))
+        assert kept["lang"] == ["de"] and kept["clock"] == ["12"], a.attributes["href"]
+    assert doc.css_first('form.zone-form input[name="lang"]').attributes["value"] == "de"
+    toggle = query_of(str(doc.css_first("#clock-toggle").attributes["href"]))
+    assert toggle["clock"] == ["24"]
+    move = str(doc.css_first("a.button").attributes["href"])
+    moved = html(await client.get(move))
+    assert moved.css_first("h1").text() == "Neue Zeit wählen"
+    labels = [b.text() for b in moved.css("ul.slots button")]
+    assert labels and all(label.endswith(("AM", "PM")) for label in labels), labels
+    en = html(await client.get(b.url, params={"lang": "en"}))
+    assert en.css_first("h1").text() == "Your booking"
+    assert "10:15 AM" in en.css_first(".when").text()  # en-US: 12 hours
