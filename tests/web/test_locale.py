@@ -200,3 +200,12 @@ async def test_the_manage_page_in_german_and_on_a_12_hour_clock(
     en = html(await client.get(b.url, params={"lang": "en"}))
     assert en.css_first("h1").text() == "Your booking"
     assert "10:15 AM" in en.css_first(".when").text()  # en-US: 12 hours
+
+
+async def test_the_manage_pages_messages_in_german(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    b = await booked(client, services)
+    res = await client.post(b.url + "/reschedule", params={"lang": "de"}, data={"revision": "1"})
+    assert res.status_code == 400
+    assert html(res).css_first("#refusal").text() == "Wählen Sie eine der Zeiten unten."

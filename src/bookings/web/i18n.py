@@ -256,6 +256,22 @@ GERMAN: dict[str, str] = {
     "Service": "Angebot",
     "When": "Wann",
     "Where": "Wo",
+    "The booking changed since this page was opened. Here it is as it is now.": (
+        "Die Buchung hat sich geändert, seit diese Seite geöffnet wurde. So ist sie jetzt."
+    ),
+    "The booking changed since this page was opened. Please choose again.": (
+        "Die Buchung hat sich geändert, seit diese Seite geöffnet wurde. Bitte wählen Sie erneut."
+    ),
+    "The booking could not be changed: {reason}": (
+        "Die Buchung konnte nicht geändert werden: {reason}"
+    ),
+    "The booking could not be moved: {reason}": (
+        "Die Buchung konnte nicht verschoben werden: {reason}"
+    ),
+    "Choose one of the times below.": "Wählen Sie eine der Zeiten unten.",
+    "That time is no longer free. Please choose another one.": (
+        "Diese Zeit ist nicht mehr frei. Bitte wählen Sie eine andere."
+    ),
 }
 
 #: The tables by page language; English needs none.

@@ -313,12 +313,19 @@ async def _refused(
     if exc.code in ("BOOKING_CANNOT_BE_CANCELLED", "RESCHEDULING_NOT_ALLOWED"):
         message = view.refusal(action, found.status, found.policy, found.start, utcnow())
     elif exc.code == "REVISION_MISMATCH":
-        message = "The booking changed since this page was opened. Here it is as it is now."
+        message = t(
+            visit.prefs.lang,
+            "The booking changed since this page was opened. Here it is as it is now.",
+        )
     else:
-        message = f"The booking could not be changed: {exc.message}"
+        message = t(
+            visit.prefs.lang, "The booking could not be changed: {reason}", reason=exc.message
+        )
     return _page(request, visit, found, status_code=409, error=message)
 
 
+#: The reschedule form posted without a time of the list.
+CHOOSE = "Choose one of the times below."
 #: How a chosen class session is posted (``slot=event:<eventId>``).
 EVENT_KEY = "event:"
 
@@ -456,7 +463,7 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
     service_id = view.service_id_of(found.wire)
     if len(chosen) != 2 or not chosen[0] or service_id is None:
         return await _reschedule_page(
-            request, visit, found, day_text, 400, "Choose one of the times below."
+            request, visit, found, day_text, 400, t(visit.prefs.lang, CHOOSE)
         )
     try:
         slot = booking_ports.V2Slot.model_validate(
@@ -474,7 +481,7 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
         )
     except ValueError:
         return await _reschedule_page(
-            request, visit, found, day_text, 400, "Choose one of the times below."
+            request, visit, found, day_text, 400, t(visit.prefs.lang, CHOOSE)
         )
     except errors.ApplicationError as exc:
         if exc.code == "RESCHEDULING_NOT_ALLOWED":
@@ -484,11 +491,16 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
         except Refused as refused:
             return refused.response
         if exc.code == "REVISION_MISMATCH":
-            message = "The booking changed since this page was opened. Please choose again."
+            message = t(
+                visit.prefs.lang,
+                "The booking changed since this page was opened. Please choose again.",
+            )
         elif exc.code in ("SLOT_NOT_AVAILABLE", "SESSION_CAPACITY_EXCEEDED"):
-            message = "That time is no longer free. Please choose another one."
+            message = t(visit.prefs.lang, "That time is no longer free. Please choose another one.")
         else:
-            message = f"The booking could not be moved: {exc.message}"
+            message = t(
+                visit.prefs.lang, "The booking could not be moved: {reason}", reason=exc.message
+            )
         return await _reschedule_page(request, visit, found, day_text, 409, message)
     return RedirectResponse(visit.url(done="rescheduled"), status_code=303)
 
