@@ -13,10 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from tests.booking.conftest import Catalog
-from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, fits_width, new_context
+from tests.browser.conftest import SHOTS, LiveSite, blocking_axe_findings, fits_width
+from tests.browser.conftest import new_context as browser_context
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +25,14 @@ NY = "America/New_York"
 NO_FEE = {"rateType": "NO_FEE", "options": {"inPerson": True}}
 #: The 2027 week where EU and US offsets differ (EU changes on 31 Oct, the US on 7 Nov).
 FRI, MON, MON_AFTER = "2027-10-29", "2027-11-01", "2027-11-08"
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A context whose browser asks for British English (``Accept-Language: en-GB``): English
+    on a 24-hour clock, weeks from Monday, as these tests read the times (``en-US`` shows
+    ``3:00 AM``: see the locale tests)."""
+    options.setdefault("locale", "en-GB")
+    return await browser_context(browser, **options)
 
 
 @pytest.fixture
@@ -378,5 +387,45 @@ async def test_an_in_person_service_shows_business_times_to_a_new_york_visitor(
         await page.wait_for_url(re.compile(r"/done/"))
         when = await page.inner_text(".when")
         assert "09:00 CET (Europe/Berlin)" in when and NY not in when
+    finally:
+        await context.close()
+
+
+async def test_the_browsers_locale_german_then_us_english(
+    browser: Browser, live_site: LiveSite, admin: httpx.AsyncClient
+) -> None:
+    """§4.1.4: a German browser reads German labels, weeks from Monday and 24-hour times (a
+    toggle switches to 12 hours and stays through the steps); a US one reads 12-hour times
+    and weeks from Sunday."""
+    svc = await appointment(admin, live_site)
+    day = a_weekday_ahead(10)  # its week starts after today: the picker starts on it
+    context = await new_context(browser, locale="de-DE", timezone_id="Europe/Berlin")
+    page = await context.new_page()
+    try:
+        await page.goto(service_url(live_site, svc, date=day.isoformat()))
+        await page.wait_for_url(re.compile(r"tz="))
+        assert await page.inner_text("#days-heading") == "Tag wählen"
+        assert await page.get_attribute("html", "lang") == "de"
+        first = await page.get_attribute("nav.days li:first-child a", "data-day")
+        assert first and date.fromisoformat(first).weekday() == 0
+        assert (await first_slot_text(page)).startswith("09:00")
+        await page.click("#clock-toggle")
+        await page.wait_for_url(re.compile(r"clock=12"))
+        assert (await first_slot_text(page)).startswith("9:00 AM")
+        await page.locator("#slots a.slot").first.click()
+        await page.wait_for_url(re.compile(r"/form\?.*clock=12"))
+        assert await page.inner_text("label[for=email]") == "E-Mail"
+        assert "9:00 AM" in await page.inner_text(".chosen")
+    finally:
+        await context.close()
+    context = await new_context(browser, locale="en-US", timezone_id="Europe/Berlin")
+    page = await context.new_page()
+    try:
+        await page.goto(service_url(live_site, svc, date=day.isoformat()))
+        await page.wait_for_url(re.compile(r"tz="))
+        assert await page.inner_text("#days-heading") == "Choose a day"
+        first = await page.get_attribute("nav.days li:first-child a", "data-day")
+        assert first and date.fromisoformat(first).weekday() == 6
+        assert (await first_slot_text(page)).startswith("9:00 AM")
     finally:
         await context.close()

@@ -24,13 +24,22 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import LiveSite, blocking_axe_findings, fits_width, new_context
+from tests.browser.conftest import LiveSite, blocking_axe_findings, fits_width
+from tests.browser.conftest import new_context as browser_context
 
 pytestmark = pytest.mark.slow
 
 BERLIN = "Europe/Berlin"
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A context whose browser asks for British English (``Accept-Language: en-GB``): English
+    on a 24-hour clock, weeks from Monday, as these tests read the times (``en-US`` shows
+    ``3:00 AM``: see the locale tests)."""
+    options.setdefault("locale", "en-GB")
+    return await browser_context(browser, **options)
 
 
 def next_monday(weeks: int = 2) -> date:

@@ -21,7 +21,7 @@ from bookings.platform import errors, wire
 from bookings.platform.auth import Identity, Role
 from bookings.platform.db import Database
 from bookings.platform.signing import Signer
-from bookings.web.booking_times import ZonedTime, parse_local, utc_of
+from bookings.web.booking_times import DEFAULT_LOCALE, ZonedTime, parse_local, utc_of
 
 #: The kinds of service the page books.
 BOOKABLE_TYPES = ("APPOINTMENT", "CLASS")
@@ -97,11 +97,13 @@ class Slot:
     remaining: int | None
     total: int | None
 
-    def shown(self, zone_name: str) -> ZonedTime:
-        return ZonedTime(self.start, zone_name)
+    def shown(
+        self, zone_name: str, locale: str = DEFAULT_LOCALE, hour12: bool = False
+    ) -> ZonedTime:
+        return ZonedTime(self.start, zone_name, locale, hour12)
 
-    def ends(self, zone_name: str) -> ZonedTime:
-        return ZonedTime(self.end, zone_name)
+    def ends(self, zone_name: str, locale: str = DEFAULT_LOCALE, hour12: bool = False) -> ZonedTime:
+        return ZonedTime(self.end, zone_name, locale, hour12)
 
     @property
     def full(self) -> bool:

@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +34,7 @@ from bookings.web import booking_once as once
 from bookings.web.booking_times import (
     ZonedTime,
     day_name,
+    first_week_day,
     google_calendar_link,
     outlook_link,
     parse_day,
@@ -45,6 +46,7 @@ from bookings.web.booking_times import (
     zone_names,
 )
 from bookings.web.framing import frame_ancestors_for
+from bookings.web.i18n import Prefs, prefs_of, t, translator
 from bookings.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +88,21 @@ def zone_of(request: Request, site: Site, locked: bool = False) -> Zone:
     return Zone(site.time_zone, "business", site.time_zone, None)
 
 
+def prefs_of_request(request: Request) -> Prefs:
+    """The visitor's locale and clock: ``?lang=``, else ``Accept-Language``; ``?clock=``."""
+    query = request.query_params
+    return prefs_of(query.get("lang"), query.get("clock"), request.headers.get("accept-language"))
+
+
+def keep(zone: Zone, prefs: Prefs) -> dict[str, str | None]:
+    """What every link and form of the flow carries: the zone, language and clock asked."""
+    return {"tz": zone.query, **prefs.query}
+
+
+def zoned(instant: datetime, zone_name: str, prefs: Prefs) -> ZonedTime:
+    return ZonedTime(instant, zone_name, prefs.locale, prefs.hour12)
+
+
 def link(path: str, **params: str | None) -> str:
     query = {k: v for k, v in params.items() if v}
     return path + ("?" + urlencode(query) if query else "")
@@ -99,10 +116,18 @@ async def site_of(request: Request, slug: str) -> Site | None:
     return await identity.site_by_slug(services_of(request).db, slug)
 
 
-def page(site: Site, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def page(
+    site: Site,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    prefs: Prefs | None = None,
+) -> Response:
+    prefs = prefs or prefs_of(None, None, None)
+    words = {"prefs": prefs, "lang": prefs.lang, "t": translator(prefs.lang)}
     return render(
         template,
-        {"site": site, **context},
+        {"site": site, **words, **context},
         status_code=status_code,
         frame_ancestors=frame_ancestors_for(site),
     )
@@ -118,10 +143,12 @@ async def services_page(request: Request, slug: str) -> Response:
         return not_found()
     services = services_of(request)
     zone = zone_of(request, site)
+    prefs = prefs_of_request(request)
     found = await flow.bookable_services(services.db, services.signer, site)
-    items = [{"svc": s, "href": link(f"/book/{site.slug}/{s['id']}", tz=zone.query)} for s in found]
+    carry = keep(zone, prefs)
+    items = [{"svc": s, "href": link(f"/book/{site.slug}/{s['id']}", **carry)} for s in found]
     context = {"items": items, "zone": zone, "detect": zone.source == "business"}
-    return page(site, "book/services.html", context)
+    return page(site, "book/services.html", context, prefs=prefs)
 
 
 # ---------------------------------------------------------------- confirmation
@@ -141,6 +168,7 @@ async def done_page(request: Request, slug: str, token: str) -> Response:
     except errors.ApiError:
         invalid = {"title": "Link not valid", "message": "This link is not valid."}
         return page(site, "book/error.html", invalid, status_code=401)
+    prefs = prefs_of_request(request)
     bk = found["booking"]
     svc_id = ((bk.get("bookedEntity") or {}).get("slot") or {}).get("serviceId")
     svc = await flow.bookable_service(services.db, site, str(svc_id)) if svc_id else None
@@ -155,16 +183,16 @@ async def done_page(request: Request, slug: str, token: str) -> Response:
         "status": bk.get("status"),
         "title": title,
         "zone": zone,
-        "shown": ZonedTime(start, zone.name),
-        "shown_end": ZonedTime(end, zone.name),
-        "business": ZonedTime(start, site.time_zone),
+        "shown": zoned(start, zone.name, prefs),
+        "shown_end": zoned(end, zone.name, prefs),
+        "business": zoned(start, site.time_zone, prefs),
         "manage": manage,
         "ics": manage + "/booking.ics",
         "google": google_calendar_link(f"{title} ({site.name})", start, end, details),
         "outlook": outlook_link(f"{title} ({site.name})", start, end, details),
-        "home": link(f"/book/{site.slug}", tz=zone.query),
+        "home": link(f"/book/{site.slug}", **keep(zone, prefs)),
     }
-    return page(site, "book/done.html", context)
+    return page(site, "book/done.html", context, prefs=prefs)
 
 
 # ---------------------------------------------------------------- days and slots
@@ -176,11 +204,13 @@ def _panel_context(
     zone: Zone,
     day: date,
     slots: list[flow.Slot],
+    prefs: Prefs,
 ) -> dict[str, Any]:
     base = f"/book/{site.slug}/{svc['id']}"
+    carry = keep(zone, prefs)
     rows = []
     for slot in slots:
-        shown = slot.shown(zone.name)
+        shown = slot.shown(zone.name, prefs.locale, prefs.hour12)
         if shown.local.date() != day:
             continue
         waitlist = slot.full and flow.waitlist_enabled(svc)
@@ -188,10 +218,10 @@ def _panel_context(
             {
                 "slot": slot,
                 "shown": shown,
-                "href": link(base + "/form", slot=slot.key, tz=zone.query)
+                "href": link(base + "/form", slot=slot.key, **carry)
                 if slot.bookable and not slot.full
                 else None,
-                "waitlist": link(base + "/form", slot=slot.key, tz=zone.query, waitlist="1")
+                "waitlist": link(base + "/form", slot=slot.key, **carry, waitlist="1")
                 if waitlist
                 else None,
             }
@@ -200,7 +230,7 @@ def _panel_context(
         "svc": svc,
         "zone": zone,
         "day": day,
-        "day_name": day_name(day),
+        "day_name": day_name(day, prefs.locale),
         "rows": rows,
         "is_class": svc.get("type") != "APPOINTMENT",
     }
@@ -274,7 +304,9 @@ async def _panel(request: Request, site: Site, service_id: str) -> Response:
         slots = await flow.slots_between(
             services.db, services.signer, site, svc, day, day, zone.name
         )
-    response = page(site, "book/_panel.html", _panel_context(site, svc, zone, day, slots))
+    prefs = prefs_of_request(request)
+    context = _panel_context(site, svc, zone, day, slots, prefs)
+    response = page(site, "book/_panel.html", context, prefs=prefs)
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -291,8 +323,10 @@ async def service_page(request: Request, slug: str, service_id: str) -> Response
     if svc is None:
         return not_found("This service cannot be booked online.")
     zone = zone_of(request, site, flow.in_person(svc))
+    prefs = prefs_of_request(request)
+    carry = keep(zone, prefs)
     today, day = _day_of(request, zone)
-    days = picker_days(day, today)
+    days = picker_days(day, today, week_start=first_week_day(prefs.locale))
     window = await flow.slots_between(
         services.db, services.signer, site, svc, days[0], days[-1], zone.name
     )
@@ -303,9 +337,9 @@ async def service_page(request: Request, slug: str, service_id: str) -> Response
     picker = [
         {
             "day": d,
-            "label": short_day(d),
-            "name": day_name(d),
-            "href": link(base, date=d.isoformat(), tz=zone.query),
+            "label": short_day(d, prefs.locale),
+            "name": day_name(d, prefs.locale),
+            "href": link(base, date=d.isoformat(), **carry),
             "has_slots": d in with_slots,
             "current": d == day,
         }
@@ -313,16 +347,17 @@ async def service_page(request: Request, slug: str, service_id: str) -> Response
     ]
     earlier = day - timedelta(days=len(days))
     context = {
-        **_panel_context(site, svc, zone, day, window),
+        **_panel_context(site, svc, zone, day, window, prefs),
         "picker": picker,
-        "earlier": link(base, date=earlier.isoformat(), tz=zone.query) if days[0] > today else None,
-        "later": link(base, date=(days[-1] + timedelta(days=1)).isoformat(), tz=zone.query),
+        "earlier": link(base, date=earlier.isoformat(), **carry) if days[0] > today else None,
+        "later": link(base, date=(days[-1] + timedelta(days=1)).isoformat(), **carry),
         "zones": zone_names(),
         "base": base,
-        "home": link(f"/book/{site.slug}", tz=zone.query),
+        "home": link(f"/book/{site.slug}", **carry),
+        "toggle": link(base, date=day.isoformat(), **(carry | {"clock": prefs.other_clock})),
         "detect": zone.source == "business",
     }
-    response = page(site, "book/service.html", context)
+    response = page(site, "book/service.html", context, prefs=prefs)
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -348,6 +383,8 @@ async def _form_page(
 ) -> Response:
     services = services_of(request)
     zone = zone_of(request, site, flow.in_person(svc))
+    prefs = prefs_of_request(request)
+    carry = keep(zone, prefs)
     checked = await flow.recheck(services.db, site, svc, key)
     slot = checked[0] if checked else None
     parsed = flow.parse_key(key)
@@ -362,9 +399,9 @@ async def _form_page(
         base = f"/book/{site.slug}/{svc['id']}/form"
         alternatives = [
             {
-                "shown": s.shown(zone.name),
+                "shown": s.shown(zone.name, prefs.locale, prefs.hour12),
                 "key": s.key,
-                "href": link(base, slot=s.key, tz=zone.query),
+                "href": link(base, slot=s.key, **carry),
             }
             for s in near
         ]
@@ -372,25 +409,25 @@ async def _form_page(
         "svc": svc,
         "zone": zone,
         "slot": slot,
-        "shown": slot.shown(zone.name)
+        "shown": slot.shown(zone.name, prefs.locale, prefs.hour12)
         if slot
-        else (ZonedTime(parsed_start, zone.name) if parsed_start else None),
-        "business": ZonedTime(slot.start, site.time_zone) if slot else None,
+        else (zoned(parsed_start, zone.name, prefs) if parsed_start else None),
+        "business": zoned(slot.start, site.time_zone, prefs) if slot else None,
         "key": key,
         "waitlist": open_for_waitlist,
         "taken": taken,
-        "problem": problem,
+        "problem": t(prefs.lang, problem) if problem else None,
         "alternatives": alternatives,
         "contact": contact or flow.Contact("", "", ""),
         "idempotency_key": str(uuid.uuid4()),
-        "action": link(f"/book/{site.slug}/{svc['id']}/form", tz=zone.query),
+        "action": link(f"/book/{site.slug}/{svc['id']}/form", **carry),
         "back": link(
             f"/book/{site.slug}/{svc['id']}",
             date=slot.shown(zone.name).local.date().isoformat() if slot else None,
-            tz=zone.query,
+            **carry,
         ),
     }
-    return page(site, "book/form.html", context, status_code=status_code)
+    return page(site, "book/form.html", context, status_code=status_code, prefs=prefs)
 
 
 @router.get("/book/{slug}/{service_id}/form")
@@ -406,9 +443,11 @@ async def form_page(request: Request, slug: str, service_id: str) -> Response:
     return await _form_page(request, site, svc, key, waitlist=waitlist)
 
 
-def _done(site: Site, booking_id: str, tz: str | None, services: Services) -> Response:
+def _done(
+    site: Site, booking_id: str, carry: dict[str, str | None], services: Services
+) -> Response:
     token = manage_token(services.signer, site.site_id, booking_id, utcnow())
-    return RedirectResponse(link(f"/book/{site.slug}/done/{token}", tz=tz), status_code=303)
+    return RedirectResponse(link(f"/book/{site.slug}/done/{token}", **carry), status_code=303)
 
 
 @router.post("/book/{slug}/{service_id}/form")
@@ -454,7 +493,7 @@ async def submit(request: Request, slug: str, service_id: str) -> Response:
             services, site, svc, route, idem, body, key, contact, waitlist
         )
     if isinstance(outcome, str):
-        return _done(site, outcome, zone.query, services)
+        return _done(site, outcome, keep(zone, prefs_of_request(request)), services)
     taken, trouble = outcome
     return await _form_page(
         request,

@@ -1,18 +1,26 @@
 """Times on the booking page (pure): the zones a visitor may choose, wall-clock labels with
-their zone, the days of the date picker, and the add-to-calendar links of one instant."""
+their zone in the visitor's locale (Babel: ``en_US`` 3:00 PM, ``de_DE`` 15:00), the days of the
+date picker (from the locale's first day of the week), and the add-to-calendar links of one
+instant."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 
 from bookings.platform import timezones, zoned
 
 #: Days the date picker shows at once.
 PICKER_DAYS = 14
+#: The locale when none is given: English as the page always was (24 h, weeks from Monday).
+DEFAULT_LOCALE = "en_GB"
 
 
 @cache
@@ -56,19 +64,44 @@ def abbreviation(instant: datetime, zone_name: str) -> str:
     return instant.astimezone(zone(zone_name)).strftime("%Z")
 
 
-def clock(instant: datetime, zone_name: str) -> str:
-    """``03:00``: the wall-clock time of an instant in a zone (24 h)."""
-    return instant.astimezone(zone(zone_name)).strftime("%H:%M")
+def clock(
+    instant: datetime, zone_name: str, locale: str = DEFAULT_LOCALE, hour12: bool = False
+) -> str:
+    """The wall-clock time of an instant in a zone: ``15:00`` (24 h), ``3:00 PM`` (12 h, the
+    locale's words for AM and PM)."""
+    return wall_clock(instant.astimezone(zone(zone_name)), locale, hour12)
 
 
-def day_name(day: date) -> str:
-    """``Friday 29 October 2027``."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+def wall_clock(local: datetime, locale: str = DEFAULT_LOCALE, hour12: bool = False) -> str:
+    """A wall-clock time as it reads (``15:00``, ``3:00 PM``), whatever its zone."""
+    return format_time(local, "h:mm a" if hour12 else "HH:mm", locale=locale)
 
 
-def short_day(day: date) -> str:
-    """``Fri 29 Oct``."""
-    return f"{day:%a} {day.day} {day:%b}"
+def day_name(day: date, locale: str = DEFAULT_LOCALE) -> str:
+    """``Friday 29 October 2027`` (``Freitag, 29. Oktober 2027``, ``Friday, October 29,
+    2027``): the locale's full date."""
+    if locale == DEFAULT_LOCALE:
+        return format_date(day, "EEEE d MMMM y", locale=locale)
+    return format_date(day, "full", locale=locale)
+
+
+def short_day(day: date, locale: str = DEFAULT_LOCALE) -> str:
+    """``Fri 29 Oct`` (``Fr., 29. Okt.``, ``Fri, Oct 29``)."""
+    return format_skeleton("MMMEd", day, locale=locale)
+
+
+def first_week_day(locale: str = DEFAULT_LOCALE) -> int:
+    """The locale's first day of the week (0 Monday ... 6 Sunday)."""
+    return int(Locale.parse(locale).first_week_day)
+
+
+def week_day_names(
+    locale: str = DEFAULT_LOCALE, width: Literal["abbreviated", "short", "wide"] = "wide"
+) -> list[str]:
+    """The day names of one week in the locale's order (``Sunday`` first in ``en_US``)."""
+    names = get_day_names(width, locale=locale)
+    first = first_week_day(locale)
+    return [str(names[(first + i) % 7]) for i in range(7)]
 
 
 def city(zone_name: str) -> str:
@@ -82,6 +115,8 @@ class ZonedTime:
 
     instant: datetime
     zone_name: str
+    locale: str = DEFAULT_LOCALE
+    hour12: bool = False
 
     @property
     def local(self) -> datetime:
@@ -89,7 +124,7 @@ class ZonedTime:
 
     @property
     def clock(self) -> str:
-        return clock(self.instant, self.zone_name)
+        return clock(self.instant, self.zone_name, self.locale, self.hour12)
 
     @property
     def abbreviation(self) -> str:
@@ -97,7 +132,7 @@ class ZonedTime:
 
     @property
     def day(self) -> str:
-        return day_name(self.local.date())
+        return day_name(self.local.date(), self.locale)
 
     @property
     def label(self) -> str:
@@ -118,10 +153,13 @@ def today_in(zone_name: str, now: datetime) -> date:
     return zoned.today(now, zone(zone_name))
 
 
-def picker_days(chosen: date, first_allowed: date, count: int = PICKER_DAYS) -> list[date]:
-    """The days of the picker: ``count`` days from the Monday of the chosen day's week (or
-    from ``first_allowed`` when that is later)."""
-    start = max(chosen - timedelta(days=chosen.weekday()), first_allowed)
+def picker_days(
+    chosen: date, first_allowed: date, count: int = PICKER_DAYS, week_start: int = 0
+) -> list[date]:
+    """The days of the picker: ``count`` days from the first day (``week_start``: 0 Monday,
+    6 Sunday) of the chosen day's week (or from ``first_allowed`` when that is later)."""
+    back = (chosen.weekday() - week_start) % 7
+    start = max(chosen - timedelta(days=back), first_allowed)
     return [start + timedelta(days=i) for i in range(count)]
 
 

@@ -12,7 +12,11 @@ through the slices' ``service`` and ``ports``, so the page never answers differe
 API. A token that is forged, altered, expired, or names another site's booking answers a 401
 page that says nothing about any booking.
 
-Customer pages set no cookie and keep their state in the URL (``tz``, ``embed``) and in
+The page speaks the visitor's language (``?lang=``, else ``Accept-Language``; English and
+German) on their clock (``?clock=12|24``): :mod:`bookings.web.i18n`.
+
+Customer pages set no cookie and keep their state in the URL (``tz``, ``lang``, ``clock``,
+``embed``) and in
 hidden fields, so they also work framed by another site (``embed=1``), where third-party
 cookies are blocked. Who may frame them: :func:`bookings.web.framing.frame_ancestors_for`.
 """
@@ -20,7 +24,7 @@ cookies are blocked. Who may frame them: :func:`bookings.web.framing.frame_ances
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -39,7 +43,9 @@ from bookings.platform import errors
 from bookings.platform.db import utcnow
 from bookings.platform.routing import Services
 from bookings.web import manage_view as view
+from bookings.web.booking_times import day_name
 from bookings.web.framing import frame_ancestors_for
+from bookings.web.i18n import Prefs, prefs_of, t, translator
 from bookings.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +75,14 @@ class Visit:
     tz: str
     #: Framed by another site (``?embed=1``): keep framing on every link and form.
     embed: bool
+    #: The visitor's language and clock (``?lang=``, ``Accept-Language``, ``?clock=``).
+    prefs: Prefs = field(default_factory=lambda: prefs_of(None, None, None))
+
+    @property
+    def keep(self) -> dict[str, str]:
+        """The language and clock a GET form carries as hidden fields (the zone and the
+        embedding have their own)."""
+        return {k: v for k, v in self.prefs.query.items() if v}
 
     @property
     def frame_ancestors(self) -> str:
@@ -78,7 +92,7 @@ class Visit:
         """A manage address of this visit (``suffix``: ``/reschedule``, ``/booking.ics``…),
         carrying the zone (always: a chosen zone stays chosen, ``zone.js`` only picks the
         browser's when the address names none) and the embedding."""
-        query: dict[str, str] = {"tz": self.tz}
+        query: dict[str, str] = {"tz": self.tz, **self.keep}
         if self.embed:
             query["embed"] = "1"
         query.update({k: v for k, v in params.items() if v})
@@ -128,15 +142,32 @@ async def visit_of(request: Request, slug: str, token: str, form: FormData | Non
     site is a 404 page."""
     site = await identity.site_by_slug(services_of(request).db, slug)
     if site is None:
-        raise Refused(render("manage/not_found.html", {"embed": False}, status_code=404))
+        context = {"embed": False, **words(request_prefs(request))}
+        raise Refused(render("manage/not_found.html", context, status_code=404))
     source: Mapping[str, Any] = form if form is not None else request.query_params
     tz = view.zone_or(_param(source, "tz"), site.time_zone)
-    return Visit(site, token, tz, _param(source, "embed") == "1")
+    return Visit(site, token, tz, _param(source, "embed") == "1", request_prefs(request, form))
+
+
+def request_prefs(request: Request, form: FormData | None = None) -> Prefs:
+    """The language and clock asked (the posted form, else the address), else the
+    browser's ``Accept-Language``."""
+    query = request.query_params
+
+    def asked(name: str) -> str | None:
+        return (_param(form, name) if form is not None else None) or query.get(name)
+
+    return prefs_of(asked("lang"), asked("clock"), request.headers.get("accept-language"))
+
+
+def words(prefs: Prefs) -> dict[str, Any]:
+    """What the templates need to speak the visitor's language."""
+    return {"prefs": prefs, "lang": prefs.lang, "t": translator(prefs.lang)}
 
 
 def invalid_link(visit: Visit) -> Refused:
     """401: the token opens nothing here. The page names no booking, status or time."""
-    context = {"site": visit.site, "embed": visit.embed}
+    context = {"site": visit.site, "embed": visit.embed, **words(visit.prefs)}
     return Refused(
         render(
             "manage/invalid.html",
@@ -177,17 +208,23 @@ def _manage_context(request: Request, visit: Visit, found: Opened, **extra: Any)
         page = services.settings.public_url.rstrip("/") + visit.url()
         details = f"{visit.site.name}. Manage your booking: {page}"
         links = view.calendar_links(title, start, end, details, view.location_text(wire))
+    prefs = visit.prefs
     return {
+        **words(prefs),
         "site": visit.site,
         "visit": visit,
         "embed": visit.embed,
         "booking": wire,
         "title": title,
         "status": found.status,
-        "status_label": view.STATUS_LABELS.get(found.status, found.status.title()),
+        "status_label": view.status_label(found.status, prefs.lang),
         "revision": found.revision,
-        "visitor_when": view.span_text(start, end, visit.tz) if start else None,
-        "business_when": view.span_text(start, end, business) if start else None,
+        "visitor_when": view.span_text(start, end, visit.tz, prefs.locale, prefs.hour12)
+        if start
+        else None,
+        "business_when": view.span_text(start, end, business, prefs.locale, prefs.hour12)
+        if start
+        else None,
         "business_zone": business,
         "location": view.location_text(wire),
         "actions": found.actions,
@@ -237,7 +274,8 @@ async def manage_page(request: Request, slug: str, token: str) -> Response:
     if done == "canceled" and found.status != "CANCELED":
         done = ""  # an address cannot make the page claim what did not happen
     happened = done if done in DONE else None  # for the host page of an embed
-    return _page(request, visit, found, notice=DONE.get(done), happened=happened)
+    notice = t(visit.prefs.lang, DONE[done]) if done in DONE else None
+    return _page(request, visit, found, notice=notice, happened=happened)
 
 
 # Customer pages carry no cookie and no session: the token in the address is the whole
@@ -275,12 +313,19 @@ async def _refused(
     if exc.code in ("BOOKING_CANNOT_BE_CANCELLED", "RESCHEDULING_NOT_ALLOWED"):
         message = view.refusal(action, found.status, found.policy, found.start, utcnow())
     elif exc.code == "REVISION_MISMATCH":
-        message = "The booking changed since this page was opened. Here it is as it is now."
+        message = t(
+            visit.prefs.lang,
+            "The booking changed since this page was opened. Here it is as it is now.",
+        )
     else:
-        message = f"The booking could not be changed: {exc.message}"
+        message = t(
+            visit.prefs.lang, "The booking could not be changed: {reason}", reason=exc.message
+        )
     return _page(request, visit, found, status_code=409, error=message)
 
 
+#: The reschedule form posted without a time of the list.
+CHOOSE = "Choose one of the times below."
 #: How a chosen class session is posted (``slot=event:<eventId>``).
 EVENT_KEY = "event:"
 
@@ -359,9 +404,12 @@ async def _reschedule_page(
         slots = [
             {
                 "key": _slot_key(s),
-                "label": str(s["localStartDate"])[11:16]
-                + view.EN_DASH
-                + str(s["localEndDate"])[11:16],
+                "label": view.slot_label(
+                    str(s["localStartDate"]),
+                    str(s["localEndDate"]),
+                    visit.prefs.locale,
+                    visit.prefs.hour12,
+                ),
             }
             for s in listed
             if not _own_slot(found, s, visit.tz)
@@ -371,7 +419,7 @@ async def _reschedule_page(
         visit,
         found,
         day=day,
-        day_label=f"{day:%A} {day.day} {day:%B %Y}",
+        day_label=day_name(day, visit.prefs.locale),
         before=before if before >= today else None,
         after=after,
         slots=slots,
@@ -415,7 +463,7 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
     service_id = view.service_id_of(found.wire)
     if len(chosen) != 2 or not chosen[0] or service_id is None:
         return await _reschedule_page(
-            request, visit, found, day_text, 400, "Choose one of the times below."
+            request, visit, found, day_text, 400, t(visit.prefs.lang, CHOOSE)
         )
     try:
         slot = booking_ports.V2Slot.model_validate(
@@ -433,7 +481,7 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
         )
     except ValueError:
         return await _reschedule_page(
-            request, visit, found, day_text, 400, "Choose one of the times below."
+            request, visit, found, day_text, 400, t(visit.prefs.lang, CHOOSE)
         )
     except errors.ApplicationError as exc:
         if exc.code == "RESCHEDULING_NOT_ALLOWED":
@@ -443,11 +491,16 @@ async def reschedule(request: Request, slug: str, token: str) -> Response:
         except Refused as refused:
             return refused.response
         if exc.code == "REVISION_MISMATCH":
-            message = "The booking changed since this page was opened. Please choose again."
+            message = t(
+                visit.prefs.lang,
+                "The booking changed since this page was opened. Please choose again.",
+            )
         elif exc.code in ("SLOT_NOT_AVAILABLE", "SESSION_CAPACITY_EXCEEDED"):
-            message = "That time is no longer free. Please choose another one."
+            message = t(visit.prefs.lang, "That time is no longer free. Please choose another one.")
         else:
-            message = f"The booking could not be moved: {exc.message}"
+            message = t(
+                visit.prefs.lang, "The booking could not be moved: {reason}", reason=exc.message
+            )
         return await _reschedule_page(request, visit, found, day_text, 409, message)
     return RedirectResponse(visit.url(done="rescheduled"), status_code=303)
 
@@ -473,7 +526,8 @@ async def booking_ics(request: Request, slug: str, token: str) -> Response:
         manage_url=services.settings.public_url.rstrip("/") + visit.url(),
     )
     if text is None:
-        return render("manage/not_found.html", {"embed": visit.embed}, status_code=404)
+        context = {"embed": visit.embed, **words(visit.prefs)}
+        return render("manage/not_found.html", context, status_code=404)
     return Response(
         text,
         media_type="text/calendar; charset=utf-8",

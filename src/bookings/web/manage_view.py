@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bookings.platform.wire import parse_timestamp
+from bookings.web.booking_times import DEFAULT_LOCALE, day_name, wall_clock
+from bookings.web.i18n import t
 
 #: The statuses in words, for the customer.
 STATUS_LABELS = {
@@ -63,22 +65,46 @@ class Moment:
         return f"{self.day}, {self.time}"
 
 
-def moment(instant: datetime, zone: str) -> Moment:
+def moment(
+    instant: datetime, zone: str, locale: str = DEFAULT_LOCALE, hour12: bool = False
+) -> Moment:
+    """The instant in ``zone``, its day and time in the locale (``hour12``: ``3:00 PM``)."""
     at = instant.astimezone(ZoneInfo(zone))
-    return Moment(zone, f"{at:%A} {at.day} {at:%B %Y}", f"{at:%H:%M}", at.tzname() or zone)
+    return Moment(
+        zone, day_name(at.date(), locale), wall_clock(at, locale, hour12), at.tzname() or zone
+    )
+
+
+def status_label(status: str, lang: str = "en") -> str:
+    """The status in words, in the page language."""
+    return t(lang, STATUS_LABELS[status]) if status in STATUS_LABELS else status.title()
+
+
+def slot_label(local_start: str, local_end: str, locale: str, hour12: bool) -> str:
+    """A slot's wall-clock span from its ``localStartDate`` and ``localEndDate``
+    (``10:15`` en dash ``11:15``, ``10:15 AM`` en dash ``11:15 AM``)."""
+    start = datetime.fromisoformat(local_start[:19])
+    end = datetime.fromisoformat(local_end[:19])
+    return f"{wall_clock(start, locale, hour12)}{EN_DASH}{wall_clock(end, locale, hour12)}"
 
 
 def instant_of(value: object) -> datetime | None:
     return parse_timestamp(str(value)) if value else None
 
 
-def span_text(start: datetime, end: datetime | None, zone: str) -> str:
+def span_text(
+    start: datetime,
+    end: datetime | None,
+    zone: str,
+    locale: str = DEFAULT_LOCALE,
+    hour12: bool = False,
+) -> str:
     """``Monday 14 December 2026, 10:00`` en dash ``11:00 CET`` (the end's day when it
-    differs)."""
-    a = moment(start, zone)
+    differs), in the locale."""
+    a = moment(start, zone, locale, hour12)
     if end is None:
         return f"{a.text} {a.abbreviation}"
-    b = moment(end, zone)
+    b = moment(end, zone, locale, hour12)
     until = b.time if b.day == a.day else b.text
     return f"{a.text}{EN_DASH}{until} {b.abbreviation}"
 
