@@ -245,3 +245,18 @@ async def test_another_sites_webhook_is_not_found(
         assert res.status_code == 404
         still = await webhooks.list_webhooks(services.db, other_site.site_id)
         assert [h["id"] for h in still] == [theirs["id"]]
+
+
+async def test_every_offered_event_type_is_accepted(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    async with fresh(client) as c:
+        csrf = await signed_in(c, services, site.admin_key)
+        res = await c.post(
+            "/dashboard/webhooks",
+            data={"csrf": csrf, "url": RECEIVER, "event_types": list(webhooks.EVENT_TYPES)},
+        )
+        assert res.status_code == 200, res.text[:2000]
+        (stored,) = await webhooks.list_webhooks(services.db, site.site_id)
+        assert stored["eventTypes"] == list(webhooks.EVENT_TYPES)
+        assert len(set(webhooks.EVENT_TYPES)) == len(webhooks.EVENT_TYPES)
