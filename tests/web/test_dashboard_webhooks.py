@@ -205,15 +205,26 @@ async def test_deliveries(client: httpx.AsyncClient, site: SiteKeys, services: S
         await dispatcher.drain()
     finally:
         await dispatcher.aclose()
-    assert answers
-    found = await webhooks.list_deliveries(services.db, site.site_id, hook["id"])
+    try:
+        assert answers
+        await _deliveries_page(client, site, services, hook["id"])
+    finally:
+        # The deliveries retry in seconds: delete them, so that no later test's dispatcher
+        # (the database is the session's) sends them.
+        await webhooks.delete_webhook(services.db, site.site_id, hook["id"])
+
+
+async def _deliveries_page(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services, hook_id: str
+) -> None:
+    found = await webhooks.list_deliveries(services.db, site.site_id, hook_id)
     assert found
     async with fresh(client) as c:
         await signed_in(c, services, site.admin_key)
         listed = html(await c.get("/dashboard/webhooks"))
-        link = listed.css_first(f"a[href='/dashboard/webhooks/{hook['id']}/deliveries']")
+        link = listed.css_first(f"a[href='/dashboard/webhooks/{hook_id}/deliveries']")
         assert link is not None
-        res = await c.get(f"/dashboard/webhooks/{hook['id']}/deliveries")
+        res = await c.get(f"/dashboard/webhooks/{hook_id}/deliveries")
         assert res.status_code == 200
         rows = html(res).css("tr[data-delivery-id]")
         assert [str(r.attributes["data-delivery-id"]) for r in rows] == [d["id"] for d in found]
