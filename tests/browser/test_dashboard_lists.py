@@ -175,6 +175,7 @@ async def test_lists_pass_axe_and_fit(
             ("pending", "/dashboard/pending"),
             ("api-keys", "/dashboard/api-keys"),
             ("settings", "/dashboard/settings"),
+            ("webhooks", "/dashboard/webhooks"),
         ]:
             res = await page.goto(live_site.base_url + path)
             assert res is not None and res.status == 200, path
@@ -205,6 +206,7 @@ async def test_the_dashboard_cannot_be_framed(context: BrowserContext, live_site
         "/dashboard/pending",
         "/dashboard/api-keys",
         "/dashboard/settings",
+        "/dashboard/webhooks",
     ):
         res = await page.goto(live_site.base_url + path)
         assert res is not None
@@ -228,3 +230,31 @@ async def test_the_dashboard_cannot_be_framed(context: BrowserContext, live_site
     assert "Bookings dashboard" not in await frame.locator("body").inner_text()
     framed = next(f for f in framer.frames if f != framer.main_frame)
     assert not framed.url.startswith(live_site.base_url)
+
+
+async def test_a_refused_webhook_url_is_said_next_to_the_field(
+    browser: Browser, live_site: LiveSite, shots: Path
+) -> None:
+    """The live server does not allow private receivers: the SSRF check's refusal is said
+    next to the URL, the field is marked invalid and described by it, and the page still
+    passes axe and fits 375 px."""
+    ctx = await new_context(browser, viewport={"width": 375, "height": 900})
+    try:
+        page = await ctx.new_page()
+        await sign_in(page, live_site, "/dashboard/webhooks")
+        await page.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+        await page.get_by_label("wix.bookings.v2.booking_created").check()
+        await page.get_by_role("button", name="Create webhook").click()
+        error = page.locator("#e-url")
+        await expect(error).to_contain_text("private or loopback")
+        url = page.get_by_label("URL")
+        await expect(url).to_have_attribute("aria-invalid", "true")
+        await expect(url).to_have_attribute("aria-describedby", "e-url")
+        await expect(url).to_have_value("http://127.0.0.1:9/hook")
+        await expect(page.get_by_label("wix.bookings.v2.booking_created")).to_be_checked()
+        assert await page.locator("#webhooks tr[data-webhook-id]").count() == 0
+        assert await blocking_axe_findings(page) == []
+        assert await fits_width(page)
+        await page.screenshot(path=str(shots / "dashboard-webhooks-error-375.png"), full_page=True)
+    finally:
+        await ctx.close()

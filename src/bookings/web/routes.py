@@ -30,6 +30,7 @@ from bookings.web.dashboard import routes as dashboard_routes
 from bookings.web.dashboard import services_page as dashboard_services
 from bookings.web.dashboard import settings_page as dashboard_settings
 from bookings.web.dashboard import staff_page as dashboard_staff
+from bookings.web.dashboard import webhooks_page as dashboard_webhooks
 from bookings.web.embed import static_headers
 from bookings.web.manage_page import router as manage_router
 from bookings.web.templating import STATIC_DIR, STATIC_PREFIX, render
@@ -53,6 +54,7 @@ router.include_router(dashboard_attendance.router)
 router.include_router(dashboard_services.router)
 router.include_router(dashboard_staff.router)
 router.include_router(dashboard_policies.router)
+router.include_router(dashboard_webhooks.router)
 
 
 class CachedStatic(StaticFiles):

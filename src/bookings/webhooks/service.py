@@ -19,6 +19,9 @@ from bookings.webhooks.models import webhook_attempts, webhook_deliveries, webho
 from bookings.webhooks.schemas import DeliveryStatus, WebhookFormat
 
 __all__ = [
+    "EVENT_TYPES",
+    "DeliveryStatus",
+    "WebhookFormat",
     "create_webhook",
     "delete_webhook",
     "list_deliveries",
@@ -28,6 +31,50 @@ __all__ = [
 
 #: A Wix event type name: ``<entity fqdn>_<slug>`` (``wix.bookings.v2.booking_created``).
 _EVENT_TYPE = re.compile(r"^wix\.[a-z0-9_]+(\.[a-z0-9_]+)+_[A-Za-z][A-Za-z0-9]*$")
+
+
+def _types(fqdn: str, *slugs: str) -> tuple[str, ...]:
+    return tuple(standard.event_type(fqdn, slug) for slug in slugs)
+
+
+#: The event types this server sends (``<entity fqdn>_<slug>``, the SDK's names), for a
+#: chooser such as the dashboard's; :func:`create_webhook` takes any Wix event type name.
+EVENT_TYPES: tuple[str, ...] = (
+    *_types(
+        "wix.bookings.v2.booking",
+        "created",
+        "updated",
+        "confirmed",
+        "declined",
+        "canceled",
+        "rescheduled",
+        "markedAsPending",
+        "number_of_participants_updated",
+    ),
+    *_types("wix.bookings.v1.waitlist_entry", "created", "updated"),
+    *_types("wix.bookings.v2.attendance", "created", "updated", "deleted"),
+    *_types("wix.bookings.services.v2.service", "created", "updated", "deleted"),
+    *_types(
+        "wix.bookings.v1.booking_policy",
+        "created",
+        "updated",
+        "deleted",
+        "default_booking_policy_set",
+    ),
+    *_types("wix.bookings.staff.v1.staff_member", "created", "updated", "deleted"),
+    *_types("wix.bookings.resources.v2.resource", "created", "updated", "deleted"),
+    *_types("wix.calendar.v3.schedule", "created", "updated"),
+    *_types("wix.calendar.v3.event", "created", "updated", "deleted"),
+    *_types("wix.ecom.v1.checkout", "created", "updated", "completed"),
+    *_types(
+        "wix.ecom.v1.order",
+        "created",
+        "updated",
+        "approved",
+        "payment_status_updated",
+        "canceled",
+    ),
+)
 
 
 def webhook_not_found(webhook_id: str) -> errors.ApplicationError:
