@@ -102,7 +102,8 @@ async def browser() -> AsyncIterator[Browser]:
 async def new_context(browser: Browser, **options: Any) -> BrowserContext:
     """A browser context (its own cookies, zone, locale, viewport): 375 px wide unless told."""
     options.setdefault("viewport", {"width": 375, "height": 740})
-    options.setdefault("locale", "en-US")
+    # British English: a 24-hour clock, as the tests read times (en-US: see the locale tests).
+    options.setdefault("locale", "en-GB")
     return await browser.new_context(**options)
 
 
