@@ -36,7 +36,16 @@ SLICES = (
 #: What one slice may import of another.
 PUBLIC = ("service", "ports")
 #: Modules that compose the slices (they may import anything).
-COMPOSITION = ("app", "cli", "demo", "demo_catalog", "models", "migrations")
+COMPOSITION = (
+    "app",
+    "cli",
+    "cli_common",
+    "cli_webhooks",
+    "demo",
+    "demo_catalog",
+    "models",
+    "migrations",
+)
 
 
 def module_name(path: Path) -> str:

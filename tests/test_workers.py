@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from argparse import Namespace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ def test_the_default_number_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert serve_workers(3, sqlite) == 3
     monkeypatch.setenv("BOOKINGS_WORKERS", "2")
     assert serve_workers(None, pg) == 2
-    assert Namespace(workers=None).workers is None
 
 
 async def leaders(url: str) -> list[int]:

@@ -6,34 +6,13 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from bookings import __version__
+from bookings import __version__, cli_webhooks
+from bookings.cli_common import db_options, settings_of, with_services
 from bookings.config import Settings
 from bookings.platform.errors import ApiError
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().with_overrides(
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-        database_url=getattr(args, "database_url", None),
-        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
-        demo=False if getattr(args, "no_demo", False) else None,
-        dispatcher=False if getattr(args, "no_dispatcher", False) else None,
-    )
-
-
-async def _with_services(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    from bookings.app import start_services
-
-    services = await start_services(settings)
-    try:
-        return await work(services)
-    finally:
-        await services.db.dispose()
 
 
 def _describe_db(settings: Settings) -> str:
@@ -114,7 +93,7 @@ async def _prepare_serve(settings: Settings) -> int:
         sys.stdout.flush()
         return 0
 
-    return await _with_services(settings, work)
+    return await with_services(settings, work)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -123,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bookings.app import create_app
     from bookings.platform.logs import configure_logging
 
-    settings = _settings(args)
+    settings = settings_of(args)
     configure_logging(settings.log_json)
     rc = asyncio.run(_prepare_serve(settings))
     if rc:
@@ -167,14 +146,14 @@ def serve_workers(asked: int | None, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bookings import migrations
 
-    settings = _settings(args)
+    settings = settings_of(args)
 
     async def work(services: Any) -> int:
         revision = await migrations.current_revision(services.db)
         print(f"{_describe_db(settings)} is at revision {revision}")
         return 0
 
-    return asyncio.run(_with_services(settings, work))
+    return asyncio.run(with_services(settings, work))
 
 
 def cmd_sites_create(args: argparse.Namespace) -> int:
@@ -190,7 +169,7 @@ def cmd_sites_create(args: argparse.Namespace) -> int:
         print(f"admin API key  {key}   (shown once; stored hashed)")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def cmd_sites_list(args: argparse.Namespace) -> int:
@@ -201,7 +180,7 @@ def cmd_sites_list(args: argparse.Namespace) -> int:
             print(f"{site.site_id}  {site.time_zone:<24} {site.name}")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def _print_setting(view: Any) -> None:
@@ -248,7 +227,7 @@ def cmd_sites_settings(args: argparse.Namespace) -> int:
                 _print_setting(view)
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
@@ -264,7 +243,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         print(f"API key  {plaintext}   (shown once; stored hashed)")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
@@ -276,7 +255,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
             print(f"{key.id}  {key.role.value:<5} {state:<7} …{key.key_hint}  {key.name}")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
@@ -287,7 +266,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         print(f"revoked {key.id} ({key.role.value} key of site {key.site_id})")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def _print_feed(feed: Any) -> None:
@@ -299,7 +278,7 @@ def _print_feed(feed: Any) -> None:
 def cmd_feeds_list(args: argparse.Namespace) -> int:
     from bookings.feeds import service as feeds
 
-    settings = _settings(args)
+    settings = settings_of(args)
 
     async def work(services: Any) -> int:
         found = await feeds.list_feeds(services.db, services.signer, settings.public_url, args.site)
@@ -307,13 +286,13 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
             _print_feed(feed)
         return 0
 
-    return asyncio.run(_with_services(settings, work))
+    return asyncio.run(with_services(settings, work))
 
 
 def cmd_feeds_rotate(args: argparse.Namespace) -> int:
     from bookings.feeds import service as feeds
 
-    settings = _settings(args)
+    settings = settings_of(args)
 
     async def work(services: Any) -> int:
         feed = await feeds.rotate_feed(
@@ -323,7 +302,7 @@ def cmd_feeds_rotate(args: argparse.Namespace) -> int:
         _print_feed(feed)
         return 0
 
-    return asyncio.run(_with_services(settings, work))
+    return asyncio.run(with_services(settings, work))
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -331,7 +310,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from bookings.platform.logs import configure_logging
     from bookings.webhooks import ports as webhooks
 
-    settings = _settings(args)
+    settings = settings_of(args)
     configure_logging(settings.log_json)
 
     async def work(services: Any) -> int:
@@ -342,94 +321,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        return asyncio.run(_with_services(settings, work))
+        return asyncio.run(with_services(settings, work))
     except KeyboardInterrupt:
         return 0
-
-
-def cmd_webhooks_create(args: argparse.Namespace) -> int:
-    from bookings.webhooks import service as webhooks
-    from bookings.webhooks.schemas import WebhookFormat
-
-    async def work(services: Any) -> int:
-        hook = await webhooks.create_webhook(
-            services.db, args.site, args.url, args.event_type or [], WebhookFormat(args.format)
-        )
-        print(f"webhook id   {hook['id']}")
-        print(f"url          {hook['url']}")
-        print(f"event types  {', '.join(hook['eventTypes']) or '(all)'}")
-        print(f"format       {hook['format']}")
-        if "secret" in hook:
-            print(f"secret       {hook['secret']}   (shown once)")
-        if "publicKey" in hook:
-            print("public key\n" + hook["publicKey"].rstrip())
-        return 0
-
-    return asyncio.run(_with_services(_settings(args), work))
-
-
-def cmd_webhooks_list(args: argparse.Namespace) -> int:
-    from bookings.webhooks import service as webhooks
-
-    async def work(services: Any) -> int:
-        for hook in await webhooks.list_webhooks(services.db, args.site):
-            state = "enabled" if hook["enabled"] else "disabled"
-            kinds = ",".join(hook["eventTypes"]) or "*"
-            print(f"{hook['id']}  {hook['format']:<8} {state:<8} {hook['url']}  {kinds}")
-        return 0
-
-    return asyncio.run(_with_services(_settings(args), work))
-
-
-def cmd_webhooks_delete(args: argparse.Namespace) -> int:
-    from bookings.webhooks import service as webhooks
-
-    async def work(services: Any) -> int:
-        await webhooks.delete_webhook(services.db, args.site, args.webhook)
-        print(f"deleted {args.webhook}")
-        return 0
-
-    return asyncio.run(_with_services(_settings(args), work))
-
-
-def cmd_webhooks_deliveries(args: argparse.Namespace) -> int:
-    from bookings.webhooks import service as webhooks
-    from bookings.webhooks.schemas import DeliveryStatus
-
-    async def work(services: Any) -> int:
-        status = DeliveryStatus(args.status.upper()) if args.status else None
-        found = await webhooks.list_deliveries(
-            services.db, args.site, args.webhook, status, args.limit
-        )
-        for d in found:
-            code = d.get("lastStatusCode", "-")
-            nxt = d.get("nextAttemptDate", "")
-            print(
-                f"{d['id']}  {d['status']:<9} attempts {d['attempts']:<2} last {code!s:<4} "
-                f"{d['eventType']}  event {d['eventId']}  {nxt}".rstrip()
-            )
-        return 0
-
-    return asyncio.run(_with_services(_settings(args), work))
-
-
-def cmd_webhooks_recover(args: argparse.Namespace) -> int:
-    from bookings.platform.wire import parse_timestamp
-    from bookings.webhooks import service as webhooks
-
-    async def work(services: Any) -> int:
-        count = await webhooks.recover_deliveries(
-            services.db, args.site, args.webhook, parse_timestamp(args.since)
-        )
-        print(f"requeued {count} deliveries")
-        return 0
-
-    return asyncio.run(_with_services(_settings(args), work))
-
-
-def _db_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database-url", help="default: $BOOKINGS_DATABASE_URL or SQLite in var/")
-    parser.add_argument("--data-dir", help="default: $BOOKINGS_DATA_DIR or ./var")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -455,15 +349,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="server processes; default: $BOOKINGS_WORKERS, else one per CPU on PostgreSQL "
         "and 1 on SQLite",
     )
-    _db_options(serve)
+    db_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the webhook dispatcher alone")
-    _db_options(worker)
+    db_options(worker)
     worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
-    _db_options(migrate)
+    db_options(migrate)
     migrate.set_defaults(func=cmd_migrate)
 
     sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="sites", required=True)
@@ -471,10 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--time-zone", default="UTC", help="IANA name, e.g. Europe/London")
     create.add_argument("--site-id", help="use this GUID as the site id")
-    _db_options(create)
+    db_options(create)
     create.set_defaults(func=cmd_sites_create)
     listing = sites.add_parser("list", help="list sites")
-    _db_options(listing)
+    db_options(listing)
     listing.set_defaults(func=cmd_sites_list)
     settings = sites.add_parser(
         "settings",
@@ -487,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument(
         "assignments", nargs="*", metavar="KEY=VALUE", help="KEY is one of: " + ", ".join(SETTINGS)
     )
-    _db_options(settings)
+    db_options(settings)
     settings.set_defaults(func=cmd_sites_settings)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
@@ -495,15 +389,15 @@ def build_parser() -> argparse.ArgumentParser:
     kcreate.add_argument("--site", required=True, help="site id")
     kcreate.add_argument("--role", required=True, choices=["admin", "app", "ADMIN", "APP"])
     kcreate.add_argument("--name")
-    _db_options(kcreate)
+    db_options(kcreate)
     kcreate.set_defaults(func=cmd_keys_create)
     klist = keys.add_parser("list", help="list a site's API keys")
     klist.add_argument("--site", required=True)
-    _db_options(klist)
+    db_options(klist)
     klist.set_defaults(func=cmd_keys_list)
     revoke = keys.add_parser("revoke", help="revoke an API key (by id or by the key itself)")
     revoke.add_argument("key")
-    _db_options(revoke)
+    db_options(revoke)
     revoke.set_defaults(func=cmd_keys_revoke)
 
     feeds = sub.add_parser("feeds", help="calendar feed URLs (ICS)").add_subparsers(
@@ -511,47 +405,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     flist = feeds.add_parser("list", help="the site's and every staff member's feed URL")
     flist.add_argument("--site", required=True, help="site id")
-    _db_options(flist)
+    db_options(flist)
     flist.set_defaults(func=cmd_feeds_list)
     rotate = feeds.add_parser("rotate", help="give a feed a new URL (the old one stops working)")
     rotate.add_argument("--site", required=True, help="site id")
     rotate.add_argument("--staff", help="staff member id (default: the site's own feed)")
-    _db_options(rotate)
+    db_options(rotate)
     rotate.set_defaults(func=cmd_feeds_rotate)
 
-    hooks = sub.add_parser("webhooks", help="manage webhook subscriptions").add_subparsers(
-        dest="webhooks", required=True
-    )
-    wcreate = hooks.add_parser("create", help="subscribe a URL to events")
-    wcreate.add_argument("--site", required=True, help="site id")
-    wcreate.add_argument("--url", required=True)
-    wcreate.add_argument(
-        "--event-type",
-        action="append",
-        help="e.g. wix.bookings.v2.booking_created (repeat; none: every type)",
-    )
-    wcreate.add_argument("--format", default="STANDARD", choices=["STANDARD", "WIX"])
-    wcreate.set_defaults(func=cmd_webhooks_create)
-    wlist = hooks.add_parser("list", help="list a site's webhooks")
-    wlist.add_argument("--site", required=True)
-    wlist.set_defaults(func=cmd_webhooks_list)
-    wdelete = hooks.add_parser("delete", help="delete a webhook")
-    wdelete.add_argument("--site", required=True)
-    wdelete.add_argument("webhook", help="webhook id")
-    wdelete.set_defaults(func=cmd_webhooks_delete)
-    wdeliveries = hooks.add_parser("deliveries", help="list a webhook's deliveries")
-    wdeliveries.add_argument("--site", required=True)
-    wdeliveries.add_argument("webhook", help="webhook id")
-    wdeliveries.add_argument("--status", choices=["pending", "delivered", "failed", "canceled"])
-    wdeliveries.add_argument("--limit", type=int, default=100)
-    wdeliveries.set_defaults(func=cmd_webhooks_deliveries)
-    wrecover = hooks.add_parser("recover", help="send again the failed deliveries since T")
-    wrecover.add_argument("--site", required=True)
-    wrecover.add_argument("webhook", help="webhook id")
-    wrecover.add_argument("--since", required=True, help="an instant, e.g. 2026-01-30T00:00:00Z")
-    wrecover.set_defaults(func=cmd_webhooks_recover)
-    for command in (wcreate, wlist, wdelete, wdeliveries, wrecover):
-        _db_options(command)
+    cli_webhooks.add_commands(sub)
 
     users = sub.add_parser("dashboard-users", help="people who sign in to the dashboard")
     ucreate = users.add_subparsers(dest="users", required=True).add_parser(
@@ -564,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="at least 10 characters (asked for when not given; or BOOKINGS_DASHBOARD_PASSWORD)",
     )
     ucreate.set_defaults(func=cmd_dashboard_users_create)
-    _db_options(ucreate)
+    db_options(ucreate)
     return parser
 
 
@@ -583,7 +445,7 @@ def cmd_dashboard_users_create(args: argparse.Namespace) -> int:
         print(f"dashboard user {user.email} of site {user.site_id}: sign in at /dashboard/login")
         return 0
 
-    return asyncio.run(_with_services(_settings(args), work))
+    return asyncio.run(with_services(settings_of(args), work))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,7 +32,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bookings.platform import errors
 from bookings.platform.db import Database, utcnow
+from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.models import outbox_pending
 
 #: A probe: read at each scrape, answers ``{(metric, label value): value}`` for the gauge
@@ -160,13 +162,9 @@ async def metrics_endpoint(request: Request) -> Response:
     if token:
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            return Response(
-                '{"message":"A metrics token is required","details":{"applicationError":'
-                '{"code":"UNAUTHENTICATED","description":"A metrics token is required",'
-                '"data":{}}}}',
-                status_code=401,
-                media_type="application/json",
-                headers={"WWW-Authenticate": "Bearer"},
+            error = errors.unauthenticated("A metrics token is required")
+            return WireJSONResponse(
+                error.body(), status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
     body = await metrics.scrape(request.app.state.services.db)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
