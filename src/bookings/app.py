@@ -32,7 +32,7 @@ from bookings.identity import credentials, site_properties
 from bookings.identity import routes as identity_routes
 from bookings.notifications import ports as notification_ports
 from bookings.notifications import routes as notification_routes
-from bookings.platform import errors
+from bookings.platform import errors, heap
 from bookings.platform.dispatch import RouteTable
 from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.leader import run_as_leader
@@ -161,6 +161,7 @@ def create_app(
         if getattr(app.state, "services", None) is None:
             owned = await start_services(settings)
             app.state.services = owned
+            heap.settle_after_startup()
         background = None
         if owned is not None:
             background = asyncio.create_task(

@@ -11,7 +11,16 @@ import sqlalchemy as sa
 
 from bookings.booking.models import booking_values
 from bookings.identity.models import api_keys
-from bookings.platform.db import SiteScope, UnitOfWork, site_select, site_update, utcnow
+from bookings.platform import engines
+from bookings.platform.db import (
+    Database,
+    SiteScope,
+    UnitOfWork,
+    site_select,
+    site_update,
+    utcnow,
+)
+from bookings.platform.engines import is_unavailable
 from bookings.platform.models import domain_events
 from bookings.platform.routing import Services
 from bookings.platform.wire import new_id
@@ -110,17 +119,30 @@ async def test_lookups_leave_units_of_work_transactional(
         assert (await scope.run(_ROLE_OF, key_id=first)).scalar() == role
 
 
-async def test_pre_ping_replaces_a_dead_connection(services: Services, site: SiteKeys) -> None:
-    db = services.db
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL: SQLite has no server connection to lose")
+async def _kill_an_idle_connection(db: Database) -> int:
+    """Terminate the server side of a connection that waits in the pool; its backend pid."""
     pid = sa.text("SELECT pg_backend_pid()")
     victim = await db.engine.connect()
     killer = await db.engine.connect()
-    dead = (await victim.execute(pid)).scalar()
+    dead = int((await victim.execute(pid)).scalar_one())
     await victim.close()  # back in the pool, idle
     await killer.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": dead})
     await killer.close()
+    return dead
+
+
+_PID = sa.text("SELECT pg_backend_pid()")
+
+
+async def test_pre_ping_replaces_a_dead_connection(
+    services: Services, site: SiteKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = services.db
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite has no server connection to lose")
+    # Idle long enough to be pinged on checkout (here: any time at all).
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)
+    dead = await _kill_an_idle_connection(db)
     # Take every idle connection of the pool at once (the dead one among them): each is
     # pinged on checkout, the dead one replaced, and none fails its first statement.
     idle = db.engine.pool.checkedin()  # type: ignore[attr-defined]
@@ -130,12 +152,43 @@ async def test_pre_ping_replaces_a_dead_connection(services: Services, site: Sit
         for _ in range(idle):
             conn = await db.engine.connect()
             conns.append(conn)
-            assert (await conn.execute(pid)).scalar() != dead
+            assert (await conn.execute(_PID)).scalar() != dead
     finally:
         for conn in conns:
             await conn.close()
     async with db.connect_for_lookup() as conn:
-        assert (await conn.execute(pid)).scalar() != dead
+        assert (await conn.execute(_PID)).scalar() != dead
+
+
+async def test_a_connection_that_died_just_after_use_fails_once_as_unavailable(
+    services: Services, site: SiteKeys
+) -> None:
+    """Back in the pool for less than PING_AFTER_IDLE_SECONDS, a connection is handed out
+    unpinged (a ping per checkout cost every request two round trips): if its server went
+    away meanwhile, its first statement fails as "unavailable" (the request answers 503,
+    retry), and the pool replaces its connections."""
+    db = services.db
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite has no server connection to lose")
+    dead = await _kill_an_idle_connection(db)
+    failures: list[BaseException] = []
+    conns = []
+    try:
+        for _ in range(db.engine.pool.checkedin()):  # type: ignore[attr-defined]
+            conn = await db.engine.connect()
+            conns.append(conn)
+            try:
+                assert (await conn.execute(_PID)).scalar() != dead
+            except sa.exc.DBAPIError as exc:
+                failures.append(exc)
+    finally:
+        for conn in conns:
+            await conn.close()
+    assert len(failures) <= 1
+    assert all(is_unavailable(exc) for exc in failures)
+    for _ in range(3):
+        async with db.connect_for_lookup() as conn:
+            assert (await conn.execute(_PID)).scalar() != dead
 
 
 def outbox_row(entity_id: str, sequence: int, **extra: Any) -> dict[str, Any]:
@@ -223,3 +276,32 @@ async def test_added_rows_of_a_failed_unit_are_not_stored(
             uow.insert_deferred(domain_events, outbox_row(entity, 1), outbox_row(entity, 1))
     async with services.db.read(site.site_id) as scope:
         assert (await scope.run(_SEQUENCES, entity_id=entity)).all() == []
+
+
+async def test_a_deferred_update_goes_in_with_the_added_rows(
+    services: Services, site: SiteKeys
+) -> None:
+    """``run_deferred``: an update sent with the waiting inserts (PostgreSQL: in their one
+    statement), before the unit's next statement and its commit; two updates with the same
+    parameters both apply; a failed unit applies none."""
+    entity = new_id()
+    first, second = await key_ids(services, site)
+    async with services.db.write(site.site_id) as uow:
+        await uow.run_deferred(_RENAME, key_id=first, new_role="MEMBER")
+        uow.insert_deferred(domain_events, outbox_row(entity, 1))
+        with pytest.raises(RuntimeError, match="flush"):
+            uow.conn  # noqa: B018 - a statement on it would not see the waiting writes
+        await uow.run_deferred(_RENAME, key_id=second, new_role="VISITOR")
+        async with services.db.read(site.site_id) as other:
+            assert (await other.run(_SEQUENCES, entity_id=entity)).all() == []
+            assert (await other.run(_ROLE_OF, key_id=first)).scalar() != "MEMBER"
+    async with services.db.read(site.site_id) as scope:
+        assert [r.sequence for r in (await scope.run(_SEQUENCES, entity_id=entity)).all()] == [1]
+        assert (await scope.run(_ROLE_OF, key_id=first)).scalar() == "MEMBER"
+        assert (await scope.run(_ROLE_OF, key_id=second)).scalar() == "VISITOR"
+    with pytest.raises(RuntimeError, match="abandoned"):
+        async with services.db.write(site.site_id) as uow:
+            await uow.run_deferred(_RENAME, key_id=first, new_role="APP")
+            raise RuntimeError("abandoned")
+    async with services.db.read(site.site_id) as scope:
+        assert (await scope.run(_ROLE_OF, key_id=first)).scalar() == "MEMBER"

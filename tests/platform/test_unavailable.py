@@ -1,5 +1,5 @@
 """A database that cannot take work answers 503 ``UNAVAILABLE`` (worth a retry), not the 500
-of a bug (``platform/db.py`` ``is_unavailable``, ``platform/middleware.py``)."""
+of a bug (``platform/engines.py`` ``is_unavailable``, ``platform/middleware.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from bookings.app import create_app
 from bookings.config import Settings
 from bookings.identity import credentials
-from bookings.platform.db import Database, is_unavailable
+from bookings.platform.db import Database
+from bookings.platform.engines import is_unavailable
 from bookings.platform.routing import Services
 from bookings.platform.signing import Signer
 

@@ -124,9 +124,11 @@ async def make_plan(
     resource_types: Sequence[ResourceTypeFilter] | None,
     locations: list[dict[str, Any] | None],
     known: Mapping[str, dict[str, Any]] | None = None,
+    cached: bool = False,
 ) -> Plan:
     """``known``: Resource V2 wire dicts already read in this unit of work (by id); the
-    plan's resources are then taken from them instead of read again."""
+    plan's resources are then taken from them instead of read again. ``cached``: the
+    process's current copies of the resources may serve (``staff.resources_by_ids``)."""
     staff_ids = [str(r) for r in service.get("staffMemberIds") or ()]
     filters: dict[str, list[str]] = {}
     for entry in resource_types or ():
@@ -141,7 +143,7 @@ async def make_plan(
     if known is not None:
         resources = {r: dict(known[r]) for r in wanted if r in known}
     else:
-        resources = await staff.resources_by_ids(scope, wanted) if wanted else {}
+        resources = await staff.resources_by_ids(scope, wanted, cached=cached) if wanted else {}
     groups = [(t, [r for r in ids if r in resources]) for t, ids in groups]
     step = settings.split_minutes * 60 if settings.split_minutes else 0
     shape = SlotShape(duration_seconds, buffer_minutes(service) * 60, step)

@@ -43,9 +43,11 @@ async def check_appointment_slot(
     exclude: frozenset[str] = frozenset(),
     service: dict[str, Any] | None = None,
     settings: SiteSettings | None = None,
+    cached: bool = False,
 ) -> AppointmentCheck:
     """Staff resource ids free for ``[start_utc, end_utc)``, not counting the bookings in
-    ``exclude``, and what was read of the bookings (see :mod:`bookings.availability.service`)."""
+    ``exclude``, and what was read of the bookings (see :mod:`bookings.availability.service`).
+    ``cached``: the process's current copies of the staff resources may serve."""
     if settings is None:
         settings = await site_settings(scope)
     if service is None or service.get("id") != service_id:
@@ -60,7 +62,13 @@ async def check_appointment_slot(
             ResourceTypeFilter(resource_type_id=STAFF_RESOURCE_TYPE_ID, resource_ids=[resource_id])
         ]
     plan = await make_plan(
-        scope, settings, service, duration_seconds=seconds, resource_types=filters, locations=[]
+        scope,
+        settings,
+        service,
+        duration_seconds=seconds,
+        resource_types=filters,
+        locations=[],
+        cached=cached,
     )
     free, held = await free_for_start(scope, load, plan, settings, start_utc, exclude)
     return AppointmentCheck(free[0], held)

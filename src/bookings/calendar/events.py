@@ -171,6 +171,12 @@ async def set_participants_total(uow: UnitOfWork, event_id: str, total: int) -> 
         raise rules.event_not_found(event_id)
 
 
+async def set_participants_total_later(uow: UnitOfWork, event_id: str, total: int) -> None:
+    """:func:`set_participants_total` for an event this unit of work has locked and read (so
+    it is there): sent with the unit's waiting inserts (``UnitOfWork.run_deferred``)."""
+    await uow.run_deferred(_SET_PARTICIPANTS, event_id=event_id, participants=max(0, total))
+
+
 async def api_create_event(db: Database, site_id: str, req: CreateEventRequest) -> dict[str, Any]:
     async with db.write(site_id) as uow:
         zone_name = await _response_zone(uow, req.time_zone)

@@ -88,6 +88,7 @@ from bookings.calendar.events import (
     get_event_locked,
     lock_events,
     set_participants_total,
+    set_participants_total_later,
 )
 from bookings.calendar.occurrences import (
     api_events_view,
@@ -175,5 +176,6 @@ __all__ = [
     "put_booking_event",
     "sessions_summary",
     "set_participants_total",
+    "set_participants_total_later",
     "update_schedule",
 ]

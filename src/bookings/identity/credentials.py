@@ -1,8 +1,9 @@
 """Who is calling: the live API key or access token behind a credential digest.
 
 Looked up on every call, never cached, so that a revocation or an expiry takes effect at once.
-The lookup also reads the caller's site time zone and settings (one statement for both), so a
-use-case that needs them reads them no second time (:attr:`Identity.site`).
+The lookup also reads the caller's site time zone, settings and catalog version (one statement
+for all), so a use-case that needs them reads them no second time (:attr:`Identity.site`), and
+the process's copies of the catalog are checked at no cost (:mod:`bookings.platform.site_cache`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bookings.platform.db import Database, utcnow
 
 #: Built once (see ``platform/db.py``): a live API key, else an unexpired token, by hash, with
 #: its site's time zone and settings.
-_SITE_FACTS = (sites.c.time_zone, sites.c.settings)
+_SITE_FACTS = (sites.c.time_zone, sites.c.settings, sites.c.catalog_version)
 _KEY_BY_HASH = (
     sa.select(api_keys.c.site_id, api_keys.c.role, api_keys.c.id.label("subject_id"), *_SITE_FACTS)
     .join_from(api_keys, sites, sites.c.site_id == api_keys.c.site_id, isouter=True)
@@ -39,7 +40,7 @@ _TOKEN_BY_HASH = (
 def _identity(row: Any) -> Identity:
     facts = None
     if row.time_zone is not None:
-        facts = SiteFacts(str(row.time_zone), dict(row.settings or {}))
+        facts = SiteFacts(str(row.time_zone), dict(row.settings or {}), row.catalog_version)
     return Identity(row.site_id, Role(row.role), row.subject_id, facts)
 
 

@@ -25,6 +25,9 @@ sites = sa.Table(
     sa.Column("updated_date", UtcDateTime, nullable=False),
     #: The booking page's address: ``/book/{slug}`` (unique; made from the name).
     sa.Column("slug", sa.String(64), nullable=True),
+    #: Moved on by every change of a service, policy, resource or staff member of the site
+    #: (triggers, migration 0019): what a process read of those is good while it stays.
+    sa.Column("catalog_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("uq_sites_slug", "slug", unique=True),
 )
 

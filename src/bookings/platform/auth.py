@@ -53,6 +53,8 @@ class SiteFacts:
 
     time_zone: str
     settings: Mapping[str, Any]
+    #: The site's catalog version (:mod:`bookings.platform.site_cache`).
+    catalog_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ class Identity:
     #: The site's time zone and settings when the credential lookup read them (it does: one
     #: statement for both), so that a use-case needing them reads them no second time.
     site: SiteFacts | None = field(default=None, compare=False)
+
+    @property
+    def catalog_version(self) -> int | None:
+        """The site's catalog version as the credential lookup read it (``None``: not read)."""
+        return self.site.catalog_version if self.site is not None else None
 
     @property
     def is_backend(self) -> bool:

@@ -23,24 +23,33 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-import asyncpg
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bookings.platform.engines import configure_sqlite, ping_when_idle
 from bookings.platform.json_encoding import dumps_text
+from bookings.platform.site_cache import SiteCache
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+V = TypeVar("V")
 R = TypeVar("R")
 
 #: Naming convention so that constraints have stable names on both engines (Alembic needs it).
@@ -158,9 +167,54 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table) -> Any:
 class SiteScope:
     """Statements of one tenant: every select/update/delete is filtered by ``site_id``."""
 
-    def __init__(self, conn: AsyncConnection, site_id: str) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        site_id: str,
+        cache: SiteCache | None = None,
+        catalog_version: int | None = None,
+    ) -> None:
         self.conn = conn
         self.site_id = site_id
+        #: The process's copies of the catalog, and the site's version they must have been
+        #: read at to serve here (both or neither: :mod:`bookings.platform.site_cache`).
+        self._cache = cache if catalog_version is not None else None
+        self._version = catalog_version or 0
+
+    def cached(self, kind: str, key: str) -> Any | None:
+        """This process's copy of a catalog record of the site, when it is current
+        (:mod:`bookings.platform.site_cache`); ``None``: read it (and :meth:`keep` it)."""
+        if self._cache is None:
+            return None
+        return self._cache.get(self.site_id, self._version, kind, key)
+
+    def keep(self, kind: str, key: str, value: Any) -> None:
+        """Keep ``value``, read in this scope, as the copy of a catalog record (never mutate
+        it afterwards: other requests share it)."""
+        if self._cache is not None:
+            self._cache.put(self.site_id, self._version, kind, key, value)
+
+    async def through_cache(
+        self,
+        kind: str,
+        keys: Iterable[str],
+        load: Callable[[list[str]], Awaitable[Mapping[str, V]]],
+    ) -> dict[str, V]:
+        """The records of ``keys`` that exist: the current copies (:meth:`cached`), the rest
+        read by ``load`` (keys -> records found) and kept (:meth:`keep`)."""
+        found: dict[str, V] = {}
+        missing: list[str] = []
+        for key in keys:
+            kept = self.cached(kind, key)
+            if kept is None:
+                missing.append(key)
+            else:
+                found[key] = kept
+        if missing:
+            for key, value in (await load(missing)).items():
+                self.keep(kind, key, value)
+                found[key] = value
+        return found
 
     def select(self, table: sa.Table, *columns: Any) -> sa.Select[Any]:
         stmt = sa.select(*columns) if columns else sa.select(table)
@@ -205,9 +259,17 @@ class UnitOfWork(SiteScope):
     comes first. Hence ``conn`` is refused while such inserts wait: a statement sent on it
     directly would not see them."""
 
-    def __init__(self, conn: AsyncConnection, site_id: str, dialect: str) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        site_id: str,
+        dialect: str,
+        cache: SiteCache | None = None,
+        catalog_version: int | None = None,
+    ) -> None:
         self._later: list[tuple[sa.Table, dict[str, Any]]] = []
-        super().__init__(conn, site_id)
+        self._updates: list[tuple[sa.Executable, dict[str, Any]]] = []
+        super().__init__(conn, site_id, cache, catalog_version)
         self.dialect = dialect
         #: Set by the outbox when the unit records a domain event (its commit wakes the
         #: listeners of :meth:`Database.on_events_committed`).
@@ -222,8 +284,8 @@ class UnitOfWork(SiteScope):
 
     @property
     def conn(self) -> AsyncConnection:
-        if self._later:
-            raise RuntimeError("inserts are waiting: flush() the unit of work before using conn")
+        if self._later or self._updates:
+            raise RuntimeError("writes are waiting: flush() the unit of work before using conn")
         return self._conn
 
     @conn.setter
@@ -237,14 +299,29 @@ class UnitOfWork(SiteScope):
         use case that ends with several inserts sends them in one round trip."""
         self._later.extend((table, {**row, "site_id": self.site_id}) for row in rows)
 
+    async def run_deferred(self, stmt: sa.Executable, **params: Any) -> None:
+        """Run a prebuilt ``UPDATE`` of this site (:func:`site_update`) whose outcome nobody
+        reads later, with the same guarantee as :meth:`insert_deferred`: PostgreSQL sends it
+        with the waiting inserts, in their one statement, where it sees the rows as they were
+        before those inserts (the statements of one may not depend on each other). The same
+        statement, or one with a parameter of the same name, deferred twice: the first is
+        sent before the second waits (their parameters share one namespace)."""
+        names = set(params)
+        if any(waiting is stmt or names & set(p) - {SITE_PARAM} for waiting, p in self._updates):
+            await self.flush()
+        self._updates.append((stmt, {SITE_PARAM: self.site_id, **params}))
+
     async def flush(self) -> None:
-        """Send the inserts that wait (:meth:`insert_deferred`), in the order they were added."""
-        if not self._later:
+        """Send the writes that wait: the updates of :meth:`run_deferred`, then the inserts of
+        :meth:`insert_deferred` in the order they were added (PostgreSQL: one statement)."""
+        if not self._later and not self._updates:
             return
         later, self._later = self._later, []
+        updates, self._updates = self._updates, []
         groups = _insert_groups(later)
         binds = sum(len(columns) * len(rows) for _, columns, rows in groups)
-        if self.dialect == "postgresql" and binds <= _MAX_BINDS:
+        binds += sum(len(p) for _, p in updates)
+        if self.dialect == "postgresql" and groups and binds <= _MAX_BINDS:
             shape = tuple((table, columns, len(rows)) for table, columns, rows in groups)
             params = {
                 _later_param(g, r, c): row[c]
@@ -252,8 +329,13 @@ class UnitOfWork(SiteScope):
                 for r, row in enumerate(rows)
                 for c in columns
             }
-            await self._conn.execute(_combined_insert(shape), params)
+            for _, update_params in updates:
+                params.update(update_params)
+            statement = _combined_insert(shape, tuple(stmt for stmt, _ in updates))
+            await self._conn.execute(statement, params)
             return
+        for stmt, update_params in updates:
+            await self._conn.execute(stmt, update_params)
         for table, _, rows in groups:
             await self._conn.execute(_insert_into(table), rows)
 
@@ -321,11 +403,17 @@ def _later_param(group: int, row: int, column: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _combined_insert(shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -> sa.Insert:
+def _combined_insert(
+    shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...],
+    updates: tuple[sa.Executable, ...] = (),
+) -> sa.Insert:
     """One statement for runs of inserts (PostgreSQL): one single-row ``INSERT`` per row, all
-    but the last as data-modifying CTEs of the last. Built once per shape, so compiled once
-    (SQLAlchemy caches no multi-row ``VALUES``: it would compile that anew on every call)."""
-    statements = [
+    but the last as data-modifying CTEs of the last, and the waiting ``updates`` (prebuilt
+    statements, their parameters named apart from the inserts') as CTEs too. Built once per
+    shape, so compiled once (SQLAlchemy caches no multi-row ``VALUES``: it would compile that
+    anew on every call)."""
+    statements: list[Any] = [*updates]
+    statements += [
         sa.insert(table).values(
             {c: sa.bindparam(_later_param(g, r, c), type_=table.c[c].type) for c in columns}
         )
@@ -335,7 +423,7 @@ def _combined_insert(shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...]) -
     *first, last = statements
     if first:
         last = last.add_cte(*(stmt.cte(f"later{i}") for i, stmt in enumerate(first)))
-    return last
+    return cast(sa.Insert, last)
 
 
 class Database:
@@ -376,13 +464,15 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
-            _configure_sqlite(self.engine)
+            configure_sqlite(self.engine)
         else:
-            _ping_in_one_round_trip(self.engine)
+            ping_when_idle(self.engine)
         #: Statements that are their own transaction (PostgreSQL; see :meth:`connect_for_lookup`).
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._event_listeners: list[Callable[[], None]] = []
         self._signal_listeners: dict[str, list[Callable[[], None]]] = {}
+        #: This process's copies of the sites' catalogs (:mod:`bookings.platform.site_cache`).
+        self.site_cache = SiteCache()
         #: The tasks inside a transaction of this database, with their depth.
         self._in_transaction: dict[asyncio.Task[Any], int] = {}
 
@@ -474,23 +564,34 @@ class Database:
                 yield conn
 
     @asynccontextmanager
-    async def write(self, site_id: str) -> AsyncIterator[UnitOfWork]:
+    async def write(
+        self, site_id: str, *, catalog_version: int | None = None
+    ) -> AsyncIterator[UnitOfWork]:
+        """A unit of work of the site. ``catalog_version``: the site's catalog version as
+        the caller's credential read it: the process's copies of the catalog read at that
+        version may serve the unit (:meth:`SiteScope.cached`), which must not change the
+        catalog before it reads it."""
         async with self.connect_for_write() as conn:
-            uow = UnitOfWork(conn, site_id, self.dialect)
+            uow = UnitOfWork(conn, site_id, self.dialect, self.site_cache, catalog_version)
             yield uow
             await uow.flush()
         self.after_commit(uow)
 
     @asynccontextmanager
-    async def read(self, site_id: str) -> AsyncIterator[SiteScope]:
+    async def read(
+        self, site_id: str, *, catalog_version: int | None = None
+    ) -> AsyncIterator[SiteScope]:
+        """A read of the site (``catalog_version``: as for :meth:`write`)."""
         async with self.connect_for_read() as conn:
-            yield SiteScope(conn, site_id)
+            yield SiteScope(conn, site_id, self.site_cache, catalog_version)
 
     async def read_then_write(
         self,
         site_id: str,
         read: Callable[[SiteScope, UnitOfWork | None], Awaitable[T]],
         write: Callable[[UnitOfWork, T], Awaitable[R]],
+        *,
+        catalog_version: int | None = None,
     ) -> R:
         """A write use-case that first reads what it needs (validation, the plan of the
         change), then writes: ``write(uow, await read(scope, same))``.
@@ -504,12 +605,13 @@ class Database:
         SQLite: ``read`` runs in a deferred read transaction of its own (``same`` is
         ``None``), so that it does not hold the one writer slot (``BEGIN IMMEDIATE``) while it
         reads."""
+        known = catalog_version
         if self.is_sqlite:
-            async with self.read(site_id) as scope:
+            async with self.read(site_id, catalog_version=known) as scope:
                 planned = await read(scope, None)
-            async with self.write(site_id) as uow:
+            async with self.write(site_id, catalog_version=known) as uow:
                 return await write(uow, planned)
-        async with self.write(site_id) as uow:
+        async with self.write(site_id, catalog_version=known) as uow:
             return await write(uow, await read(uow, uow))
 
     async def ping(self) -> None:
@@ -518,77 +620,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-def _ping_in_one_round_trip(engine: AsyncEngine) -> None:
-    """``pool_pre_ping`` in one round trip instead of three (asyncpg).
-
-    SQLAlchemy's asyncpg adapter wraps the empty ping query in ``BEGIN ... ROLLBACK``, for
-    PgBouncer's transaction pooling (sqlalchemy#10226), which the named prepared statements
-    of this engine rule out anyway. Outside a transaction the query is the same check of a
-    live connection, made by the adapter's own ``ping()``: a dead connection fails it just
-    the same, and SQLAlchemy's disconnect detection replaces it before it is handed out."""
-    dialect = engine.sync_engine.dialect
-    if dialect.driver != "asyncpg":
-        return
-
-    def do_ping(dbapi_connection: Any) -> bool:
-        level = dbapi_connection.isolation_level
-        dbapi_connection.isolation_level = "autocommit"
-        try:
-            dbapi_connection.ping()
-        finally:
-            dbapi_connection.isolation_level = level
-        return True
-
-    dialect.do_ping = do_ping  # type: ignore[method-assign]
-
-
-#: Errors of a database that cannot take the statement now: a refused or broken connection,
-#: and asyncpg's no connection (08*), out of connections (53300), shutting down or starting
-#: up (57P01-57P03).
-_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    ConnectionError,  # refused, reset, aborted
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.CannotConnectNowError,
-)
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database cannot be reached or cannot take work right now
-    (an answer of 503, worth a retry) rather than that a statement is wrong (a bug: 500):
-    a refused or broken connection, a pool with no connection free in time, a PostgreSQL
-    server out of connections or shutting down, a SQLite file locked past the busy
-    timeout."""
-    if isinstance(exc, (sa.exc.TimeoutError, *_UNAVAILABLE)):
-        return True
-    if isinstance(exc, sa.exc.DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        orig = exc.orig
-        if isinstance(orig, _UNAVAILABLE):
-            return True
-        if isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(orig):
-            return True
-    return False
-
-
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let us issue BEGIN ourselves (pysqlite's own transaction handling is off).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: sa.Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")

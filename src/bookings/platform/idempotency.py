@@ -232,11 +232,14 @@ class KeyedDatabase(Database):
             yield conn
 
     @asynccontextmanager
-    async def read(self, site_id: str) -> AsyncIterator[SiteScope]:
+    async def read(
+        self, site_id: str, *, catalog_version: int | None = None
+    ) -> AsyncIterator[SiteScope]:
         if self._pending is not None:
+            # After this request's own first unit (not committed yet): no copies.
             yield SiteScope(self._pending[1].conn, site_id)
             return
-        async with super().read(site_id) as scope:
+        async with super().read(site_id, catalog_version=catalog_version) as scope:
             if self._units == 0 and self._looked_up is None:
                 # A use case that reads before it writes may refuse on what it reads (a
                 # checkout that already has its order): the record is looked up first, in
@@ -249,11 +252,13 @@ class KeyedDatabase(Database):
             yield scope
 
     @asynccontextmanager
-    async def write(self, site_id: str) -> AsyncIterator[UnitOfWork]:
+    async def write(
+        self, site_id: str, *, catalog_version: int | None = None
+    ) -> AsyncIterator[UnitOfWork]:
         await self._commit_pending()
         self._units += 1
         if self._units > 1:
-            async with super().write(site_id) as later:
+            async with super().write(site_id, catalog_version=catalog_version) as later:
                 yield later
             return
         claim = self.claim
@@ -274,7 +279,7 @@ class KeyedDatabase(Database):
                 await conn.execute(
                     _DROP, {"site": claim.site_id, "scope": claim.scope, "now": claim.now}
                 )
-            uow = UnitOfWork(conn, site_id, self.dialect)
+            uow = UnitOfWork(conn, site_id, self.dialect, self.site_cache, catalog_version)
             yield uow
             await uow.flush()
         except BaseException:

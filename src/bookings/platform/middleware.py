@@ -1,6 +1,6 @@
 """The outermost layer: a request id on every response, one log line per request, and a
 last-resort net that turns an unexpected exception into the error envelope: HTTP 503 when
-the database cannot be reached or cannot take work now (``db.is_unavailable``), else 500."""
+the database cannot be reached or cannot take work now (``engines.is_unavailable``), else 500."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookings.platform import errors
-from bookings.platform.db import is_unavailable
+from bookings.platform.engines import is_unavailable
+from bookings.platform.wire import new_uuid
 
 log = logging.getLogger("bookings.request")
 
@@ -36,7 +36,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        request_id = new_uuid().hex
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         started = time.perf_counter()

@@ -218,14 +218,23 @@ async def _load_staff(
 
 
 async def staff_by_resource_ids(
-    scope: SiteScope, resource_ids: Iterable[str]
+    scope: SiteScope, resource_ids: Iterable[str], *, cached: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Staff member wire dicts keyed by resource id (for other slices)."""
+    """Staff member wire dicts keyed by resource id (for other slices). ``cached``: this
+    process's current copies where it has them (:meth:`SiteScope.cached`), for a request
+    that changed nothing yet (the plan of a create)."""
+
+    async def read(wanted: list[str]) -> dict[str, dict[str, Any]]:
+        if not wanted:
+            return {}
+        rows = (await scope.run(_STAFF_BY_RESOURCE[len(wanted) == 1], **ids_param(wanted))).all()
+        return {r.resource_id: staff_wire(r) for r in rows}
+
     wanted = rules.dedupe(resource_ids)
-    if not wanted:
-        return {}
-    rows = (await scope.run(_STAFF_BY_RESOURCE[len(wanted) == 1], **ids_param(wanted))).all()
-    return {r.resource_id: staff_wire(r) for r in rows}
+    if not cached:
+        return await read(wanted)
+    kept = await scope.through_cache("staff", wanted, read)
+    return {rid: dict(wire) for rid, wire in kept.items()}
 
 
 async def list_staff_members(

@@ -152,9 +152,22 @@ async def resource_row(scope: SiteScope, resource_id: str, *, lock: bool = False
     return row
 
 
-async def resources_by_ids(scope: SiteScope, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Resource V2 wire dicts by id (for other slices, inside their unit of work)."""
-    return {rid: resource_wire(row) for rid, row in (await resource_rows(scope, ids)).items()}
+async def resources_by_ids(
+    scope: SiteScope, ids: Iterable[str], *, cached: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Resource V2 wire dicts by id (for other slices, inside their unit of work).
+    ``cached``: this process's current copies where it has them (:meth:`SiteScope.cached`),
+    for a request that changed nothing yet (the plan of a create)."""
+
+    async def read(wanted: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {
+            rid: resource_wire(row) for rid, row in (await resource_rows(scope, wanted)).items()
+        }
+
+    if not cached:
+        return await read(ids)
+    kept = await scope.through_cache("resource", rules.dedupe(ids), read)
+    return {rid: dict(wire) for rid, wire in kept.items()}
 
 
 async def working_hours_schedule_ids(

@@ -68,8 +68,8 @@ def refuse_multi_service_child(row: sa.Row[Any]) -> None:
         )
 
 
-async def _service(scope: SiteScope, service_id: str) -> ServiceView:
-    return await catalog.require_service(scope, service_id)
+async def _service(scope: SiteScope, service_id: str, *, cached: bool = False) -> ServiceView:
+    return await catalog.require_service(scope, service_id, cached=cached)
 
 
 def _require_type(service: ServiceView, kind: str) -> None:
@@ -102,14 +102,25 @@ async def _index_arrays(
 
 
 async def _sync_participants(
-    uow: UnitOfWork, kind: str, event_id: str | None, now: datetime, total: int | None = None
+    uow: UnitOfWork,
+    kind: str,
+    event_id: str | None,
+    now: datetime,
+    total: int | None = None,
+    *,
+    later: bool = False,
 ) -> None:
     """Keep the calendar's ``remainingCapacity`` of a class event in step. ``total``: the
-    event's holding participants, when the caller has just counted them under its lock."""
+    event's holding participants, when the caller has just counted them under its lock.
+    ``later``: the event was locked and read in ``uow``; the update goes with its waiting
+    inserts."""
     if kind == rules.CLASS and event_id:
         if total is None:
             total = await load.occupied(uow, rules.CLASS, event_id, now, None)
-        await calendar.set_participants_total(uow, event_id, total)
+        if later:
+            await calendar.set_participants_total_later(uow, event_id, total)
+        else:
+            await calendar.set_participants_total(uow, event_id, total)
 
 
 async def _record(

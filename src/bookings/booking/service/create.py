@@ -237,7 +237,9 @@ async def _write_new(
     booking_id = booking_id or new_id()
     hold = capacity.hold_minutes(planned.settings)
     if target.kind == rules.APPOINTMENT:
-        names = await staff.staff_by_resource_ids(uow, [resource_id] if resource_id else [])
+        names = await staff.staff_by_resource_ids(
+            uow, [resource_id] if resource_id else [], cached=True
+        )
         _resource_doc(target, resource_id, names)
     busy_end = None
     if target.kind == rules.APPOINTMENT and target.end_utc is not None:
@@ -272,7 +274,10 @@ async def _write_new(
         # The recount under the lock, plus this booking when it holds: what a recount now
         # would find (every writer of the event's bookings holds its lock).
         held = participants if capacity.holds(status, hold_until, now) else 0
-        await _sync_participants(uow, target.kind, target.event_id, now, used + held)
+        locked_and_read = target.locked_capacity is not None
+        await _sync_participants(
+            uow, target.kind, target.event_id, now, used + held, later=locked_and_read
+        )
     # The rows of the new booking, none read back: they go in together with the commit
     # (UnitOfWork.insert_deferred).
     uow.insert_deferred(_b, values)
@@ -315,7 +320,12 @@ async def create_booking(
         assert req.booking is not None
         return await _insert(uow, caller, planned, state.initial(req.booking.status), now)
 
-    return {"booking": await db.read_then_write(caller.site_id, plan, write)}
+    # The plan may take the process's copies of the catalog at the version the caller's
+    # credential read (platform/site_cache.py): a create changes no catalog.
+    booking = await db.read_then_write(
+        caller.site_id, plan, write, catalog_version=caller.catalog_version
+    )
+    return {"booking": booking}
 
 
 async def bulk_create_bookings(

@@ -122,6 +122,7 @@ async def _appointment_free(
         exclude=exclude,
         service=dict(target.service.wire),
         settings=settings,
+        cached=True,
     )
     free = check.free
     needed = [r for r in target.candidates if r in free]

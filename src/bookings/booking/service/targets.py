@@ -81,7 +81,7 @@ async def _class_target(
             f"Session {event_id} is not a session of service {service_id}",
             eventId=event_id,
         )
-    service = await _service(scope, service_id or owner)
+    service = await _service(scope, service_id or owner, cached=True)
     _require_type(service, rules.CLASS)
     start, end = calendar.event_interval(event)
     tz = str(event.get("timeZone") or "UTC")
@@ -134,7 +134,7 @@ async def _appointment_target(
     location: dict[str, Any] | None,
     prefix: str,
 ) -> Target:
-    service = await _service(scope, service_id)
+    service = await _service(scope, service_id, cached=True)
     _require_type(service, rules.APPOINTMENT)
     if end_local <= start_local:
         raise errors.invalid_field(f"{prefix}.endDate", "must be after startDate")

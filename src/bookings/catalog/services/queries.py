@@ -242,12 +242,23 @@ async def get_service_views(scope: SiteScope, ids: Sequence[str]) -> dict[str, S
     return {sid: ServiceView(svc) for sid, svc in (await get_services(scope, ids)).items()}
 
 
-async def require_service(scope: SiteScope, service_id: str) -> ServiceView:
-    """The service as a typed view; 404 ``SERVICE_NOT_FOUND`` when there is none."""
+async def require_service(
+    scope: SiteScope, service_id: str, *, cached: bool = False
+) -> ServiceView:
+    """The service as a typed view; 404 ``SERVICE_NOT_FOUND`` when there is none.
+    ``cached``: this process's copy when it is current (:meth:`SiteScope.cached`), for a
+    request that changed nothing yet (the plan of a create)."""
+    if cached:
+        kept = scope.cached("service", service_id)
+        if isinstance(kept, ServiceView):
+            return kept
     found = await get_services(scope, [service_id])
     if service_id not in found:
         raise service_not_found(service_id)
-    return ServiceView(found[service_id])
+    view = ServiceView(found[service_id])
+    if cached:
+        scope.keep("service", service_id, view)
+    return view
 
 
 async def query_services(
