@@ -63,7 +63,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.create_booking import KeepAlive
+from bench.closed_loop import KeepAlive
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.serving import serving
 

@@ -37,13 +37,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.create_booking import (
-    SESSION_CAPACITY,
-    closed_loop,
-    connections,
-    http_create,
-    pct,
-)
+from bench.closed_loop import closed_loop, connections, http_create, pct
+from bench.create_booking import SESSION_CAPACITY
 from tests.booking.conftest import Catalog, class_booking, next_monday
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.serving import free_port, serving
