@@ -1,0 +1,209 @@
+"""Tenant isolation matrix (issue 17): every route of the app, called with a credential of
+another site, answers a refusal (or, for a list, none of this site's records), and never
+shows or changes a record of this site.
+
+The matrix is generated from the app's route table (tests/tenant_matrix.py): a new route is
+called without anyone listing it, and fails the test until its path parameters have an id of
+site A's records or it is exempted with a reason. Site A has a record of every kind
+(tests/tenant_site.py); site B calls every route naming them:
+
+* every API route (each alias) with B's admin key; each method's canonical path also with
+  B's app key, visitor token and member token (those the method admits), and with B's admin
+  key sent for A's ``wix-site-id`` (refused: 401/403);
+* every dashboard page and post with B's signed-in dashboard session;
+* every public booking page with B's slug and A's ids (and A's manage-link token).
+
+An answer passes when its status is a refusal (:data:`REFUSED`: not found, forbidden, or a
+request refused for naming what the caller's site does not have) or, for a route without an
+id in its path (a list, a query, a create) and for :data:`OWN_KEYED` methods, a 200; and when
+its body holds none of A's texts (:data:`MARK`) and none of A's ids but those the request
+itself named (an error may echo the id it did not find). After the matrix, every row of A in
+every table is as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from bookings.platform.auth import Role
+from bookings.platform.routing import Services
+from bookings.webhooks.safety import ALLOW_PRIVATE_ENV
+from tests.tenant_bodies import form, message, overrides
+from tests.tenant_matrix import (
+    DASHBOARD,
+    OWN_KEYED,
+    PUBLIC_PAGES,
+    Case,
+    cases,
+    exemption,
+    fill,
+)
+from tests.tenant_site import MARK, Tenant, site_a, site_b, snapshot
+from tests.web.dashboard_helpers import csrf, signed_in
+from tests.wire.echo import router as echo_router
+
+#: The refusals: invalid (400, for a body naming what this site does not have), forbidden,
+#: not found, conflict, failed precondition, not implemented.
+REFUSED = {400, 403, 404, 409, 428, 501}
+#: The pages' refusals add an invalid link (401) and a refused form (422).
+PAGE_REFUSED = REFUSED | {401, 422}
+
+
+def _credentials(case: Case, b: Tenant, canonical: bool) -> list[tuple[str, dict[str, str]]]:
+    assert case.method is not None and case.method.roles is not None
+    site = b.keys.site_id
+    out = [("admin", b.keys.admin)]
+    if not canonical:
+        return out
+    roles = case.method.roles
+    kinds = [
+        (Role.APP, "app", b.keys.app_key),
+        (Role.VISITOR, "visitor", b.visitor),
+        (Role.MEMBER, "member", b.member),
+    ]
+    if Role.ADMIN not in roles:
+        out = []
+    out += [
+        (label, {"Authorization": key, "wix-site-id": site})
+        for r, label, key in kinds
+        if r in roles
+    ]
+    return out
+
+
+async def _api_call(
+    client: httpx.AsyncClient, case: Case, path: str, headers: dict[str, str], body: dict[str, Any]
+) -> httpx.Response:
+    if case.verb in ("GET", "DELETE"):
+        params = {}
+        if body:
+            raw = base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+            params[".r"] = raw
+        return await client.request(case.verb, path, params=params, headers=headers)
+    return await client.request(case.verb, path, json=body, headers=headers)
+
+
+@dataclass
+class Matrix:
+    """The answers gathered: what is wrong with them, and how many of each status."""
+
+    a: Tenant
+    problems: list[str] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    exempt: list[str] = field(default_factory=list)
+
+    def check(
+        self, case: Case, who: str, res: httpx.Response, named: str, allowed: set[int]
+    ) -> None:
+        """``named``: the request's path and body (the ids in it may be echoed)."""
+        self.statuses[res.status_code] += 1
+        where = f"{case} as B's {who} ({res.status_code})"
+        if res.status_code not in allowed:
+            self.problems.append(f"{where}: status not in {sorted(allowed)}: {res.text[:300]}")
+        text = res.text
+        if MARK in text:
+            self.problems.append(f"{where}: shows a record of A: {text[:300]}")
+        shown = sorted(i for i in self.a.all_ids if i in text and i not in named)
+        if shown:
+            self.problems.append(f"{where}: shows ids of A {shown}: {text[:300]}")
+
+
+def _allowed(case: Case, page: bool) -> set[int]:
+    """A refusal; or a 200 (a page's 303 too) for a route naming none of A's records in its
+    path (a list, a query, a create) or keyed by a name of the caller's own."""
+    refused = PAGE_REFUSED if page else REFUSED
+    lists = not case.names_a or (case.method is not None and case.method.name in OWN_KEYED)
+    if not lists:
+        return refused
+    return refused | ({200, 303} if page else {200})
+
+
+async def _api(
+    m: Matrix,
+    client: httpx.AsyncClient,
+    case: Case,
+    path: str,
+    b: Tenant,
+    body: dict[str, Any],
+    canonical: bool,
+) -> None:
+    named = path + json.dumps(body)
+    for who, headers in _credentials(case, b, canonical):
+        res = await _api_call(client, case, path, headers, body)
+        m.check(case, who, res, named, _allowed(case, False))
+    if canonical:  # B's key sent for A's site: refused before anything
+        wrong_site = {**b.keys.admin, "wix-site-id": m.a.keys.site_id}
+        res = await _api_call(client, case, path, wrong_site, body)
+        m.check(case, "admin key for A's site", res, named, {401, 403})
+
+
+async def _page(
+    m: Matrix, client: httpx.AsyncClient, case: Case, path: str, who: str, csrf_token: str = ""
+) -> None:
+    fields = form(m.a)
+    headers = {}
+    if csrf_token:
+        fields["csrf"] = csrf_token
+        headers["x-csrf-token"] = csrf_token
+    if case.verb == "GET":
+        # A's day: the dashboard's day views (calendar, attendance) show that day.
+        res = await client.get(path, params={"date": m.a.day.isoformat()})
+    else:
+        res = await client.post(path, data=fields, headers=headers)
+    m.check(case, who, res, path + json.dumps(fields), _allowed(case, True))
+
+
+@pytest.fixture
+def private_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")  # A's webhook points at a local address
+
+
+async def test_another_sites_credentials_reach_nothing_of_this_site(
+    app: Any, client: httpx.AsyncClient, services: Services, private_webhooks: None
+) -> None:
+    a = await site_a(client, services)
+    b = await site_b(client, services)
+    before = await snapshot(services, a.keys.site_id)
+    made = overrides(a)
+    m = Matrix(a)
+    seen: set[str] = set()
+    started = time.monotonic()
+    async with signed_in(client, b.keys) as dashboard:
+        token = csrf(services, dashboard)
+        for case in cases(app, skip_methods={m.name for m in echo_router.methods}):
+            if exemption(case) is not None:
+                m.exempt.append(str(case))
+                continue
+            try:
+                path = fill(case, a, b)
+            except AssertionError as missing:
+                m.problems.append(str(missing))
+                continue
+            if case.method is not None:
+                canonical = case.method.name not in seen
+                seen.add(case.method.name)
+                body = message(case.method, a, made)
+                await _api(m, client, case, path, b, body, canonical)
+            elif case.template.startswith(DASHBOARD):
+                await _page(m, dashboard, case, path, "dashboard session", token)
+            elif case.template.startswith(PUBLIC_PAGES):
+                await _page(m, client, case, path, "visitor (booking pages, B's slug)")
+            else:
+                m.problems.append(f"{case}: a page of no known kind: exempt it or teach the matrix")
+    after = await snapshot(services, a.keys.site_id)
+    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+    elapsed = time.monotonic() - started
+    calls = sum(m.statuses.values())
+    print(f"tenant matrix: {calls} calls, {len(m.exempt)} exempt routes, {elapsed:.1f} s")
+    print(f"tenant matrix statuses: {dict(sorted(m.statuses.items()))}")
+    assert not m.problems, "\n".join(m.problems)
+    assert not changed, f"rows of site A changed: {changed}"
+    assert calls > 900  # ~940 today: every alias, and the other credentials
