@@ -284,7 +284,8 @@ def message(method: ApiMethod[Any], a: Tenant, made: dict[str, dict[str, Any]]) 
 
 
 def form(a: Tenant) -> dict[str, str]:
-    """The form fields of a dashboard post (A's records named where a field names one)."""
+    """The form fields of a page's post (a dashboard's, a booking page's, the fake payment
+    page's), naming A's records where a field names one."""
     i = a.ids
     return {
         "booking": i["class_booking"],
@@ -296,4 +297,5 @@ def form(a: Tenant) -> dict[str, str]:
         "url": "http://127.0.0.1:9/hijacked",
         "mode": "business",
         "revision": "1",
+        "outcome": "APPROVED",
     }

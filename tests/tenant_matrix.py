@@ -38,9 +38,6 @@ EXEMPT: dict[tuple[str, str], str] = {
     "secret token is its address (tests/feeds/test_feeds.py)",
     ("POST", "/_bookings/v1/payments/{provider}/webhook/{site_id}"): "the payment provider's "
     "webhook: verified by the provider's own signature, not by a site credential",
-    ("GET", "/_fake-pay/{site_id}/{payment_id}"): "the fake payment provider's stand-in page "
-    "(tests only): reached by its link, no site credential",
-    ("POST", "/_fake-pay/{site_id}/{payment_id}"): "the fake payment provider's stand-in page",
     ("GET", "/healthz"): "operations: no site data",
     ("GET", "/openapi.json"): "the API's description: no site data",
     ("GET", "/docs"): "the API's documentation page: no site data",
@@ -53,6 +50,8 @@ EXEMPT: dict[tuple[str, str], str] = {
 #: Routes of the public booking pages: ``{slug}`` names the site (B's here), the other
 #: parameters A's records. No credential: the slug is the site.
 PUBLIC_PAGES = "/book/"
+#: The fake payment provider's page: ``{site_id}`` B's, ``{payment_id}`` A's payment.
+PAYMENT_PAGES = "/_fake-pay/"
 DASHBOARD = "/dashboard"
 
 #: Path parameters that name the caller's own site (B's): a booking page's slug, a site id.
@@ -91,6 +90,7 @@ PARAM_KINDS = {
     "webhook_id": "webhook",
     "key_id": "api_key",
     "token": "anonymous_token",
+    "payment_id": "payment",
 }
 #: A generic parameter name -> (path pattern, kind), first match wins.
 BY_PATH: dict[str, list[tuple[str, str]]] = {

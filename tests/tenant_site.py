@@ -220,6 +220,22 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
         a.add("line_item", item["id"])
     order = await post(f"/ecom/v1/checkouts/{checkout['id']}/create-order", {})
     a.add("order", order["orderId"])
+    online = appointment_booking(
+        massage, day, "15:00", "16:00", contactDetails=contact, selectedPaymentOption="ONLINE"
+    )
+    paid_online = await created(client, h, online)
+    a.add("booking", paid_online["id"])
+    line = {
+        "quantity": 1,
+        "catalogReference": {"catalogItemId": paid_online["id"], "appId": APP_ID},
+    }
+    checkout = (await post("/ecom/v1/checkouts", {"lineItems": [line], "channelType": "WEB"}))[
+        "checkout"
+    ]
+    a.add("checkout", checkout["id"])
+    placed = await post(f"/ecom/v1/checkouts/{checkout['id']}/create-order", {})
+    a.add("order", placed["orderId"])
+    a.add("payment", placed["paymentGatewayOrderId"])
 
     hook = {"url": f"http://127.0.0.1:9/{MARK}", "eventTypes": [], "format": "STANDARD"}
     a.add(

@@ -40,6 +40,7 @@ from tests.tenant_bodies import form, message, overrides
 from tests.tenant_matrix import (
     DASHBOARD,
     OWN_KEYED,
+    PAYMENT_PAGES,
     PUBLIC_PAGES,
     Case,
     cases,
@@ -194,7 +195,7 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
                 await _api(m, client, case, path, b, body, canonical)
             elif case.template.startswith(DASHBOARD):
                 await _page(m, dashboard, case, path, "dashboard session", token)
-            elif case.template.startswith(PUBLIC_PAGES):
+            elif case.template.startswith((PUBLIC_PAGES, PAYMENT_PAGES)):
                 await _page(m, client, case, path, "visitor (booking pages, B's slug)")
             else:
                 m.problems.append(f"{case}: a page of no known kind: exempt it or teach the matrix")
