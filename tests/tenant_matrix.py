@@ -39,6 +39,7 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/_bookings/v1/payments/{provider}/webhook/{site_id}"): "the payment provider's "
     "webhook: verified by the provider's own signature, not by a site credential",
     ("GET", "/healthz"): "operations: no site data",
+    ("GET", "/metrics"): "operations (when enabled): the deployment's counters, its own token",
     ("GET", "/openapi.json"): "the API's description: no site data",
     ("GET", "/docs"): "the API's documentation page: no site data",
     ("GET", "/"): "the landing page: no site data",
@@ -47,6 +48,8 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/dashboard/login"): "the sign-in itself (with an API key of the site)",
     ("POST", "/dashboard/logout"): "ends the caller's own session: names no record",
 }
+#: Exempt routes the app has only in some configurations (``/metrics`` when enabled).
+OPTIONAL_ROUTES = {("GET", "/metrics")}
 #: Routes of the public booking pages: ``{slug}`` names the site (B's here), the other
 #: parameters A's records. No credential: the slug is the site.
 PUBLIC_PAGES = "/book/"
@@ -180,10 +183,14 @@ def public_path(case: Case) -> str:
     return case.template
 
 
+def exempt_key(case: Case) -> tuple[str, str]:
+    """The route's key in :data:`EXEMPT` (an API method's aliases go with its canonical path)."""
+    return case.verb, case.method.paths[0] if case.method is not None else case.template
+
+
 def exemption(case: Case) -> str | None:
-    """Why the route is not called (an API method's aliases go with its canonical path)."""
-    path = case.method.paths[0] if case.method is not None else case.template
-    return EXEMPT.get((case.verb, path))
+    """Why the route is not called (``None``: it is)."""
+    return EXEMPT.get(exempt_key(case))
 
 
 def kind_of(param: str, path: str) -> str | None:

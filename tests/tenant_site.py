@@ -35,6 +35,9 @@ from tests.helpers import ok
 #: In every text of site A: an answer containing it shows a record of A.
 MARK = f"tenant-a-{uuid.uuid4().hex[:10]}"
 APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
+#: A create of A's sent with an idempotency key (B sends the same key: it must not replay it).
+IDEMPOTENCY_KEY = "tenant-matrix-key"
+KEYED_POLICY = {"bookingPolicy": {"name": "Keyed"}}
 CONTACT_ID = "c0a7ac70-0000-4000-8000-0000000000a1"
 MEMBER_ID = "5e1f0000-0000-4000-8000-0000000000a1"
 
@@ -255,6 +258,9 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     await post("/_api/bookings-server/v1/calendar-feeds/rotate", {"staffMemberId": staff["id"]})
     res = await client.get(f"/v1/anonymous-bookings/{appointment['id']}/token", headers=h)
     a.anonymous_token = str(ok(res)["token"])
+    keyed = {"Idempotency-Key": IDEMPOTENCY_KEY, **h}
+    res = await client.post("/bookings/v1/booking-policies", json=KEYED_POLICY, headers=keyed)
+    a.add("keyed_policy", ok(res)["bookingPolicy"]["id"])
     await _collect_ids(services, a)
     return a
 

@@ -32,22 +32,35 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from bookings.platform.auth import Role
 from bookings.platform.routing import Services
 from bookings.webhooks.safety import ALLOW_PRIVATE_ENV
+from tests.conftest import SiteKeys
 from tests.tenant_bodies import form, message, overrides
 from tests.tenant_matrix import (
     DASHBOARD,
+    EXEMPT,
+    OPTIONAL_ROUTES,
     OWN_KEYED,
     PAYMENT_PAGES,
     PUBLIC_PAGES,
     Case,
     cases,
+    exempt_key,
     exemption,
     fill,
 )
-from tests.tenant_site import MARK, Tenant, site_a, site_b, snapshot
+from tests.tenant_site import (
+    IDEMPOTENCY_KEY,
+    KEYED_POLICY,
+    MARK,
+    Tenant,
+    site_a,
+    site_b,
+    snapshot,
+)
 from tests.web.dashboard_helpers import csrf, signed_in
 from tests.wire.echo import router as echo_router
 
@@ -99,7 +112,8 @@ class Matrix:
     a: Tenant
     problems: list[str] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
-    exempt: list[str] = field(default_factory=list)
+    #: The exemptions used (:data:`EXEMPT`'s keys).
+    exempt: set[tuple[str, str]] = field(default_factory=set)
 
     def check(
         self, case: Case, who: str, res: httpx.Response, named: str, allowed: set[int]
@@ -181,7 +195,7 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
         token = csrf(services, dashboard)
         for case in cases(app, skip_methods={m.name for m in echo_router.methods}):
             if exemption(case) is not None:
-                m.exempt.append(str(case))
+                m.exempt.add(exempt_key(case))
                 continue
             try:
                 path = fill(case, a, b)
@@ -199,6 +213,17 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
                 await _page(m, client, case, path, "visitor (booking pages, B's slug)")
             else:
                 m.problems.append(f"{case}: a page of no known kind: exempt it or teach the matrix")
+    # A's idempotency key, sent by B with the same request: B's own create, not A's replayed.
+    keyed = {"Idempotency-Key": IDEMPOTENCY_KEY, **b.keys.admin}
+    res = await client.post("/bookings/v1/booking-policies", json=KEYED_POLICY, headers=keyed)
+    m.check(
+        Case("POST", "/bookings/v1/booking-policies", "idempotency key", None),
+        "admin",
+        res,
+        "",
+        {200},
+    )
+    assert res.headers.get("Idempotent-Replayed") is None
     after = await snapshot(services, a.keys.site_id)
     changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
     elapsed = time.monotonic() - started
@@ -208,3 +233,19 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
     assert not m.problems, "\n".join(m.problems)
     assert not changed, f"rows of site A changed: {changed}"
     assert calls > 900  # ~940 today: every alias, and the other credentials
+    stale = set(EXEMPT) - m.exempt - OPTIONAL_ROUTES
+    assert not stale, f"exemptions of routes the app no longer has: remove them: {stale}"
+
+
+def test_a_route_without_an_id_for_its_parameter_fails_the_matrix() -> None:
+    """A new route whose parameter the matrix has no id for fails the test (it says which)."""
+    app = FastAPI()
+
+    @app.get("/v9/widgets/{widgetId}")
+    async def widget(widgetId: str) -> dict[str, str]:
+        return {}
+
+    [case] = [c for c in cases(app) if c.template.startswith("/v9/")]
+    nobody = Tenant(SiteKeys("a", "a", "a", "a"), "a", "a")
+    with pytest.raises(AssertionError, match=r"add an id for \{widgetId\}"):
+        fill(case, nobody, nobody)
