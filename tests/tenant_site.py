@@ -56,6 +56,8 @@ class Tenant:
     #: Every id of this site's records (the scan of the answers looks for them).
     all_ids: set[str] = field(default_factory=set)
     day: date = field(default_factory=next_monday)
+    #: The slugs of the services (A's).
+    slugs: list[str] = field(default_factory=list)
     #: The anonymous action token of a booking (the customer pages' address).
     anonymous_token: str = ""
 
@@ -144,6 +146,7 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     )
     course = await cat.group("COURSE", capacity=5, name=f"Pottery {MARK}")
     for svc in (massage, colour, yoga, course):
+        a.slugs.append(svc["mainSlug"]["name"])
         a.add("service", svc["id"])
         a.add("schedule", svc["schedule"]["id"])
     a.ids["class_service"], a.ids["class_schedule"] = yoga["id"], yoga["schedule"]["id"]

@@ -53,6 +53,7 @@ from tests.tenant_matrix import (
     fill,
 )
 from tests.tenant_site import (
+    APP_ID,
     IDEMPOTENCY_KEY,
     KEYED_POLICY,
     MARK,
@@ -64,6 +65,8 @@ from tests.tenant_site import (
 from tests.web.dashboard_helpers import csrf, signed_in
 from tests.wire.echo import router as echo_router
 
+SERVICES = "/bookings/v2/services"
+CHECKOUTS = "/ecom/v1/checkouts"
 #: The refusals: invalid (400, for a body naming what this site does not have), forbidden,
 #: not found, conflict, failed precondition, not implemented.
 REFUSED = {400, 403, 404, 409, 428, 501}
@@ -72,25 +75,20 @@ PAGE_REFUSED = REFUSED | {401, 422}
 
 
 def _credentials(case: Case, b: Tenant, canonical: bool) -> list[tuple[str, dict[str, str]]]:
+    """B's credentials that the method admits (an alias: the first of them only)."""
     assert case.method is not None and case.method.roles is not None
-    site = b.keys.site_id
-    out = [("admin", b.keys.admin)]
-    if not canonical:
-        return out
-    roles = case.method.roles
     kinds = [
+        (Role.ADMIN, "admin", b.keys.admin_key),
         (Role.APP, "app", b.keys.app_key),
         (Role.VISITOR, "visitor", b.visitor),
         (Role.MEMBER, "member", b.member),
     ]
-    if Role.ADMIN not in roles:
-        out = []
-    out += [
-        (label, {"Authorization": key, "wix-site-id": site})
-        for r, label, key in kinds
-        if r in roles
+    out = [
+        (label, {"Authorization": key, "wix-site-id": b.keys.site_id})
+        for role, label, key in kinds
+        if role in case.method.roles
     ]
-    return out
+    return out if canonical else out[:1]
 
 
 async def _api_call(
@@ -176,6 +174,35 @@ async def _page(
     m.check(case, who, res, path + json.dumps(fields), _allowed(case, True))
 
 
+async def _chained(m: Matrix, client: httpx.AsyncClient, a: Tenant, b: Tenant) -> None:
+    """What one call cannot show: B's own records or keys that collide with A's."""
+    # A's idempotency key, sent by B with the same request: B's own create, not A's replayed.
+    keyed = {"Idempotency-Key": IDEMPOTENCY_KEY, **b.keys.admin}
+    res = await client.post("/bookings/v1/booking-policies", json=KEYED_POLICY, headers=keyed)
+    m.check(
+        Case("POST", "/bookings/v1/booking-policies", "", None), "admin, A's key", res, "", {200}
+    )
+    assert res.headers.get("Idempotent-Replayed") is None
+    # A's service's slug is free on B's site: slugs are per site (B learns nothing of A's).
+    body = {"slug": a.slugs[0]}
+    res = await client.post(f"{SERVICES}/slugs/validate", json=body, headers=b.keys.admin)
+    assert res.status_code == 200 and res.json()["valid"] is True, res.text
+    # A checkout of B's naming A's booking: nothing to sell, no order.
+    line = {"quantity": 1, "catalogReference": {"catalogItemId": a.ids["booking"], "appId": APP_ID}}
+    body = {"lineItems": [line], "channelType": "WEB"}
+    res = await client.post(CHECKOUTS, json=body, headers=b.keys.admin)
+    m.check(Case("POST", CHECKOUTS, "", None), "admin", res, json.dumps(body), {200})
+    checkout = res.json()["checkout"]["id"]
+    res = await client.post(f"{CHECKOUTS}/{checkout}/create-order", json={}, headers=b.keys.admin)
+    m.check(
+        Case("POST", f"{CHECKOUTS}/{{id}}/create-order", "", None),
+        "admin, own checkout",
+        res,
+        json.dumps(body),
+        REFUSED,
+    )
+
+
 @pytest.fixture
 def private_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")  # A's webhook points at a local address
@@ -213,17 +240,7 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
                 await _page(m, client, case, path, "visitor (booking pages, B's slug)")
             else:
                 m.problems.append(f"{case}: a page of no known kind: exempt it or teach the matrix")
-    # A's idempotency key, sent by B with the same request: B's own create, not A's replayed.
-    keyed = {"Idempotency-Key": IDEMPOTENCY_KEY, **b.keys.admin}
-    res = await client.post("/bookings/v1/booking-policies", json=KEYED_POLICY, headers=keyed)
-    m.check(
-        Case("POST", "/bookings/v1/booking-policies", "idempotency key", None),
-        "admin",
-        res,
-        "",
-        {200},
-    )
-    assert res.headers.get("Idempotent-Replayed") is None
+    await _chained(m, client, a, b)
     after = await snapshot(services, a.keys.site_id)
     changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
     elapsed = time.monotonic() - started
