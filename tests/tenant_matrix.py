@@ -24,8 +24,9 @@ from tests.tenant_site import Tenant
 #: Routes the matrix does not call, by (verb, path template; an API method's canonical path
 #: stands for its aliases), with the reason.
 EXEMPT: dict[tuple[str, str], str] = {
-    ("POST", "/oauth2/token"): "issues tokens: a visitor token names its site by client id, "
-    "a member token needs the site's admin (tests/identity/test_access.py)",
+    ("POST", "/oauth2/token"): "issues tokens, no record of a site: a visitor token names its "
+    "site by its public client id; a member token of A asked for by B's admin key is refused "
+    "(the test's chained checks)",
     ("GET", "/v1/anonymous-bookings/{token}"): "no credential: the signed token is the whole "
     "key (it names its site and booking; tests/booking/test_anonymous.py)",
     ("POST", "/v1/anonymous-bookings/{token}/cancel"): "the signed token is the credential",

@@ -32,10 +32,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from bookings.platform.auth import Role
+from bookings.platform.models import domain_events
 from bookings.platform.routing import Services
+from bookings.webhooks.dispatcher import Dispatcher
+from bookings.webhooks.models import webhook_deliveries, webhooks
 from bookings.webhooks.safety import ALLOW_PRIVATE_ENV
 from tests.conftest import SiteKeys
 from tests.tenant_bodies import form, message, overrides
@@ -57,6 +61,7 @@ from tests.tenant_site import (
     IDEMPOTENCY_KEY,
     KEYED_POLICY,
     MARK,
+    MEMBER_ID,
     Tenant,
     site_a,
     site_b,
@@ -67,6 +72,7 @@ from tests.wire.echo import router as echo_router
 
 SERVICES = "/bookings/v2/services"
 CHECKOUTS = "/ecom/v1/checkouts"
+WEBHOOKS = "/_api/bookings-server/v1/webhooks"
 #: The refusals: invalid (400, for a body naming what this site does not have), forbidden,
 #: not found, conflict, failed precondition, not implemented.
 REFUSED = {400, 403, 404, 409, 428, 501}
@@ -183,6 +189,15 @@ async def _chained(m: Matrix, client: httpx.AsyncClient, a: Tenant, b: Tenant) -
         Case("POST", "/bookings/v1/booking-policies", "", None), "admin, A's key", res, "", {200}
     )
     assert res.headers.get("Idempotent-Replayed") is None
+    # B's webhook, for every event: the fan-out must give it none of A's (see the test's end).
+    hook = {"url": "http://127.0.0.1:9/b", "eventTypes": [], "format": "STANDARD"}
+    res = await client.post(WEBHOOKS, json={"webhook": hook}, headers=b.keys.admin)
+    m.check(Case("POST", WEBHOOKS, "", None), "admin", res, "", {200})
+    # A member token of A's asked for by B's admin key: refused.
+    grant = {"grantType": "member", "memberId": MEMBER_ID}
+    wrong_site = {**b.keys.admin, "wix-site-id": a.keys.site_id}
+    res = await client.post("/oauth2/token", json=grant, headers=wrong_site)
+    m.check(Case("POST", "/oauth2/token", "", None), "admin key for A's site", res, "", {401, 403})
     # A's service's slug is free on B's site: slugs are per site (B learns nothing of A's).
     body = {"slug": a.slugs[0]}
     res = await client.post(f"{SERVICES}/slugs/validate", json=body, headers=b.keys.admin)
@@ -201,6 +216,24 @@ async def _chained(m: Matrix, client: httpx.AsyncClient, a: Tenant, b: Tenant) -
         json.dumps(body),
         REFUSED,
     )
+
+
+async def _fanned_out_to(services: Services, b: Tenant) -> set[str]:
+    """The deliveries to B's webhook (it has one, subscribed to every event type, from
+    :func:`_chained`) of another site's events after the dispatcher's fan-out: none, A's
+    queued events included."""
+    await Dispatcher(services.db).fan_out()
+    d, e, w = webhook_deliveries, domain_events, webhooks
+    b_hooks = sa.select(w.c.id).where(w.c.site_id == b.keys.site_id)
+    own_events = sa.select(e.c.id).where(e.c.site_id == b.keys.site_id)
+    stmt = sa.select(d.c.site_id, d.c.event_id).where(
+        sa.or_(d.c.webhook_id.in_(b_hooks), d.c.site_id == b.keys.site_id)
+    )
+    async with services.db.connect_for_read() as conn:
+        rows = (await conn.execute(stmt)).all()
+        own = set((await conn.execute(own_events)).scalars().all())
+    assert rows, "B's webhook got none of B's own events: the check would prove nothing"
+    return {f"{site}/{event}" for site, event in rows if site != b.keys.site_id or event not in own}
 
 
 @pytest.fixture
@@ -249,6 +282,7 @@ async def test_another_sites_credentials_reach_nothing_of_this_site(
     print(f"tenant matrix statuses: {dict(sorted(m.statuses.items()))}")
     assert not m.problems, "\n".join(m.problems)
     assert not changed, f"rows of site A changed: {changed}"
+    assert await _fanned_out_to(services, b) == set(), "B's webhook got events of another site"
     assert calls > 900  # ~940 today: every alias, and the other credentials
     stale = set(EXEMPT) - m.exempt - OPTIONAL_ROUTES
     assert not stale, f"exemptions of routes the app no longer has: remove them: {stale}"
