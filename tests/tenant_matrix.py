@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,10 +135,6 @@ class Case:
         """Whether a path parameter names a record of A (not the caller's own slug or site)."""
         return any(p not in OWN_PARAMS for p in self.params)
 
-    @property
-    def page(self) -> bool:
-        return self.method is None
-
     def __str__(self) -> str:
         return f"{self.verb} {self.template}"
 
@@ -156,7 +153,7 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]
             raise AssertionError(f"a route of an unknown kind: {route!r}: teach the matrix")
 
 
-def cases(app: Any, skip_methods: set[str] = frozenset()) -> list[Case]:  # type: ignore[assignment]
+def cases(app: Any, skip_methods: AbstractSet[str] = frozenset()) -> list[Case]:
     """Every route of the app (each alias of an API method too), but those of
     ``skip_methods`` (API method names: the test's own echo router)."""
     methods = {m.name: m for m in api_methods()}
