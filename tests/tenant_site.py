@@ -34,6 +34,8 @@ from tests.helpers import ok
 
 #: In every text of site A: an answer containing it shows a record of A.
 MARK = f"tenant-a-{uuid.uuid4().hex[:10]}"
+#: In every text of site B (its own records, which its answers may show).
+MARK_B = f"tenant-b-{uuid.uuid4().hex[:10]}"
 APP_ID = "13d21c63-b5ec-5912-8397-c3a5ddb27a97"
 #: A create of A's sent with an idempotency key (B sends the same key: it must not replay it).
 IDEMPOTENCY_KEY = "tenant-matrix-key"
@@ -84,20 +86,32 @@ async def _token(client: httpx.AsyncClient, keys: SiteKeys, member_id: str | Non
     return str(ok(res)["access_token"])
 
 
-async def site_b(client: httpx.AsyncClient, services: Services) -> Tenant:
-    """The other site: its admin, app, visitor and member credentials, no records."""
-    b = await _site(services, "Tenant B")
-    b.visitor = await _token(client, b.keys, None)
-    b.member = await _token(client, b.keys, "5e1f0000-0000-4000-8000-0000000000b1")
-    return b
-
-
 async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
-    """Site A with a record of every kind (see the module's docstring)."""
-    a = await _site(services, f"Tenant A {MARK}")
+    """Site A: every text carries :data:`MARK`; one create sent with the idempotency key."""
+    return await populated_site(client, services, MARK, MEMBER_ID, CONTACT_ID, keyed=True)
+
+
+async def site_b(client: httpx.AsyncClient, services: Services) -> Tenant:
+    """The other site, with records of its own (texts marked :data:`MARK_B`)."""
+    return await populated_site(client, services, MARK_B, str(uuid.uuid4()), str(uuid.uuid4()))
+
+
+async def populated_site(
+    client: httpx.AsyncClient,
+    services: Services,
+    mark: str,
+    member_id: str,
+    contact_id: str,
+    *,
+    keyed: bool = False,
+) -> Tenant:
+    """A site with a record of every kind, each text carrying ``mark``; its visitor and
+    member tokens. ``keyed``: one create sent with :data:`IDEMPOTENCY_KEY`."""
+    a = await _site(services, f"Tenant {mark}")
     a.all_ids.update({a.keys.site_id, a.keys.client_id, a.key_id})
-    a.member = await _token(client, a.keys, MEMBER_ID)
-    a.add("member", MEMBER_ID)
+    a.visitor = await _token(client, a.keys, None)
+    a.member = await _token(client, a.keys, member_id)
+    a.add("member", member_id)
     h = a.keys.admin
     cat = Catalog(client, h)
 
@@ -105,7 +119,7 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
         return ok(await client.post(path, json=body, headers=headers))
 
     policy = {
-        "name": f"Policy {MARK}",
+        "name": f"Policy {mark}",
         "waitlistPolicy": {"enabled": True, "capacity": 5, "reservationTimeInMinutes": 10},
         "participantsPolicy": {"maxParticipantsPerBooking": 5},
         "cancellationPolicy": {"enabled": True, "limitLatestCancellation": False},
@@ -116,35 +130,35 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
             "id"
         ],
     )
-    staff = (await post("/bookings/v1/staff-members", {"staffMember": {"name": f"Ana {MARK}"}}))[
+    staff = (await post("/bookings/v1/staff-members", {"staffMember": {"name": f"Ana {mark}"}}))[
         "staffMember"
     ]
     a.add("staff", staff["id"])
     a.add("staff_resource", staff["resourceId"])
-    resource = (await post("/bookings/v2/resources", {"resource": {"name": f"Room {MARK}"}}))[
+    resource = (await post("/bookings/v2/resources", {"resource": {"name": f"Room {mark}"}}))[
         "resource"
     ]
     a.add("resource", resource["id"])
-    ben = (await post("/bookings/v1/staff-members", {"staffMember": {"name": f"Ben {MARK}"}}))[
+    ben = (await post("/bookings/v1/staff-members", {"staffMember": {"name": f"Ben {mark}"}}))[
         "staffMember"
     ]
     a.add("staff", ben["id"])
     a.add("staff_resource", ben["resourceId"])
     massage = await cat.appointment(
         [staff["resourceId"], ben["resourceId"]],
-        name=f"Massage {MARK}",
+        name=f"Massage {mark}",
         bookingPolicy={"id": policy_id},
     )
     colour = await cat.appointment(
         [staff["resourceId"], ben["resourceId"]],
-        name=f"Colour {MARK}",
+        name=f"Colour {mark}",
         bookingPolicy={"id": policy_id},
         schedule={"availabilityConstraints": {"sessionDurations": [30], "timeBetweenSessions": 0}},
     )
     yoga = await cat.group(
-        "CLASS", capacity=1, name=f"Yoga {MARK}", bookingPolicy={"id": policy_id}
+        "CLASS", capacity=1, name=f"Yoga {mark}", bookingPolicy={"id": policy_id}
     )
-    course = await cat.group("COURSE", capacity=5, name=f"Pottery {MARK}")
+    course = await cat.group("COURSE", capacity=5, name=f"Pottery {mark}")
     for svc in (massage, colour, yoga, course):
         a.slugs.append(svc["mainSlug"]["name"])
         a.add("service", svc["id"])
@@ -155,7 +169,7 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     session = await cat.session(yoga, day, capacity=1, weekly_until=day + timedelta(days=21))
     a.add("event", session["id"])
     a.add("event", (await cat.session(course, day, "10:00", "11:00"))["id"])
-    group = {"name": f"Extras {MARK}", "addOnIds": [str(uuid.uuid4())]}
+    group = {"name": f"Extras {mark}", "addOnIds": [str(uuid.uuid4())]}
     body = {"serviceId": massage["id"], "addOnGroup": group}
     a.add(
         "add_on_group",
@@ -163,10 +177,10 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     )
 
     contact = {
-        "contactId": CONTACT_ID,
-        "firstName": f"Jo {MARK}",
-        "lastName": MARK,
-        "email": f"{MARK}@example.com",
+        "contactId": contact_id,
+        "firstName": f"Jo {mark}",
+        "lastName": mark,
+        "email": f"{mark}@example.com",
     }
     massage_booking = appointment_booking(
         massage,
@@ -177,7 +191,7 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     )
     appointment = await created(client, h, massage_booking)
     a.add("booking", appointment["id"])
-    a.add("contact", CONTACT_ID)
+    a.add("contact", contact_id)
     klass = await created(
         client, {"Authorization": a.member}, class_booking(yoga, session, contactDetails=contact)
     )
@@ -243,12 +257,12 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     a.add("order", placed["orderId"])
     a.add("payment", placed["paymentGatewayOrderId"])
 
-    hook = {"url": f"http://127.0.0.1:9/{MARK}", "eventTypes": [], "format": "STANDARD"}
+    hook = {"url": f"http://127.0.0.1:9/{mark}", "eventTypes": [], "format": "STANDARD"}
     a.add(
         "webhook",
         (await post("/_api/bookings-server/v1/webhooks", {"webhook": hook}))["webhook"]["id"],
     )
-    template = {"template": {"body": f"Thanks {MARK}"}}
+    template = {"template": {"body": f"Thanks {mark}"}}
     ok(
         await client.put(
             "/_api/bookings-server/v1/notifications/templates/created.subject",
@@ -261,9 +275,12 @@ async def site_a(client: httpx.AsyncClient, services: Services) -> Tenant:
     await post("/_api/bookings-server/v1/calendar-feeds/rotate", {"staffMemberId": staff["id"]})
     res = await client.get(f"/v1/anonymous-bookings/{appointment['id']}/token", headers=h)
     a.anonymous_token = str(ok(res)["token"])
-    keyed = {"Idempotency-Key": IDEMPOTENCY_KEY, **h}
-    res = await client.post("/bookings/v1/booking-policies", json=KEYED_POLICY, headers=keyed)
-    a.add("keyed_policy", ok(res)["bookingPolicy"]["id"])
+    if keyed:
+        with_key = {"Idempotency-Key": IDEMPOTENCY_KEY, **h}
+        res = await client.post(
+            "/bookings/v1/booking-policies", json=KEYED_POLICY, headers=with_key
+        )
+        a.add("keyed_policy", ok(res)["bookingPolicy"]["id"])
     await _collect_ids(services, a)
     return a
 
