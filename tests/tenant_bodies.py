@@ -11,6 +11,9 @@ from bookings.platform.routing import ApiMethod
 from tests.booking.conftest import appointment_booking, class_booking, local
 from tests.tenant_site import APP_ID, Tenant
 
+#: The revision of a link's request: the current revision of the record of B's it names.
+CURRENT = "<current revision>"
+
 #: A top-level field name -> the kind of A's record it names (a list of them for ``...Ids``).
 FIELD_KINDS = {
     "serviceId": "service",
@@ -298,4 +301,88 @@ def form(a: Tenant) -> dict[str, str]:
         "mode": "business",
         "revision": "1",
         "outcome": "APPROVED",
+    }
+
+
+def free_references(a: Tenant) -> set[str]:
+    """Ids of A's that :func:`links` gets into B's own records, by design: they name nothing
+    B can read and A's rows ignore them.
+
+    * A calendar event's ``resources[]`` are free references: any id is taken (Wix's Calendar
+      takes resources of other systems too), and only the site's own resources get a name.
+      A's availability reads A's event rows only, so B's event "using" A's room blocks
+      nothing of A's.
+    * A checkout's line item names its catalog item by id: one of no booking of the site's is
+      kept with its availability ``NOT_FOUND`` and cannot be ordered.
+    """
+    return {a.ids["resource"], a.ids["booking"]}
+
+
+def links(a: Tenant, b: Tenant) -> dict[str, list[dict[str, Any]]]:
+    """Requests that would tie a record of B's (named in the path, or here) to a record of
+    A's, by method name: each must be refused or leave B's record without A's id."""
+    i, j = a.ids, b.ids
+    b_massage = {"id": j["service"], "schedule": {"id": j["schedule"]}}
+    day = a.day + timedelta(days=2)
+    own_slot = _slot(a, j["service"], j["schedule"], "12:00", "13:00")
+    return {
+        "UpdateService": [
+            {"service": {"revision": CURRENT, "bookingPolicy": {"id": i["policy"]}}},
+            {"service": {"revision": CURRENT, "staffMemberIds": [i["staff_resource"]]}},
+        ],
+        "CreateService": [{"service": {**_SERVICE, "staffMemberIds": [i["staff_resource"]]}}],
+        "UpdateEvent": [{"event": {"revision": CURRENT, "resources": [{"id": i["resource"]}]}}],
+        "CreateEvent": [
+            {
+                "event": {
+                    **_event(a),
+                    "scheduleId": j["class_schedule"],
+                    "resources": [{"id": i["resource"]}],
+                }
+            }
+        ],
+        "createBooking": [
+            {"booking": appointment_booking(b_massage, day, resource=i["staff_resource"])},
+            {"booking": class_booking({"id": j["class_service"]}, {"id": i["event"]})},
+        ],
+        "rescheduleBooking": [
+            {"revision": CURRENT, "slot": _slot(a, i["service"], i["schedule"], "12:00", "13:00")},
+            {"revision": CURRENT, "slot": {**own_slot, "resource": {"id": i["staff_resource"]}}},
+        ],
+        "registerToWaitlist": [
+            {"booking": class_booking({"id": j["class_service"]}, {"id": i["event"]})}
+        ],
+        "createMultiServiceBooking": [
+            {"bookings": [appointment_booking(b_massage, day), _booking(a)]}
+        ],
+        "addBookingsToMultiServiceBooking": [
+            {
+                "multiServiceBookingId": j["multi_service_booking"],
+                "bookings": [{"bookingId": i["booking"], "revision": "1"}],
+            }
+        ],
+        "addToCheckout": [{"lineItems": [_line(a)]}],
+        "SetAttendance": [
+            {
+                "attendance": {
+                    "bookingId": j["class_booking"],
+                    "eventId": i["event"],
+                    "status": "ATTENDED",
+                }
+            }
+        ],
+        "ListAvailabilityTimeSlots": [
+            {
+                "serviceId": j["service"],
+                **_window(a),
+                "resourceTypes": [{"resourceIds": [i["staff_resource"]]}],
+            }
+        ],
+        "SetAddOnsForGroup": [
+            {
+                "serviceId": j["service"],
+                "groupId": i["add_on_group"],
+                "addOnIds": ["6f1c3b8e-0d7a-4e7b-9c61-2f9d0a3e5b14"],
+            }
+        ],
     }

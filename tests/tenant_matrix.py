@@ -222,6 +222,13 @@ def fill(case: Case, a: Tenant, b: Tenant) -> str:
     return re.sub(r"\{([^}]+)\}", value, path)
 
 
+def path_ids(case: Case, t: Tenant) -> list[str]:
+    """The ids :func:`fill` puts in the path for ``t``'s records, in order."""
+    path = public_path(case)
+    found = [_id_of(kind_of(p, path), t) for p in re.findall(r"\{([^}]+)\}", path)]
+    return [i for i in found if i is not None]
+
+
 def _id_of(kind: str | None, a: Tenant) -> str | None:
     if kind is None:
         return None

@@ -232,6 +232,9 @@ async def populated_site(
         "quantity": 1,
         "catalogReference": {"catalogItemId": appointment["id"], "appId": APP_ID},
     }
+    # An open checkout first (the one the routes name), then the ones ordered.
+    opened = await post("/ecom/v1/checkouts", {"lineItems": [line], "channelType": "WEB"})
+    a.add("checkout", opened["checkout"]["id"])
     checkout = (await post("/ecom/v1/checkouts", {"lineItems": [line], "channelType": "WEB"}))[
         "checkout"
     ]
@@ -315,3 +318,28 @@ async def snapshot(services: Services, site_id: str) -> dict[str, list[str]]:
             rows = (await conn.execute(sa.select(table).where(table.c.site_id == site_id))).all()
         out[table.name] = sorted(repr(tuple(row)) for row in rows)
     return out
+
+
+async def rows_naming(services: Services, site_id: str, ids: set[str]) -> dict[str, list[str]]:
+    """The rows of the site, table by table, whose text holds one of ``ids``."""
+    out: dict[str, list[str]] = {}
+    for table, rows in (await snapshot(services, site_id)).items():
+        found = [row for row in rows if any(i in row for i in ids)]
+        if found:
+            out[table] = found
+    return out
+
+
+async def current_revision(services: Services, site_id: str, record_id: str) -> str:
+    """The revision of the site's record with this id (in whichever table has it)."""
+    for table in metadata.sorted_tables:
+        if not {"site_id", "id", "revision"} <= set(table.c.keys()):
+            continue
+        stmt = sa.select(table.c.revision).where(
+            table.c.site_id == site_id, table.c.id == record_id
+        )
+        async with services.db.connect_for_read() as conn:
+            found = (await conn.execute(stmt)).scalar()
+        if found is not None:
+            return str(found)
+    raise AssertionError(f"no record {record_id} with a revision on site {site_id}")

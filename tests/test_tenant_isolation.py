@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ from bookings.webhooks.dispatcher import Dispatcher
 from bookings.webhooks.models import webhook_deliveries, webhooks
 from bookings.webhooks.safety import ALLOW_PRIVATE_ENV
 from tests.conftest import SiteKeys
-from tests.tenant_bodies import form, message, overrides
+from tests.tenant_bodies import CURRENT, form, free_references, links, message, overrides
 from tests.tenant_matrix import (
     DASHBOARD,
     EXEMPT,
@@ -58,6 +59,7 @@ from tests.tenant_matrix import (
     exempt_key,
     exemption,
     fill,
+    path_ids,
 )
 from tests.tenant_site import (
     APP_ID,
@@ -66,6 +68,8 @@ from tests.tenant_site import (
     MARK,
     MEMBER_ID,
     Tenant,
+    current_revision,
+    rows_naming,
     site_a,
     site_b,
     snapshot,
@@ -121,6 +125,8 @@ class Matrix:
     statuses: Counter[int] = field(default_factory=Counter)
     #: The exemptions used (:data:`EXEMPT`'s keys).
     exempt: set[tuple[str, str]] = field(default_factory=set)
+    #: Ids of A's that B's own records may hold (:func:`tests.tenant_bodies.free_references`).
+    free: set[str] = field(default_factory=set)
 
     def check(
         self, case: Case, who: str, res: httpx.Response, named: str, allowed: set[int]
@@ -133,7 +139,7 @@ class Matrix:
         text = res.text
         if MARK in text:
             self.problems.append(f"{where}: shows a record of A: {text[:300]}")
-        shown = sorted(i for i in self.a.all_ids if i in text and i not in named)
+        shown = sorted(i for i in self.a.all_ids - self.free if i in text and i not in named)
         if shown:
             self.problems.append(f"{where}: shows ids of A {shown}: {text[:300]}")
 
@@ -310,3 +316,56 @@ def test_a_route_without_an_id_for_its_parameter_fails_the_matrix() -> None:
     nobody = Tenant(SiteKeys("a", "a", "a", "a"), "a", "a")
     with pytest.raises(AssertionError, match=r"add an id for \{widgetId\}"):
         fill(case, nobody, nobody)
+
+
+#: Methods the second test leaves out: they take away B's records (no link to make).
+_TAKING_AWAY = re.compile(r"delete|remove|cancel|decline|trash", re.IGNORECASE)
+
+
+async def test_records_of_another_site_cannot_be_linked_to(
+    app: Any, client: httpx.AsyncClient, services: Services, private_webhooks: None
+) -> None:
+    """B's own records (named in the path) and B's creates, pointed at A's records (named in
+    the body): refused, or done without A's id; A's rows unchanged, and no row of B's names a
+    record of A's (but the free references of :func:`tests.tenant_bodies.free_references`).
+    Each method's canonical path, with B's first credential it admits; the links
+    (:func:`tests.tenant_bodies.links`) first, on B's records as built, then every other
+    method with its matrix request."""
+    a = await site_a(client, services)
+    b = await site_b(client, services)
+    before = await snapshot(services, a.keys.site_id)
+    made, linking = overrides(a), links(a, b)
+    m = Matrix(a, free=free_references(a))
+    canonical: dict[str, Case] = {}
+    for case in cases(app, skip_methods={method.name for method in echo_router.methods}):
+        method = case.method
+        if method is None or method.roles is None or method.name in canonical:
+            continue
+        canonical[method.name] = case
+    linked = [canonical[name] for name in linking]
+    rest = [
+        c
+        for name, c in canonical.items()
+        if name not in linking
+        and c.verb != "DELETE"
+        and not _TAKING_AWAY.search(name)
+        and exemption(c) is None
+    ]
+    for case in [*linked, *rest]:
+        assert case.method is not None
+        path = fill(case, b, b)
+        who, headers = _credentials(case, b, canonical=False)[0]
+        for body in linking.get(case.method.name) or [message(case.method, a, made)]:
+            if CURRENT in json.dumps(body):
+                revision = await current_revision(services, b.keys.site_id, path_ids(case, b)[0])
+                body = json.loads(
+                    json.dumps(body).replace(json.dumps(CURRENT), json.dumps(revision))
+                )
+            res = await _api_call(client, case, path, headers, body)
+            m.check(case, who, res, path + json.dumps(body), set(range(200, 500)) | {501})
+    after = await snapshot(services, a.keys.site_id)
+    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+    assert not m.problems, "\n".join(m.problems)
+    assert not changed, f"rows of site A changed: {changed}"
+    naming = await rows_naming(services, b.keys.site_id, a.all_ids - m.free)
+    assert not naming, f"rows of B name records of A: {naming}"
