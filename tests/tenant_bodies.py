@@ -1,6 +1,7 @@
-"""The messages of the tenant isolation matrix: for each API method a plausible request naming
+"""The messages of the tenant isolation tests: for each API method a plausible request naming
 site A's records (a generic one made from the request model's field names, or the method's
-own below), and the form fields of the dashboard's posts."""
+own in :func:`overrides`), the form fields of the pages' posts, and the requests that would
+tie a record of B's to one of A's (:func:`links`)."""
 
 from __future__ import annotations
 

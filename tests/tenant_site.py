@@ -1,9 +1,11 @@
-"""The two sites of the tenant isolation matrix (tests/test_tenant_isolation.py): site A with
-at least one record of every kind a route takes the id of, made through HTTP as its admin,
-and site B with its own credentials of every kind.
+"""The two sites of the tenant isolation tests (tests/test_tenant_isolation.py): each with at
+least one record of every kind a route takes the id of, made through HTTP as its admin, and
+credentials of every kind (admin and app keys, visitor and member tokens).
 
-Every name, e-mail and text of A carries :data:`MARK`, so that an answer showing any of A's
-records is found by one substring scan.
+Every name, e-mail and text of site A carries :data:`MARK` (B's, :data:`MARK_B`), so that an
+answer showing any of A's records is found by one substring scan; and the ids of all A's rows
+are gathered (:attr:`Tenant.all_ids`) for the same scan. :func:`snapshot` reads every row of
+a site, to compare before and after.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ MEMBER_ID = "5e1f0000-0000-4000-8000-0000000000a1"
 
 @dataclass
 class Tenant:
-    """A site, its credentials, and (site A) the id of one record of each kind."""
+    """A site, its credentials, and the id of one record of each kind."""
 
     keys: SiteKeys
     slug: str
@@ -58,7 +60,7 @@ class Tenant:
     #: Every id of this site's records (the scan of the answers looks for them).
     all_ids: set[str] = field(default_factory=set)
     day: date = field(default_factory=next_monday)
-    #: The slugs of the services (A's).
+    #: The slugs of its services.
     slugs: list[str] = field(default_factory=list)
     #: The anonymous action token of a booking (the customer pages' address).
     anonymous_token: str = ""

@@ -181,12 +181,20 @@ async def _page(
     if csrf_token:
         fields["csrf"] = csrf_token
         headers["x-csrf-token"] = csrf_token
+    # A's day and records: the dashboard's day and week views (calendar, attendance) and its
+    # bookings list filtered by them.
+    params = {
+        "date": m.a.day.isoformat(),
+        "view": "week",
+        "tab": "all",
+        "staff": m.a.ids["staff_resource"],
+        "service": m.a.ids["service"],
+    }
     if case.verb == "GET":
-        # A's day: the dashboard's day views (calendar, attendance) show that day.
-        res = await client.get(path, params={"date": m.a.day.isoformat()})
+        res = await client.get(path, params=params)
     else:
         res = await client.post(path, data=fields, headers=headers)
-    m.check(case, who, res, path + json.dumps(fields), _allowed(case, True))
+    m.check(case, who, res, path + json.dumps([fields, params]), _allowed(case, True))
 
 
 async def _chained(m: Matrix, client: httpx.AsyncClient, a: Tenant, b: Tenant) -> None:
