@@ -238,9 +238,19 @@ async def _chained(m: Matrix, client: httpx.AsyncClient, a: Tenant, b: Tenant) -
 async def _fanned_out_to(services: Services, a: Tenant, b: Tenant) -> set[str]:
     """The deliveries to B's webhook (it has one, subscribed to every event type, from
     :func:`_chained`) of another site's events after the dispatcher's fan-out: none, A's
-    queued events included."""
-    await Dispatcher(services.db).fan_out()
+    queued events included.
+
+    The fan-out is the deployment's: it takes every site's queued events (those of earlier
+    tests too). The deliveries it makes are deleted afterwards, with A's and B's webhooks, so
+    that no later test's dispatcher finds them."""
     d, e, w = webhook_deliveries, domain_events, webhooks
+    every_delivery = sa.select(d.c.site_id, d.c.id)
+    async with services.db.connect_for_read() as conn:
+        earlier = set((await conn.execute(every_delivery)).tuples().all())
+    dispatcher = Dispatcher(services.db)
+    while await dispatcher.fan_out():
+        pass
+    await dispatcher.aclose()
     b_hooks = sa.select(w.c.id).where(w.c.site_id == b.keys.site_id)
     own_events = sa.select(e.c.id).where(e.c.site_id == b.keys.site_id)
     stmt = sa.select(d.c.site_id, d.c.event_id).where(
@@ -252,7 +262,10 @@ async def _fanned_out_to(services: Services, a: Tenant, b: Tenant) -> set[str]:
         own = set((await conn.execute(own_events)).scalars().all())
         hooks = await conn.execute(sa.select(w.c.site_id, w.c.id).where(w.c.site_id.in_(sites)))
         hooks_of_both = hooks.all()
-    # Their deliveries go with them: no later test's dispatcher tries to send them.
+        made = set((await conn.execute(every_delivery)).tuples().all()) - earlier
+    async with services.db.connect_for_write() as conn:
+        for site, delivery in made:
+            await conn.execute(sa.delete(d).where(d.c.site_id == site, d.c.id == delivery))
     for site, hook in hooks_of_both:
         await webhook_service.delete_webhook(services.db, site, hook)
     assert rows, "B's webhook got none of B's own events: the check would prove nothing"
