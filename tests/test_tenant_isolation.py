@@ -246,7 +246,7 @@ async def _fanned_out_to(services: Services, a: Tenant, b: Tenant) -> set[str]:
     d, e, w = webhook_deliveries, domain_events, webhooks
     every_delivery = sa.select(d.c.site_id, d.c.id)
     async with services.db.connect_for_read() as conn:
-        earlier = set((await conn.execute(every_delivery)).tuples().all())
+        earlier = {(str(r.site_id), str(r.id)) for r in await conn.execute(every_delivery)}
     dispatcher = Dispatcher(services.db)
     while await dispatcher.fan_out():
         pass
@@ -262,7 +262,7 @@ async def _fanned_out_to(services: Services, a: Tenant, b: Tenant) -> set[str]:
         own = set((await conn.execute(own_events)).scalars().all())
         hooks = await conn.execute(sa.select(w.c.site_id, w.c.id).where(w.c.site_id.in_(sites)))
         hooks_of_both = hooks.all()
-        made = set((await conn.execute(every_delivery)).tuples().all()) - earlier
+        made = {(str(r.site_id), str(r.id)) for r in await conn.execute(every_delivery)} - earlier
     async with services.db.connect_for_write() as conn:
         for site, delivery in made:
             await conn.execute(sa.delete(d).where(d.c.site_id == site, d.c.id == delivery))
