@@ -6,15 +6,19 @@ appointment slot) with their assertions."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
+from bookings.booking.capacity import holds
 from bookings.booking.models import bookings
 from bookings.platform.db import Database
 from bookings.platform.models import domain_events
@@ -103,6 +107,21 @@ async def stored(db: Database, site_id: str, **where: Any) -> Counter[str]:
 def catalog(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> Catalog:
     """The catalog helper of ``tests/booking/conftest.py`` on the server at ``base``."""
     return Catalog(_Based(http, base), headers)  # type: ignore[arg-type]
+
+
+def double_booked(rows: Sequence[sa.Row[Any]], staff: Iterable[str], now: datetime) -> list[str]:
+    """Those of ``staff`` who hold two of the booking ``rows`` whose spans (buffers included)
+    meet."""
+    found = []
+    for rid in staff:
+        spans = sorted(
+            (r.start_utc, r.busy_end_utc)
+            for r in rows
+            if r.resource_id == rid and holds(r.status, r.hold_until, now)
+        )
+        if any(end > start for (_, end), (start, _) in itertools.pairwise(spans)):
+            found.append(rid)
+    return found
 
 
 class _Based:

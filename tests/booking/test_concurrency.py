@@ -13,10 +13,10 @@ agree with the answers.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from tests.booking.races import (
     appointment_slot_race,
     class_session_race,
     client,
+    double_booked,
     fire,
     outcome,
     site_env,
@@ -183,11 +184,7 @@ async def _check_store(cluster: Cluster, staff: list[str]) -> dict[str, list[Any
         rows = (await conn.execute(sa.select(b).where(b.c.site_id == cluster.site_id))).all()
         query = sa.select(p.c.id).where(p.c.site_id == cluster.site_id)
         packages = {r.id for r in (await conn.execute(query)).all()}
-    holding = [r for r in rows if r.status in ("CREATED", "CONFIRMED", "PENDING")]
-    for rid in staff:
-        spans = sorted((r.start_utc, r.busy_end_utc) for r in holding if r.resource_id == rid)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            assert end <= start, f"staff {rid} overbooked"
+    assert not double_booked(rows, staff, datetime.now(UTC))
     children: dict[str, list[Any]] = {}
     for r in rows:
         if r.multi_service_booking_id:

@@ -1,0 +1,333 @@
+"""``kill -9`` under write load, on SQLite and PostgreSQL (issue 17).
+
+A real server takes creates from 32 concurrent clients: class bookings at a session of
+capacity 12 (contended) and at a roomy one, appointments at distinct slots of three staff
+members (each should succeed) and at one slot of a fourth (contended), a third of them with
+an ``Idempotency-Key``, every one tagged with its own ``externalUserId``. About a second in,
+the server is killed with SIGKILL, then started again on the same database. Then:
+
+* every create answered 200 is stored, exactly once, as answered; no request is stored twice;
+* every stored booking is whole: its ``created`` domain event (and nothing else), its policy
+  snapshot, its idempotency record (when it had a key); no event, snapshot or record points
+  at a booking that is not there;
+* the sessions' participant counts (``remainingCapacity``) agree with their bookings and
+  nobody is over capacity; no staff member holds two bookings at one time;
+* replaying an acknowledged key answers the same booking; replaying a key that got no answer
+  answers the booking it stored, or makes it now, once;
+* the restarted server books again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from bookings.booking.capacity import holds
+from bookings.booking.documents import ENTITY_FQDN
+from bookings.booking.models import bookings
+from bookings.calendar.models import calendar_events
+from bookings.catalog.policies.models import booking_policy_snapshots
+from bookings.platform.db import Database
+from bookings.platform.models import domain_events, idempotency_records
+from tests.booking.conftest import API, appointment_booking, class_booking, next_monday
+from tests.booking.races import catalog, client, double_booked, site_env
+from tests.conftest import ENGINES, fresh_database
+from tests.serving import serving
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 32
+#: The load runs this long (and until this many answers came) before the kill.
+LOAD_SECONDS = 1.0
+MIN_ANSWERS = 30
+SMALL = 12
+
+
+@dataclass
+class Call:
+    """One create: what was sent and what came back (``answer`` ``None``: nothing did)."""
+
+    n: int
+    kind: str
+    body: dict[str, Any]
+    key: str | None
+    answer: httpx.Response | None = None
+    error: str = ""
+
+    @property
+    def tag(self) -> str:
+        return str(self.body["booking"]["externalUserId"])
+
+    @property
+    def booking_id(self) -> str | None:
+        if self.answer is None or self.answer.status_code != 200:
+            return None
+        return str(self.answer.json()["booking"]["id"])
+
+
+@dataclass
+class Shop:
+    """The catalog the load books."""
+
+    yoga: dict[str, Any]
+    small: dict[str, Any]
+    big: dict[str, Any]
+    quick: dict[str, Any]
+    staff: list[str]
+    massage: dict[str, Any]
+    dee: str
+    slots: Iterator[tuple[str, Any, str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = self._distinct_slots()
+
+    def _distinct_slots(self) -> Iterator[tuple[str, Any, str, str]]:
+        """(staff, day, start, end) of 15 minutes, none twice."""
+        for week in (2, 3):
+            for d in range(5):
+                day = next_monday(week) + timedelta(days=d)
+                for minute in range(9 * 60, 17 * 60, 15):
+                    start = f"{minute // 60:02d}:{minute % 60:02d}"
+                    end = f"{(minute + 15) // 60:02d}:{(minute + 15) % 60:02d}"
+                    for rid in self.staff:
+                        yield rid, day, start, end
+
+
+async def _shop(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> Shop:
+    cat = catalog(http, base, headers)
+    yoga = await cat.group(capacity=SMALL)
+    small = await cat.session(yoga, next_monday(5), capacity=SMALL)
+    big = await cat.session(yoga, next_monday(5) + timedelta(days=1), capacity=5000)
+    staff = [await cat.staff(name) for name in ("Ana", "Ben", "Cleo")]
+    quick = await cat.appointment(
+        staff,
+        name="Quick",
+        schedule={"availabilityConstraints": {"sessionDurations": [15], "timeBetweenSessions": 0}},
+    )
+    dee = await cat.staff("Dee")
+    massage = await cat.appointment([dee])
+    return Shop(yoga, small, big, quick, staff, massage, dee)
+
+
+def _calls(shop: Shop) -> Iterator[Call]:
+    """The load, without end: its kinds mixed, a key on every third call."""
+    for n in count():
+        kind = ("small", "small", "big", "contended", "slot", "slot", "slot", "slot")[n % 8]
+        if kind in ("small", "big"):
+            booking = class_booking(shop.yoga, shop.small if kind == "small" else shop.big)
+        elif kind == "contended":
+            booking = appointment_booking(shop.massage, next_monday(4), resource=shop.dee)
+        else:
+            rid, day, start, end = next(shop.slots)
+            booking = appointment_booking(shop.quick, day, start, end, resource=rid)
+        booking["externalUserId"] = f"call-{n}"
+        yield Call(n, kind, {"booking": booking}, f"key-{n}" if n % 3 == 0 else None)
+
+
+def _headers(headers: dict[str, str], call: Call) -> dict[str, str]:
+    return {**headers, "Idempotency-Key": call.key} if call.key else headers
+
+
+async def _load_then_kill(
+    http: httpx.AsyncClient, base: str, headers: dict[str, str], proc: Any, calls: Iterator[Call]
+) -> list[Call]:
+    """Creates from :data:`CLIENTS` clients until the server dies; SIGKILL once it has run
+    :data:`LOAD_SECONDS` and answered :data:`MIN_ANSWERS`. Every call made, in order."""
+    made: list[Call] = []
+    dead, enough = asyncio.Event(), asyncio.Event()
+
+    async def one_client() -> None:
+        while not dead.is_set():
+            call = next(calls)
+            made.append(call)
+            try:
+                call.answer = await http.post(
+                    base + API, json=call.body, headers=_headers(headers, call)
+                )
+            except httpx.TransportError as exc:  # the server went: so does this client
+                call.error = repr(exc)
+                return
+            if sum(c.answer is not None for c in made) >= MIN_ANSWERS:
+                enough.set()
+
+    clients = [asyncio.create_task(one_client()) for _ in range(CLIENTS)]
+    await asyncio.sleep(LOAD_SECONDS)
+    with contextlib.suppress(TimeoutError):  # a slow machine: more time, as many answers
+        await asyncio.wait_for(enough.wait(), 30)
+    proc.kill()
+    dead.set()
+    proc.wait(timeout=10)
+    await asyncio.gather(*clients)
+    return made
+
+
+@dataclass
+class Stored:
+    """What the database holds of the site's bookings."""
+
+    rows: list[Any]
+    events: list[Any]
+    snapshots: list[str]
+    records: list[Any]
+    sessions: dict[str, Any]
+
+    @property
+    def ids(self) -> set[str]:
+        return {r.id for r in self.rows}
+
+    def by_tag(self) -> dict[str, Any]:
+        return {r.external_user_id: r for r in self.rows}
+
+
+async def _stored(db: Database, site_id: str, sessions: list[str]) -> Stored:
+    b, e, s, i, c = (
+        bookings,
+        domain_events,
+        booking_policy_snapshots,
+        idempotency_records,
+        calendar_events,
+    )
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(b).where(b.c.site_id == site_id))).all()
+        events = (
+            await conn.execute(
+                sa.select(e.c.entity_id, e.c.slug, e.c.sequence).where(
+                    e.c.site_id == site_id, e.c.entity_fqdn == ENTITY_FQDN
+                )
+            )
+        ).all()
+        snapshots = (
+            await conn.execute(sa.select(s.c.booking_id).where(s.c.site_id == site_id))
+        ).all()
+        records = (await conn.execute(sa.select(i).where(i.c.site_id == site_id))).all()
+        found = (
+            await conn.execute(sa.select(c).where(c.c.site_id == site_id, c.c.id.in_(sessions)))
+        ).all()
+    return Stored(
+        list(rows),
+        list(events),
+        [r.booking_id for r in snapshots],
+        list(records),
+        {r.id: r for r in found},
+    )
+
+
+def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
+    """The invariants between what was answered and what is stored (see the module doc)."""
+    ids = stored.ids
+    assert len(ids) == len(stored.rows)
+    tags = Counter(r.external_user_id for r in stored.rows)
+    assert max(tags.values(), default=1) == 1, [t for t, k in tags.items() if k > 1]
+    by_tag = stored.by_tag()
+    for call in made:
+        if call.booking_id is not None:
+            row = by_tag.get(call.tag)
+            assert row is not None and row.id == call.booking_id, (call.n, call.booking_id)
+    # Each booking has its created event and nothing else; no event without its booking.
+    assert Counter((e.entity_id, e.slug, e.sequence) for e in stored.events) == {
+        (bid, "created", 1): 1 for bid in ids
+    }
+    # Each has its policy snapshot (every service here has a policy), and only they do.
+    assert Counter(stored.snapshots) == dict.fromkeys(ids, 1)
+    # An idempotency record stands for a stored booking, one per keyed booking.
+    recorded = [_answered_id(r.body) for r in stored.records]
+    assert len(recorded) == len(set(recorded))
+    assert set(recorded) <= ids
+    keyed = {by_tag[c.tag].id for c in made if c.key and c.tag in by_tag}
+    assert set(recorded) == keyed
+    # Sessions: the calendar's count is the bookings', and within capacity.
+    now = datetime.now(UTC)
+    for event in (shop.small, shop.big):
+        session = stored.sessions[event["id"]]
+        held = sum(
+            r.participants
+            for r in stored.rows
+            if r.event_id == event["id"] and holds(r.status, r.hold_until, now)
+        )
+        assert session.participants_total == held
+        assert held <= session.total_capacity
+        assert session.remaining_capacity == session.total_capacity - held
+    assert not double_booked(stored.rows, [*shop.staff, shop.dee], now)
+
+
+def _answered_id(body: bytes) -> str:
+    """The booking id of a stored answer."""
+    return str(orjson.loads(body)["booking"]["id"])
+
+
+async def _replay(
+    http: httpx.AsyncClient, base: str, headers: dict[str, str], made: list[Call], before: Stored
+) -> list[httpx.Response]:
+    """Each keyed call again: an acknowledged one answers its booking (replayed); one without
+    an answer answers the booking it stored (replayed), or makes it now."""
+    by_tag = before.by_tag()
+    keyed = [c for c in made if c.key]
+    answers = await asyncio.gather(
+        *(http.post(base + API, json=c.body, headers=_headers(headers, c)) for c in keyed)
+    )
+    for call, res in zip(keyed, answers, strict=True):
+        if call.booking_id is not None:
+            assert res.status_code == 200, (call.n, res.text)
+            assert res.headers.get("idempotent-replayed") == "true"
+            assert res.json()["booking"]["id"] == call.booking_id
+        elif call.tag in by_tag:
+            assert res.status_code == 200, (call.n, res.text)
+            assert res.headers.get("idempotent-replayed") == "true"
+            assert res.json()["booking"]["id"] == by_tag[call.tag].id
+        else:
+            assert res.status_code in (200, 428), (call.n, res.text)
+            assert res.headers.get("idempotent-replayed") is None
+    return list(answers)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
+    async with fresh_database(engine, tmp_path) as url:
+        site = site_env(url, tmp_path)
+        db = Database(url)
+        http = client(CLIENTS)
+        try:
+            with serving(site.env, log=tmp_path / "serve-killed.log") as (base, proc):
+                shop = await _shop(http, base, site.headers)
+                calls = _calls(shop)
+                made = await _load_then_kill(http, base, site.headers, proc, calls)
+            assert proc.returncode == -9
+            answered = Counter((c.kind, c.answer.status_code if c.answer else "none") for c in made)
+            # The kill came mid-load: creates had succeeded, others were in flight.
+            assert sum(c.booking_id is not None for c in made) >= MIN_ANSWERS // 2, answered
+            assert any(c.answer is None for c in made), answered
+            assert {c.answer.status_code for c in made if c.answer} <= {200, 428}, answered
+            with serving(site.env, log=tmp_path / "serve-again.log") as (base, _):
+                before = await _stored(db, site.site_id, [shop.small["id"], shop.big["id"]])
+                _check_whole(before, made, shop)
+                assert sum(c.booking_id is not None for c in made if c.kind == "slot") > 0
+                await _replay(http, base, site.headers, made, before)
+                after = await _stored(db, site.site_id, [shop.small["id"], shop.big["id"]])
+                _check_whole(after, made, shop)
+                # The replays made no second booking of any request, only missing ones.
+                assert before.ids <= after.ids
+                # It books again.
+                again = [next(calls) for _ in range(8)]
+                answers = await asyncio.gather(
+                    *(
+                        http.post(base + API, json=c.body, headers=_headers(site.headers, c))
+                        for c in again
+                        if c.kind in ("big", "slot")
+                    )
+                )
+                assert [r.status_code for r in answers] == [200] * len(answers), answers
+        finally:
+            await http.aclose()
+            await db.dispose()
