@@ -1,5 +1,6 @@
 """``bookings serve`` as a real process, for the tests that need one (they are marked
-``slow``): ``tests/test_serve.py``, ``tests/booking/test_concurrency.py``, ``tests/sdk/``."""
+``slow``): ``tests/test_serve.py``, ``tests/booking/test_concurrency.py``,
+``tests/booking/test_hosts.py``, ``tests/booking/test_kill.py``, ``tests/sdk/``, ..."""
 
 from __future__ import annotations
 

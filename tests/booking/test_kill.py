@@ -235,6 +235,8 @@ def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
         if call.booking_id is not None:
             row = by_tag.get(call.tag)
             assert row is not None and row.id == call.booking_id, (call.n, call.booking_id)
+        elif call.answer is not None:  # refused: nothing of it stored
+            assert call.tag not in by_tag, (call.n, call.answer.text)
     # Each booking has its created event and nothing else; no event without its booking.
     assert Counter((e.entity_id, e.slug, e.sequence) for e in stored.events) == {
         (bid, "created", 1): 1 for bid in ids
@@ -269,11 +271,12 @@ def _answered_id(body: bytes) -> str:
 
 async def _replay(
     http: httpx.AsyncClient, base: str, headers: dict[str, str], made: list[Call], before: Stored
-) -> list[httpx.Response]:
-    """Each keyed call again: an acknowledged one answers its booking (replayed); one without
-    an answer answers the booking it stored (replayed), or makes it now."""
+) -> None:
+    """Each keyed call that was not refused, again: an acknowledged one answers its booking
+    (replayed); one without an answer answers the booking it stored (replayed), or makes it
+    now, and the answer is its answer from now on."""
     by_tag = before.by_tag()
-    keyed = [c for c in made if c.key]
+    keyed = [c for c in made if c.key and (c.answer is None or c.booking_id is not None)]
     answers = await asyncio.gather(
         *(http.post(base + API, json=c.body, headers=_headers(headers, c)) for c in keyed)
     )
@@ -282,52 +285,66 @@ async def _replay(
             assert res.status_code == 200, (call.n, res.text)
             assert res.headers.get("idempotent-replayed") == "true"
             assert res.json()["booking"]["id"] == call.booking_id
-        elif call.tag in by_tag:
+            continue
+        if call.tag in by_tag:
             assert res.status_code == 200, (call.n, res.text)
             assert res.headers.get("idempotent-replayed") == "true"
             assert res.json()["booking"]["id"] == by_tag[call.tag].id
         else:
             assert res.status_code in (200, 428), (call.n, res.text)
             assert res.headers.get("idempotent-replayed") is None
-    return list(answers)
+        call.answer = res
+
+
+def _summary(made: list[Call]) -> Counter[tuple[str, str]]:
+    return Counter((c.kind, str(c.answer.status_code) if c.answer else "none") for c in made)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
+    """Two rounds: load, SIGKILL, restart, check and replay; the second round kills the
+    server that recovered from the first."""
     async with fresh_database(engine, tmp_path) as url:
         site = site_env(url, tmp_path)
         db = Database(url)
         http = client(CLIENTS)
+        made: list[Call] = []
         try:
-            with serving(site.env, log=tmp_path / "serve-killed.log") as (base, proc):
+            with serving(site.env, log=tmp_path / "serve.log") as (base, proc):
                 shop = await _shop(http, base, site.headers)
                 calls = _calls(shop)
-                made = await _load_then_kill(http, base, site.headers, proc, calls)
-            assert proc.returncode == -9
-            answered = Counter((c.kind, c.answer.status_code if c.answer else "none") for c in made)
-            # The kill came mid-load: creates had succeeded, others were in flight.
-            assert sum(c.booking_id is not None for c in made) >= MIN_ANSWERS // 2, answered
-            assert any(c.answer is None for c in made), answered
-            assert {c.answer.status_code for c in made if c.answer} <= {200, 428}, answered
-            with serving(site.env, log=tmp_path / "serve-again.log") as (base, _):
-                before = await _stored(db, site.site_id, [shop.small["id"], shop.big["id"]])
-                _check_whole(before, made, shop)
-                assert sum(c.booking_id is not None for c in made if c.kind == "slot") > 0
-                await _replay(http, base, site.headers, made, before)
-                after = await _stored(db, site.site_id, [shop.small["id"], shop.big["id"]])
-                _check_whole(after, made, shop)
-                # The replays made no second booking of any request, only missing ones.
-                assert before.ids <= after.ids
-                # It books again.
-                again = [next(calls) for _ in range(8)]
-                answers = await asyncio.gather(
-                    *(
-                        http.post(base + API, json=c.body, headers=_headers(site.headers, c))
-                        for c in again
-                        if c.kind in ("big", "slot")
+                sessions = [shop.small["id"], shop.big["id"]]
+                made += await _load_then_kill(http, base, site.headers, proc, calls)
+            for again in (1, 2):
+                answered = _summary(made)
+                assert proc.returncode == -9, answered
+                # The kill came mid-load: creates had succeeded, others were in flight.
+                assert sum(c.booking_id is not None for c in made) >= MIN_ANSWERS // 2, answered
+                assert any(c.answer is None for c in made), answered
+                assert {c.answer.status_code for c in made if c.answer} <= {200, 428}, answered
+                assert sum(c.booking_id is not None for c in made if c.kind == "slot"), answered
+                with serving(site.env, log=tmp_path / f"serve{again}.log") as (base, proc):
+                    before = await _stored(db, site.site_id, sessions)
+                    _check_whole(before, made, shop)
+                    await _replay(http, base, site.headers, made, before)
+                    after = await _stored(db, site.site_id, sessions)
+                    _check_whole(after, made, shop)
+                    # The replays made only bookings that were missing.
+                    assert before.ids <= after.ids
+                    if again == 1:
+                        made += await _load_then_kill(http, base, site.headers, proc, calls)
+                        continue
+                    # It books again.
+                    fresh = [
+                        c for c in (next(calls) for _ in range(8)) if c.kind in ("big", "slot")
+                    ]
+                    answers = await asyncio.gather(
+                        *(
+                            http.post(base + API, json=c.body, headers=_headers(site.headers, c))
+                            for c in fresh
+                        )
                     )
-                )
-                assert [r.status_code for r in answers] == [200] * len(answers), answers
+                    assert [r.status_code for r in answers] == [200] * len(fresh), answers
         finally:
             await http.aclose()
             await db.dispose()
