@@ -4,17 +4,21 @@ A real server takes creates from 32 concurrent clients: class bookings at a sess
 capacity 12 (contended) and at a roomy one, appointments at distinct slots of three staff
 members (each should succeed) and at one slot of a fourth (contended), a third of them with
 an ``Idempotency-Key``, every one tagged with its own ``externalUserId``. About a second in,
-the server is killed with SIGKILL, then started again on the same database. Then:
+the server is killed with SIGKILL, then started again on the same database; that one is
+loaded and killed too, and a third started. After each restart:
 
-* every create answered 200 is stored, exactly once, as answered; no request is stored twice;
-* every stored booking is whole: its ``created`` domain event (and nothing else), its policy
-  snapshot, its idempotency record (when it had a key); no event, snapshot or record points
-  at a booking that is not there;
+* every create answered 200 is stored, exactly once, as answered; no request is stored twice,
+  none that was refused;
+* every stored booking is whole: its ``created`` domain event (and nothing else), that event
+  either in the outbox's queue or fanned out to the site's webhook (once), its
+  ``booking_values``, its policy snapshot, its idempotency record (when it had a key); no
+  event, snapshot or record points at a booking that is not there;
 * the sessions' participant counts (``remainingCapacity``) agree with their bookings and
   nobody is over capacity; no staff member holds two bookings at one time;
 * replaying an acknowledged key answers the same booking; replaying a key that got no answer
-  answers the booking it stored, or makes it now, once;
-* the restarted server books again.
+  answers the booking it stored, or makes it now, once.
+
+At the end the last server books again, and its dispatcher empties the outbox's queue.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ import sqlalchemy as sa
 
 from bookings.booking.capacity import holds
 from bookings.booking.documents import ENTITY_FQDN
-from bookings.booking.models import bookings
+from bookings.booking.models import booking_values, bookings
+from bookings.booking.search import value_rows
 from bookings.calendar.models import calendar_events
 from bookings.catalog.policies.models import booking_policy_snapshots
 from bookings.platform.db import Database
-from bookings.platform.models import domain_events, idempotency_records
+from bookings.platform.models import domain_events, idempotency_records, outbox_pending
+from bookings.webhooks.models import webhook_deliveries
 from tests.booking.conftest import API, appointment_booking, class_booking, next_monday
 from tests.booking.races import catalog, client, double_booked, site_env
 from tests.conftest import ENGINES, fresh_database
@@ -48,6 +54,7 @@ from tests.serving import serving
 
 pytestmark = pytest.mark.slow
 
+HOOKS = "/_api/bookings-server/v1/webhooks"
 CLIENTS = 32
 #: The load runs this long (and until this many answers came) before the kill.
 LOAD_SECONDS = 1.0
@@ -118,6 +125,11 @@ async def _shop(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> 
     )
     dee = await cat.staff("Dee")
     massage = await cat.appointment([dee])
+    # A webhook of the created bookings, so that the outbox's queue is fanned out to
+    # deliveries (to a port where nobody listens: they stay PENDING, retried).
+    hook = {"url": "http://127.0.0.1:9/hook", "eventTypes": ["wix.bookings.v2.booking_created"]}
+    res = await http.post(f"{base}{HOOKS}", json={"webhook": hook}, headers=headers)
+    assert res.status_code == 200, res.text
     return Shop(yoga, small, big, quick, staff, massage, dee)
 
 
@@ -178,10 +190,16 @@ class Stored:
     """What the database holds of the site's bookings."""
 
     rows: list[Any]
+    #: The bookings' domain events.
     events: list[Any]
+    #: The bookings' rows of ``booking_values``, as (booking, field, position, value).
+    values: list[tuple[str, str, int, str]]
     snapshots: list[str]
     records: list[Any]
     sessions: dict[str, Any]
+    #: The site's events still in the outbox's queue, and those fanned out to the webhook.
+    pending: list[str]
+    delivered: list[str]
 
     @property
     def ids(self) -> set[str]:
@@ -192,36 +210,33 @@ class Stored:
 
 
 async def _stored(db: Database, site_id: str, sessions: list[str]) -> Stored:
-    b, e, s, i, c = (
-        bookings,
-        domain_events,
-        booking_policy_snapshots,
-        idempotency_records,
-        calendar_events,
-    )
+    """One snapshot (the restarted server's dispatcher moves events out of the queue)."""
+    b, e, v, c = bookings, domain_events, booking_values, calendar_events
+    p, d, s, i = outbox_pending, webhook_deliveries, booking_policy_snapshots, idempotency_records
+
+    def of_site(*columns: Any) -> Any:
+        return sa.select(*columns).where(columns[0].table.c.site_id == site_id)
+
     async with db.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(b).where(b.c.site_id == site_id))).all()
-        events = (
-            await conn.execute(
-                sa.select(e.c.entity_id, e.c.slug, e.c.sequence).where(
-                    e.c.site_id == site_id, e.c.entity_fqdn == ENTITY_FQDN
-                )
+        if not db.is_sqlite:  # SQLite: a read transaction is one snapshot anyway
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+
+            async def read(stmt: Any) -> list[Any]:
+                return list((await conn.execute(stmt)).all())
+
+            events = of_site(e.c.id, e.c.entity_id, e.c.slug, e.c.sequence)
+            values = of_site(v.c.booking_id, v.c.field, v.c.position, v.c.value)
+            return Stored(
+                rows=await read(sa.select(b).where(b.c.site_id == site_id)),
+                events=await read(events.where(e.c.entity_fqdn == ENTITY_FQDN)),
+                values=[tuple(r) for r in await read(values)],
+                snapshots=[r.booking_id for r in await read(of_site(s.c.booking_id))],
+                records=await read(sa.select(i).where(i.c.site_id == site_id)),
+                sessions={r.id: r for r in await read(of_site(*c.c).where(c.c.id.in_(sessions)))},
+                pending=[r.event_id for r in await read(of_site(p.c.event_id))],
+                delivered=[r.event_id for r in await read(of_site(d.c.event_id))],
             )
-        ).all()
-        snapshots = (
-            await conn.execute(sa.select(s.c.booking_id).where(s.c.site_id == site_id))
-        ).all()
-        records = (await conn.execute(sa.select(i).where(i.c.site_id == site_id))).all()
-        found = (
-            await conn.execute(sa.select(c).where(c.c.site_id == site_id, c.c.id.in_(sessions)))
-        ).all()
-    return Stored(
-        list(rows),
-        list(events),
-        [r.booking_id for r in snapshots],
-        list(records),
-        {r.id: r for r in found},
-    )
 
 
 def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
@@ -241,6 +256,18 @@ def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
     assert Counter((e.entity_id, e.slug, e.sequence) for e in stored.events) == {
         (bid, "created", 1): 1 for bid in ids
     }
+    # Each event is in the outbox's queue or fanned out to the webhook (once), not both.
+    created = {e.id for e in stored.events}
+    queued = Counter(stored.pending) + Counter(stored.delivered)
+    assert {k: queued[k] for k in created} == dict.fromkeys(created, 1)
+    assert set(stored.delivered) <= created
+    # Its indexed values are its document's.
+    expected = [
+        (v["booking_id"], v["field"], v["position"], v["value"])
+        for r in stored.rows
+        for v in value_rows(r.id, r.doc)
+    ]
+    assert sorted(stored.values) == sorted(expected)
     # Each has its policy snapshot (every service here has a policy), and only they do.
     assert Counter(stored.snapshots) == dict.fromkeys(ids, 1)
     # An idempotency record stands for a stored booking, one per keyed booking.
@@ -306,6 +333,7 @@ async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
     server that recovered from the first."""
     async with fresh_database(engine, tmp_path) as url:
         site = site_env(url, tmp_path)
+        site.env.update(BOOKINGS_WEBHOOK_ALLOW_PRIVATE="1", BOOKINGS_WEBHOOK_POLL_MS="100")
         db = Database(url)
         http = client(CLIENTS)
         made: list[Call] = []
@@ -345,6 +373,17 @@ async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
                         )
                     )
                     assert [r.status_code for r in answers] == [200] * len(fresh), answers
+                    for call, res in zip(fresh, answers, strict=True):
+                        call.answer = res
+                    made += fresh
+                    # Its dispatcher fans out every event left in the queue.
+                    for _ in range(150):
+                        final = await _stored(db, site.site_id, sessions)
+                        if not final.pending:
+                            break
+                        await asyncio.sleep(0.2)
+                    assert not final.pending
+                    _check_whole(final, made, shop)
         finally:
             await http.aclose()
             await db.dispose()
