@@ -102,7 +102,7 @@ class Shop:
 
     def _distinct_slots(self) -> Iterator[tuple[str, Any, str, str]]:
         """(staff, day, start, end) of 15 minutes, none twice."""
-        for week in (2, 3):
+        for week in range(2, 10):
             for d in range(5):
                 day = next_monday(week) + timedelta(days=d)
                 for minute in range(9 * 60, 17 * 60, 15):
