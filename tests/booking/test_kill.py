@@ -2,13 +2,14 @@
 
 A real server takes creates from 32 concurrent clients: class bookings at a session of
 capacity 12 (contended) and at a roomy one, appointments at distinct slots of three staff
-members (each should succeed) and at one slot of a fourth (contended), a third of them with
-an ``Idempotency-Key``, every one tagged with its own ``externalUserId``. About a second in,
+members (each should succeed) and at one slot of a fourth (contended), bulk creates of three
+such appointments; a third of the creates and half the bulk creates carry an
+``Idempotency-Key``, every booking its own ``externalUserId``. About a second in,
 the server is killed with SIGKILL, then started again on the same database; that one is
 loaded and killed too, and a third started. After each restart:
 
 * every create answered 200 is stored, exactly once, as answered; no request is stored twice,
-  none that was refused;
+  none that was refused; a keyed bulk create is stored whole or not at all;
 * every stored booking is whole: its ``created`` domain event (and nothing else), that event
   either in the outbox's queue or fanned out to the site's webhook (once), its
   ``booking_values``, its policy snapshot, its idempotency record (when it had a key); no
@@ -47,7 +48,7 @@ from bookings.catalog.policies.models import booking_policy_snapshots
 from bookings.platform.db import Database
 from bookings.platform.models import domain_events, idempotency_records, outbox_pending
 from bookings.webhooks.models import webhook_deliveries
-from tests.booking.conftest import API, appointment_booking, class_booking, next_monday
+from tests.booking.conftest import API, BULK, appointment_booking, class_booking, next_monday
 from tests.booking.races import catalog, client, double_booked, site_env
 from tests.conftest import ENGINES, fresh_database
 from tests.serving import serving
@@ -64,7 +65,8 @@ SMALL = 12
 
 @dataclass
 class Call:
-    """One create: what was sent and what came back (``answer`` ``None``: nothing did)."""
+    """One create, or one bulk create: what was sent and what came back (``answer``
+    ``None``: nothing did)."""
 
     n: int
     kind: str
@@ -74,14 +76,45 @@ class Call:
     error: str = ""
 
     @property
-    def tag(self) -> str:
-        return str(self.body["booking"]["externalUserId"])
+    def path(self) -> str:
+        return f"{BULK}/create" if self.kind == "bulk" else API
 
     @property
-    def booking_id(self) -> str | None:
+    def tags(self) -> list[str]:
+        """Its bookings' ``externalUserId``, in order."""
+        infos = self.body.get("createBookingsInfo") or [self.body]
+        return [str(info["booking"]["externalUserId"]) for info in infos]
+
+    @property
+    def made(self) -> dict[str, str]:
+        """The bookings it was answered, by tag."""
         if self.answer is None or self.answer.status_code != 200:
-            return None
-        return str(self.answer.json()["booking"]["id"])
+            return {}
+        return _answered(self.tags, self.answer.content)
+
+    @property
+    def refused(self) -> set[str]:
+        """The tags of the bookings it was answered an error for."""
+        if self.answer is None:
+            return set()
+        return set(self.tags) - set(self.made)
+
+
+def _answered(tags: list[str], body: bytes) -> dict[str, str]:
+    """The bookings (by tag) of a 200 answer (of a create, or a bulk create)."""
+    found = orjson.loads(body)
+    if "booking" in found:
+        return {tags[0]: str(found["booking"]["id"])}
+    return {
+        tags[r["itemMetadata"]["originalIndex"]]: str(r["itemMetadata"]["id"])
+        for r in found["results"]
+        if r["itemMetadata"]["success"]
+    }
+
+
+def _ids(body: bytes) -> list[str]:
+    """The bookings of a 200 answer."""
+    return list(_answered([str(i) for i in range(3)], body).values())
 
 
 @dataclass
@@ -134,18 +167,29 @@ async def _shop(http: httpx.AsyncClient, base: str, headers: dict[str, str]) -> 
 
 
 def _calls(shop: Shop) -> Iterator[Call]:
-    """The load, without end: its kinds mixed, a key on every third call."""
+    """The load, without end: its kinds mixed, a key on every third call and on half the
+    bulk creates (three appointments each, at distinct slots)."""
     for n in count():
-        kind = ("small", "small", "big", "contended", "slot", "slot", "slot", "slot")[n % 8]
+        kind = ("small", "small", "big", "contended", "slot", "slot", "slot", "bulk")[n % 8]
         if kind in ("small", "big"):
-            booking = class_booking(shop.yoga, shop.small if kind == "small" else shop.big)
+            bookings = [class_booking(shop.yoga, shop.small if kind == "small" else shop.big)]
         elif kind == "contended":
-            booking = appointment_booking(shop.massage, next_monday(4), resource=shop.dee)
+            bookings = [appointment_booking(shop.massage, next_monday(4), resource=shop.dee)]
         else:
-            rid, day, start, end = next(shop.slots)
-            booking = appointment_booking(shop.quick, day, start, end, resource=rid)
-        booking["externalUserId"] = f"call-{n}"
-        yield Call(n, kind, {"booking": booking}, f"key-{n}" if n % 3 == 0 else None)
+            bookings = []
+            for _ in range(3 if kind == "bulk" else 1):
+                rid, day, start, end = next(shop.slots)
+                bookings.append(appointment_booking(shop.quick, day, start, end, resource=rid))
+        for i, booking in enumerate(bookings):
+            booking["externalUserId"] = f"call-{n}-{i}"
+        body: dict[str, Any]
+        if kind == "bulk":
+            body = {"createBookingsInfo": [{"booking": b} for b in bookings]}
+            key = f"key-{n}" if n % 16 == 7 else None
+        else:
+            body = {"booking": bookings[0]}
+            key = f"key-{n}" if n % 3 == 0 else None
+        yield Call(n, kind, body, key)
 
 
 def _headers(headers: dict[str, str], call: Call) -> dict[str, str]:
@@ -166,7 +210,7 @@ async def _load_then_kill(
             made.append(call)
             try:
                 call.answer = await http.post(
-                    base + API, json=call.body, headers=_headers(headers, call)
+                    base + call.path, json=call.body, headers=_headers(headers, call)
                 )
             except httpx.TransportError as exc:  # the server went: so does this client
                 call.error = repr(exc)
@@ -247,11 +291,13 @@ def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
     assert max(tags.values(), default=1) == 1, [t for t, k in tags.items() if k > 1]
     by_tag = stored.by_tag()
     for call in made:
-        if call.booking_id is not None:
-            row = by_tag.get(call.tag)
-            assert row is not None and row.id == call.booking_id, (call.n, call.booking_id)
-        elif call.answer is not None:  # refused: nothing of it stored
-            assert call.tag not in by_tag, (call.n, call.answer.text)
+        for tag, booking_id in call.made.items():
+            row = by_tag.get(tag)
+            assert row is not None and row.id == booking_id, (call.n, tag, booking_id)
+        for tag in call.refused:  # nothing stored of what was refused
+            assert tag not in by_tag, (call.n, tag, call.answer)
+        if call.key:  # a keyed bulk create is stored whole or not at all
+            assert len({t in by_tag for t in call.tags}) == 1, (call.n, call.tags)
     # Each booking has its created event and nothing else; no event without its booking.
     assert Counter((e.entity_id, e.slug, e.sequence) for e in stored.events) == {
         (bid, "created", 1): 1 for bid in ids
@@ -271,11 +317,9 @@ def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
     # Each has its policy snapshot (every service here has a policy), and only they do.
     assert Counter(stored.snapshots) == dict.fromkeys(ids, 1)
     # An idempotency record stands for a stored booking, one per keyed booking.
-    recorded = [_answered_id(r.body) for r in stored.records]
+    recorded = [i for r in stored.records for i in _ids(bytes(r.body))]
     assert len(recorded) == len(set(recorded))
-    assert set(recorded) <= ids
-    keyed = {by_tag[c.tag].id for c in made if c.key and c.tag in by_tag}
-    assert set(recorded) == keyed
+    assert set(recorded) == {by_tag[t].id for c in made if c.key for t in c.tags if t in by_tag}
     # Sessions: the calendar's count is the bookings', and within capacity.
     now = datetime.now(UTC)
     for event in (shop.small, shop.big):
@@ -291,36 +335,28 @@ def _check_whole(stored: Stored, made: list[Call], shop: Shop) -> None:
     assert not double_booked(stored.rows, [*shop.staff, shop.dee], now)
 
 
-def _answered_id(body: bytes) -> str:
-    """The booking id of a stored answer."""
-    return str(orjson.loads(body)["booking"]["id"])
-
-
 async def _replay(
     http: httpx.AsyncClient, base: str, headers: dict[str, str], made: list[Call], before: Stored
 ) -> None:
-    """Each keyed call that was not refused, again: an acknowledged one answers its booking
-    (replayed); one without an answer answers the booking it stored (replayed), or makes it
-    now, and the answer is its answer from now on."""
+    """Each keyed call that was not refused, again: an acknowledged one answers what it
+    answered (replayed); one without an answer answers the bookings it stored (replayed), or
+    makes them now, and that answer is its answer from now on."""
     by_tag = before.by_tag()
-    keyed = [c for c in made if c.key and (c.answer is None or c.booking_id is not None)]
+    keyed = [c for c in made if c.key and (c.answer is None or c.made)]
     answers = await asyncio.gather(
-        *(http.post(base + API, json=c.body, headers=_headers(headers, c)) for c in keyed)
+        *(http.post(base + c.path, json=c.body, headers=_headers(headers, c)) for c in keyed)
     )
     for call, res in zip(keyed, answers, strict=True):
-        if call.booking_id is not None:
+        stored = {t: by_tag[t].id for t in call.tags if t in by_tag}
+        if call.answer is not None or stored:
             assert res.status_code == 200, (call.n, res.text)
             assert res.headers.get("idempotent-replayed") == "true"
-            assert res.json()["booking"]["id"] == call.booking_id
-            continue
-        if call.tag in by_tag:
-            assert res.status_code == 200, (call.n, res.text)
-            assert res.headers.get("idempotent-replayed") == "true"
-            assert res.json()["booking"]["id"] == by_tag[call.tag].id
+            assert _answered(call.tags, res.content) == (call.made or stored)
         else:
             assert res.status_code in (200, 428), (call.n, res.text)
             assert res.headers.get("idempotent-replayed") is None
-        call.answer = res
+        if call.answer is None:
+            call.answer = res
 
 
 def _summary(made: list[Call]) -> Counter[tuple[str, str]]:
@@ -347,10 +383,10 @@ async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
                 answered = _summary(made)
                 assert proc.returncode == -9, answered
                 # The kill came mid-load: creates had succeeded, others were in flight.
-                assert sum(c.booking_id is not None for c in made) >= MIN_ANSWERS // 2, answered
+                assert sum(len(c.made) for c in made) >= MIN_ANSWERS // 2, answered
                 assert any(c.answer is None for c in made), answered
                 assert {c.answer.status_code for c in made if c.answer} <= {200, 428}, answered
-                assert sum(c.booking_id is not None for c in made if c.kind == "slot"), answered
+                assert sum(len(c.made) for c in made if c.kind == "slot"), answered
                 with serving(site.env, log=tmp_path / f"serve{again}.log") as (base, proc):
                     before = await _stored(db, site.site_id, sessions)
                     _check_whole(before, made, shop)
@@ -364,17 +400,19 @@ async def test_kill_9_under_write_load(engine: str, tmp_path: Path) -> None:
                         continue
                     # It books again.
                     fresh = [
-                        c for c in (next(calls) for _ in range(8)) if c.kind in ("big", "slot")
+                        c
+                        for c in (next(calls) for _ in range(8))
+                        if c.kind in ("big", "slot", "bulk")
                     ]
                     answers = await asyncio.gather(
                         *(
-                            http.post(base + API, json=c.body, headers=_headers(site.headers, c))
+                            http.post(base + c.path, json=c.body, headers=_headers(site.headers, c))
                             for c in fresh
                         )
                     )
-                    assert [r.status_code for r in answers] == [200] * len(fresh), answers
                     for call, res in zip(fresh, answers, strict=True):
                         call.answer = res
+                        assert list(call.made) == call.tags, res.text
                     made += fresh
                     # Its dispatcher fans out every event left in the queue.
                     for _ in range(150):
