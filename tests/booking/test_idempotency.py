@@ -280,3 +280,37 @@ async def test_a_keyed_bulk_create_that_dies_midway_keeps_nothing(
     assert again.headers["idempotent-replayed"] == "true"
     assert ok(again) == first
     assert await count(services, bookings, site.site_id) == before + 3
+
+
+async def test_keyed_bulk_creates_in_opposite_orders_each_commit_whole(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    """Two keyed bulk creates at the same two sessions, in opposite orders, at once: each
+    holds its first item's lock while it takes its second's (one transaction), so on
+    PostgreSQL one may be a deadlock's victim. That one answers 503 (never 500) and left
+    nothing; its retry with its key books it whole."""
+    cat = Catalog(client, site.admin)
+    svc = await cat.group(capacity=100)
+    one = await cat.session(svc, next_monday(6), capacity=100)
+    two = await cat.session(svc, next_monday(7), capacity=100)
+    made, refused = 0, 0
+    for round_ in range(3):
+        bodies = [
+            {"createBookingsInfo": [{"booking": class_booking(svc, e)} for e in order]}
+            for order in ((one, two), (two, one))
+        ]
+        keys = [keyed(site.admin, f"opposite-{round_}-{i}") for i in range(2)]
+        answers = await asyncio.gather(
+            *(
+                client.post(f"{BULK}/create", json=b, headers=k)
+                for b, k in zip(bodies, keys, strict=True)
+            )
+        )
+        for body, key, res in zip(bodies, keys, answers, strict=True):
+            if res.status_code == 503:
+                app_error(res, 503, "UNAVAILABLE")
+                refused += 1
+                res = await send_until_done(client, f"{BULK}/create", key, body)
+            assert ok(res)["bulkActionMetadata"]["totalSuccesses"] == 2
+            made += 2
+    assert await count(services, bookings, site.site_id) == made, refused
