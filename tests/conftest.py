@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,21 +58,29 @@ async def _drop_pg_database(base_url: str, name: str) -> None:
     await admin.dispose()
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-async def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[TestDatabase]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "bookings.sqlite3"
-        yield TestDatabase("sqlite", f"sqlite+aiosqlite:///{path}")
+@asynccontextmanager
+async def fresh_database(engine: str, directory: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database of ``engine``: a SQLite file in ``directory``, or a
+    PostgreSQL database next to ``BOOKINGS_TEST_POSTGRES_URL``'s, dropped afterwards (the
+    test is skipped when that is not set)."""
+    if engine == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / 'bookings.sqlite3'}"
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL to run storage tests on it")
     url, name = await _create_pg_database(POSTGRES_URL)
     try:
-        yield TestDatabase("postgres", url)
+        yield url
     finally:
         await _drop_pg_database(POSTGRES_URL, name)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+async def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[TestDatabase]:
+    async with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield TestDatabase(request.param, url)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """``bookings serve`` as a real process, for the tests that need one (they are marked
-``slow``): ``tests/test_serve.py``, ``tests/booking/test_concurrency.py``, ``tests/sdk/``."""
+``slow``): ``tests/test_serve.py``, ``tests/booking/test_concurrency.py``,
+``tests/booking/test_hosts.py``, ``tests/booking/test_kill.py``, ``tests/sdk/``, ..."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -23,13 +24,20 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    env: dict[str, str], *args: str, log: Path | None = None
+    env: dict[str, str],
+    *args: str,
+    log: Path | None = None,
+    host: str = "127.0.0.1",
+    wrap: Sequence[str] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``bookings serve *args`` on a free port with ``env`` over this process's environment;
     yields its base URL and process once ``/healthz`` answers, terminates it afterwards.
 
     Its output goes to a pipe (read it with :func:`output` once it ended) or, with ``log``,
-    to that file: a pipe nobody reads fills up and stalls a server that logs a lot."""
+    to that file: a pipe nobody reads fills up and stalls a server that logs a lot.
+
+    ``host``: the address it listens on; ``wrap``: a command that runs it (one that execs it,
+    so that the process is the server's: ``ip netns exec NAME``, see ``tests/netns.py``)."""
     port = free_port()
     full_env = {
         # The tests' many calls come from one address: no per-IP limit unless asked.
@@ -39,18 +47,18 @@ def serving(
         **os.environ,
         **env,
         "BOOKINGS_PORT": str(port),
-        "BOOKINGS_HOST": "127.0.0.1",
+        "BOOKINGS_HOST": host,
     }
     with ExitStack() as stack:
         out = stack.enter_context(log.open("w")) if log is not None else subprocess.PIPE
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bookings.cli", "serve", *args],
+            [*wrap, sys.executable, "-m", "bookings.cli", "serve", *args],
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://{host}:{port}"
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bookings.cli import serve_workers
 from bookings.config import Settings
 from bookings.platform.leader import LOCK_KEY
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+from tests.conftest import POSTGRES_URL, fresh_database
 from tests.serving import serving
 
 pytestmark = pytest.mark.slow
@@ -54,14 +54,13 @@ async def leaders(url: str) -> list[int]:
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL")
 async def test_two_workers_one_runs_the_background_work(tmp_path: Path) -> None:
-    url, name = await _create_pg_database(POSTGRES_URL)
-    env = {
-        "BOOKINGS_DATABASE_URL": url,
-        "BOOKINGS_DATA_DIR": str(tmp_path),
-        "BOOKINGS_DEMO": "0",
-        "BOOKINGS_LOG_JSON": "0",
-    }
-    try:
+    async with fresh_database("postgres", tmp_path) as url:
+        env = {
+            "BOOKINGS_DATABASE_URL": url,
+            "BOOKINGS_DATA_DIR": str(tmp_path),
+            "BOOKINGS_DEMO": "0",
+            "BOOKINGS_LOG_JSON": "0",
+        }
         with serving(env, "--workers", "2", log=tmp_path / "serve.log") as (base, _proc):
             async with httpx.AsyncClient(base_url=base) as client:
                 answers = await asyncio.gather(*(client.get("/healthz") for _ in range(20)))
@@ -76,8 +75,6 @@ async def test_two_workers_one_runs_the_background_work(tmp_path: Path) -> None:
             assert len(held) == 1, held
             log = (tmp_path / "serve.log").read_text()
             assert log.count("this process runs the background work") == 1
-    finally:
-        await _drop_pg_database(POSTGRES_URL, name)
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL")

@@ -13,13 +13,10 @@ agree with the answers.
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,7 @@ import sqlalchemy as sa
 
 from bookings.booking.models import bookings, multi_service_bookings, waitlist_entries
 from bookings.platform.db import Database
-from bookings.platform.models import domain_events
+from tests.booking import races
 from tests.booking.conftest import (
     API,
     CONFIRMATION,
@@ -39,24 +36,21 @@ from tests.booking.conftest import (
     next_monday,
     set_hold,
 )
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+from tests.booking.races import (
+    Cluster,
+    appointment_slot_race,
+    class_session_race,
+    client,
+    double_booked,
+    fire,
+    outcome,
+    site_env,
+    stored,
+)
+from tests.conftest import fresh_database
 from tests.serving import serving
 
 pytestmark = pytest.mark.slow
-
-CONCURRENCY = 50
-CALLS = 200
-
-
-@dataclass
-class Cluster:
-    bases: list[str]
-    site_id: str
-    headers: dict[str, str]
-    db: Database
-
-    def base(self, i: int) -> str:
-        return self.bases[i % len(self.bases)]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -64,130 +58,37 @@ async def cluster(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Cluster]:
     tmp: Path = tmp_path_factory.mktemp("cluster")
-    pg_name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'bookings.sqlite3'}"
-    else:
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL")
-        url, pg_name = await _create_pg_database(POSTGRES_URL)
-    site_id = str(uuid.uuid4())
-    key = f"automation-{uuid.uuid4().hex}"
-    env = {
-        "BOOKINGS_DATA_DIR": str(tmp),
-        "BOOKINGS_DATABASE_URL": url,
-        "BOOKINGS_SITE_ID": site_id,
-        "BOOKINGS_ADMIN_API_KEY": key,
-        "BOOKINGS_LOG_JSON": "1",
-    }
-    db = Database(url)
-    try:
-        with ExitStack() as stack:
-            bases = [
-                stack.enter_context(serving(env, log=tmp / f"serve{i}.log"))[0] for i in range(2)
-            ]
-            yield Cluster(bases, site_id, {"Authorization": key, "wix-site-id": site_id}, db)
-    finally:
-        await db.dispose()
-        if pg_name is not None:
-            await _drop_pg_database(POSTGRES_URL, pg_name)
+    async with fresh_database(request.param, tmp) as url:
+        site = site_env(url, tmp)
+        db = Database(url)
+        try:
+            with ExitStack() as stack:
+                bases = [
+                    stack.enter_context(serving(site.env, log=tmp / f"serve{i}.log"))[0]
+                    for i in range(2)
+                ]
+                yield Cluster(bases, site.site_id, site.headers, db)
+        finally:
+            await db.dispose()
 
 
 @pytest.fixture
-def http() -> Iterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    client = httpx.AsyncClient(timeout=60, limits=limits)
-    yield client
+def http() -> httpx.AsyncClient:
+    return client()
 
 
-async def fire(
-    http: httpx.AsyncClient, calls: list[tuple[str, dict[str, Any]]], headers: dict[str, str]
-) -> list[httpx.Response]:
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(url: str, body: dict[str, Any]) -> httpx.Response:
-        async with gate:
-            return await http.post(url, json=body, headers=headers)
-
-    return list(await asyncio.gather(*(one(u, b) for u, b in calls)))
-
-
-def outcome(res: httpx.Response) -> str:
-    if res.status_code == 200:
-        return "OK"
-    details = res.json()["details"]
-    assert "applicationError" in details, res.text
-    return f"{res.status_code} {details['applicationError']['code']}"
-
-
-async def stored(db: Database, site_id: str, **where: Any) -> Counter[str]:
-    b = bookings
-    stmt = sa.select(b.c.status).where(b.c.site_id == site_id)
-    for name, value in where.items():
-        stmt = stmt.where(b.c[name] == value)
-    async with db.engine.connect() as conn:
-        return Counter(r.status for r in (await conn.execute(stmt)).all())
-
-
-async def catalog(http: httpx.AsyncClient, cluster: Cluster) -> Catalog:
-    return Catalog(_Based(http, cluster.bases[0]), cluster.headers)  # type: ignore[arg-type]
-
-
-class _Based:
-    """An httpx client that prefixes paths with a base URL (the Catalog helper posts paths)."""
-
-    def __init__(self, http: httpx.AsyncClient, base: str) -> None:
-        self.http = http
-        self.base = base
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.post(self.base + path, **kwargs)
+def catalog(http: httpx.AsyncClient, cluster: Cluster) -> Catalog:
+    return races.catalog(http, cluster.bases[0], cluster.headers)
 
 
 async def test_class_session_is_never_overbooked(cluster: Cluster, http: httpx.AsyncClient) -> None:
-    await set_hold(cluster.db, cluster.site_id, 15)
-    cat = await catalog(http, cluster)
-    yoga = await cat.group(capacity=10)
-    event = await cat.session(yoga, next_monday(), capacity=10)
-    body = {"booking": class_booking(yoga, event)}
-    answers = await fire(
-        http, [(cluster.base(i) + API, body) for i in range(CALLS)], cluster.headers
-    )
-    counts = Counter(outcome(r) for r in answers)
-    assert counts == {"OK": 10, "428 SESSION_CAPACITY_EXCEEDED": 190}
-    assert await stored(cluster.db, cluster.site_id, event_id=event["id"]) == {"CREATED": 10}
-    got = await http.get(
-        f"{cluster.bases[1]}/calendar/v3/events/{event['id']}", headers=cluster.headers
-    )
-    assert got.json()["event"]["remainingCapacity"] == 0
-    ids = {r.json()["booking"]["id"] for r in answers if r.status_code == 200}
-    async with cluster.db.engine.connect() as conn:
-        created = (
-            await conn.execute(
-                sa.select(domain_events.c.entity_id).where(domain_events.c.slug == "created")
-            )
-        ).all()
-    assert ids <= {r.entity_id for r in created}
+    await class_session_race(cluster, http)
 
 
 async def test_appointment_slot_is_never_overbooked(
     cluster: Cluster, http: httpx.AsyncClient
 ) -> None:
-    await set_hold(cluster.db, cluster.site_id, 15)
-    cat = await catalog(http, cluster)
-    ana = await cat.staff("Ana")
-    massage = await cat.appointment([ana])
-    day = next_monday(3)
-    calls = [
-        (cluster.base(i) + API, {"booking": appointment_booking(massage, day, resource=ana)})
-        if i % 2
-        else (cluster.base(i) + API, {"booking": appointment_booking(massage, day)})
-        for i in range(CALLS)
-    ]
-    answers = await fire(http, calls, cluster.headers)
-    counts = Counter(outcome(r) for r in answers)
-    assert counts == {"OK": 1, "428 SLOT_NOT_AVAILABLE": 199}
-    assert await stored(cluster.db, cluster.site_id, resource_id=ana) == {"CREATED": 1}
+    await appointment_slot_race(cluster, http)
 
 
 async def test_hold_zero_creates_succeed_and_confirm_or_decline_sorts_them_out(
@@ -195,7 +96,7 @@ async def test_hold_zero_creates_succeed_and_confirm_or_decline_sorts_them_out(
 ) -> None:
     await set_hold(cluster.db, cluster.site_id, 0)
     try:
-        cat = await catalog(http, cluster)
+        cat = catalog(http, cluster)
         yoga = await cat.group(capacity=10)
         event = await cat.session(yoga, next_monday(4), capacity=10)
         body = {"booking": class_booking(yoga, event)}
@@ -221,7 +122,7 @@ async def test_hold_zero_creates_succeed_and_confirm_or_decline_sorts_them_out(
 
 
 async def test_one_revision_one_winner(cluster: Cluster, http: httpx.AsyncClient) -> None:
-    cat = await catalog(http, cluster)
+    cat = catalog(http, cluster)
     yoga = await cat.group(capacity=100)
     event = await cat.session(yoga, next_monday(5), capacity=100)
     first = await http.post(
@@ -252,7 +153,7 @@ MSB = "/_api/bookings-service/v2/multi_service_bookings"
 
 async def _salon(http: httpx.AsyncClient, cluster: Cluster, week: int) -> dict[str, Any]:
     """Two staff, a haircut (60 min, 15 min after it) and a colour (30 min)."""
-    cat = await catalog(http, cluster)
+    cat = catalog(http, cluster)
     staff = [await cat.staff("Ana"), await cat.staff("Ben")]
     cut = await cat.appointment(staff, name="Haircut")
     colour = await cat.appointment(
@@ -283,11 +184,7 @@ async def _check_store(cluster: Cluster, staff: list[str]) -> dict[str, list[Any
         rows = (await conn.execute(sa.select(b).where(b.c.site_id == cluster.site_id))).all()
         query = sa.select(p.c.id).where(p.c.site_id == cluster.site_id)
         packages = {r.id for r in (await conn.execute(query)).all()}
-    holding = [r for r in rows if r.status in ("CREATED", "CONFIRMED", "PENDING")]
-    for rid in staff:
-        spans = sorted((r.start_utc, r.busy_end_utc) for r in holding if r.resource_id == rid)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            assert end <= start, f"staff {rid} overbooked"
+    assert not double_booked(rows, staff, datetime.now(UTC))
     children: dict[str, list[Any]] = {}
     for r in rows:
         if r.multi_service_booking_id:
@@ -390,7 +287,7 @@ async def test_freed_spots_go_to_exactly_one_registrant_each(
     """Three participants cancel while the public books, registrants book from the waitlist
     and new ones register, all at once: each freed spot goes to one registrant, nobody else
     gets it, and the session is never overbooked."""
-    cat = await catalog(http, cluster)
+    cat = catalog(http, cluster)
     policy = {
         "name": "Waitlist race",
         "waitlistPolicy": {"enabled": True, "capacity": 20, "reservationTimeInMinutes": 10},

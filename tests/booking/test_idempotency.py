@@ -1,7 +1,8 @@
 """Idempotency keys on writes (issue 15), through HTTP on SQLite and PostgreSQL: one booking
 for 20 concurrent creates with one key, replays with ``Idempotent-Replayed``, 422 on another
 request, 409 while the first runs, errors not stored, per-credential scope, expiry after 24 h
-on a fake clock."""
+on a fake clock, a keyed bulk create that dies midway leaves nothing (its retry books each
+item once)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from bookings.app import create_app
 from bookings.booking.models import bookings
+from bookings.booking.service import create
 from bookings.identity import credentials
 from bookings.identity import service as identity
 from bookings.platform import idempotency
@@ -24,7 +26,14 @@ from bookings.platform.auth import Role, hash_secret
 from bookings.platform.db import utcnow
 from bookings.platform.models import domain_events, idempotency_records
 from bookings.platform.routing import Services
-from tests.booking.conftest import API, Catalog, appointment_booking, class_booking, next_monday
+from tests.booking.conftest import (
+    API,
+    BULK,
+    Catalog,
+    appointment_booking,
+    class_booking,
+    next_monday,
+)
 from tests.conftest import SiteKeys
 from tests.helpers import app_error, ok, violation
 
@@ -236,3 +245,72 @@ async def test_key_in_use_is_409_with_retry_after(
         assert res.headers["retry-after"] == "1"
     assert await count(services, bookings, site.site_id) == 0
     ok(await client.post(API, json=body, headers=keyed(site.admin, "busy")))
+
+
+async def test_a_keyed_bulk_create_that_dies_midway_keeps_nothing(
+    client: httpx.AsyncClient,
+    site: SiteKeys,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bulk create runs a unit of work per item: with a key they are one transaction, which
+    commits with the key's record, so a request that dies after its first item (the database
+    gone, the process killed) leaves nothing, and its retry with the key makes each booking
+    once. (Were the first item committed alone, the retry would book it twice.)"""
+    svc, event = await yoga(client, site)
+    body = {"createBookingsInfo": [{"booking": class_booking(svc, event)} for _ in range(3)]}
+    headers = keyed(site.admin, "bulk-dies")
+    before = await count(services, bookings, site.site_id)
+    real, seen = create._insert, []
+
+    async def dies_at_the_second(*args: Any, **kwargs: Any) -> Any:
+        seen.append(1)
+        if len(seen) == 2:
+            raise ConnectionResetError("the database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(create, "_insert", dies_at_the_second)
+    res = await client.post(f"{BULK}/create", json=body, headers=headers)
+    assert res.status_code == 503, res.text
+    assert await count(services, bookings, site.site_id) == before
+    monkeypatch.undo()
+    first = ok(await client.post(f"{BULK}/create", json=body, headers=headers))
+    assert first["bulkActionMetadata"]["totalSuccesses"] == 3
+    again = await client.post(f"{BULK}/create", json=body, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert ok(again) == first
+    assert await count(services, bookings, site.site_id) == before + 3
+
+
+async def test_keyed_bulk_creates_in_opposite_orders_each_commit_whole(
+    client: httpx.AsyncClient, site: SiteKeys, services: Services
+) -> None:
+    """Two keyed bulk creates at the same two sessions, in opposite orders, at once: each
+    holds its first item's lock while it takes its second's (one transaction), so on
+    PostgreSQL one may be a deadlock's victim. That one answers 503 (never 500) and left
+    nothing; its retry with its key books it whole."""
+    cat = Catalog(client, site.admin)
+    svc = await cat.group(capacity=100)
+    one = await cat.session(svc, next_monday(6), capacity=100)
+    two = await cat.session(svc, next_monday(7), capacity=100)
+    made, refused = 0, 0
+    for round_ in range(3):
+        bodies = [
+            {"createBookingsInfo": [{"booking": class_booking(svc, e)} for e in order]}
+            for order in ((one, two), (two, one))
+        ]
+        keys = [keyed(site.admin, f"opposite-{round_}-{i}") for i in range(2)]
+        answers = await asyncio.gather(
+            *(
+                client.post(f"{BULK}/create", json=b, headers=k)
+                for b, k in zip(bodies, keys, strict=True)
+            )
+        )
+        for body, key, res in zip(bodies, keys, answers, strict=True):
+            if res.status_code == 503:
+                app_error(res, 503, "UNAVAILABLE")
+                refused += 1
+                res = await send_until_done(client, f"{BULK}/create", key, body)
+            assert ok(res)["bulkActionMetadata"]["totalSuccesses"] == 2
+            made += 2
+    assert await count(services, bookings, site.site_id) == made, refused

@@ -31,7 +31,7 @@ from bookings.platform.models import domain_events
 from bookings.webhooks import service as webhooks
 from bookings.webhooks.models import webhook_attempts, webhook_deliveries
 from tests.booking.conftest import API, Catalog, class_booking, next_monday
-from tests.conftest import POSTGRES_URL, _create_pg_database, _drop_pg_database
+from tests.conftest import ENGINES, fresh_database
 from tests.serving import serving
 from tests.webhooks.conftest import HOOKS
 from tests.webhooks.receiver import Receiver, receiving
@@ -49,32 +49,25 @@ class Setup:
     tmp: Path
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=ENGINES)
 async def setup(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Setup]:
-    pg_name = None
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'bookings.sqlite3'}"
-    else:
-        if not POSTGRES_URL:
-            pytest.skip("PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL")
-        url, pg_name = await _create_pg_database(POSTGRES_URL)
-    site_id, key = str(uuid.uuid4()), f"automation-{uuid.uuid4().hex}"
-    env = {
-        "BOOKINGS_DATA_DIR": str(tmp_path),
-        "BOOKINGS_DATABASE_URL": url,
-        "BOOKINGS_SITE_ID": site_id,
-        "BOOKINGS_ADMIN_API_KEY": key,
-        "BOOKINGS_WEBHOOK_ALLOW_PRIVATE": "1",
-        "BOOKINGS_WEBHOOK_LEASE_SECONDS": "2",
-        "BOOKINGS_WEBHOOK_POLL_MS": "100",
-    }
-    db = Database(url)
-    try:
-        yield Setup(url, env, site_id, {"Authorization": key, "wix-site-id": site_id}, db, tmp_path)
-    finally:
-        await db.dispose()
-        if pg_name is not None:
-            await _drop_pg_database(POSTGRES_URL, pg_name)
+    async with fresh_database(request.param, tmp_path) as url:
+        site_id, key = str(uuid.uuid4()), f"automation-{uuid.uuid4().hex}"
+        env = {
+            "BOOKINGS_DATA_DIR": str(tmp_path),
+            "BOOKINGS_DATABASE_URL": url,
+            "BOOKINGS_SITE_ID": site_id,
+            "BOOKINGS_ADMIN_API_KEY": key,
+            "BOOKINGS_WEBHOOK_ALLOW_PRIVATE": "1",
+            "BOOKINGS_WEBHOOK_LEASE_SECONDS": "2",
+            "BOOKINGS_WEBHOOK_POLL_MS": "100",
+        }
+        db = Database(url)
+        headers = {"Authorization": key, "wix-site-id": site_id}
+        try:
+            yield Setup(url, env, site_id, headers, db, tmp_path)
+        finally:
+            await db.dispose()
 
 
 async def created_events(db: Database, site_id: str) -> list[Any]:
@@ -237,70 +230,67 @@ def workers(env: dict[str, str], count: int, tmp: Path) -> Iterator[list[subproc
 async def test_three_postgres_workers_never_lease_one_delivery_twice(tmp_path: Path) -> None:
     """Proof 5: 3 workers deliver 1 000 events; the attempt log shows every delivery sent
     once, and no two attempts of one delivery at overlapping times."""
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL: set BOOKINGS_TEST_POSTGRES_URL")
-    url, name = await _create_pg_database(POSTGRES_URL)
-    db = Database(url)
-    try:
-        from bookings import migrations
+    async with fresh_database("postgres", tmp_path) as url:
+        db = Database(url)
+        try:
+            from bookings import migrations
 
-        await migrations.upgrade(db)
-        site = await identity.create_site(db, "Workers", "UTC")
-        with receiving() as receiver:
-            os.environ["BOOKINGS_WEBHOOK_ALLOW_PRIVATE"] = "1"
-            try:
-                await webhooks.create_webhook(db, site.site_id, receiver.url, [])
-            finally:
-                del os.environ["BOOKINGS_WEBHOOK_ALLOW_PRIVATE"]
-            env = {
-                "BOOKINGS_DATABASE_URL": url,
-                "BOOKINGS_DATA_DIR": str(tmp_path),
-                "BOOKINGS_WEBHOOK_ALLOW_PRIVATE": "1",
-                "BOOKINGS_WEBHOOK_POLL_MS": "50",
-            }
-            with workers(env, 3, tmp_path):
-                for _ in range(10):
-                    async with db.write(site.site_id) as uow:
-                        for _ in range(100):
-                            await events.record(
-                                uow,
-                                entity_fqdn="wix.bookings.v2.booking",
-                                slug="created",
-                                entity_id=str(uuid.uuid4()),
-                                kind="created",
-                                payload={"n": 1},
-                                sequence=1,
-                                later=True,
-                            )
+            await migrations.upgrade(db)
+            site = await identity.create_site(db, "Workers", "UTC")
+            with receiving() as receiver:
+                os.environ["BOOKINGS_WEBHOOK_ALLOW_PRIVATE"] = "1"
+                try:
+                    await webhooks.create_webhook(db, site.site_id, receiver.url, [])
+                finally:
+                    del os.environ["BOOKINGS_WEBHOOK_ALLOW_PRIVATE"]
+                env = {
+                    "BOOKINGS_DATABASE_URL": url,
+                    "BOOKINGS_DATA_DIR": str(tmp_path),
+                    "BOOKINGS_WEBHOOK_ALLOW_PRIVATE": "1",
+                    "BOOKINGS_WEBHOOK_POLL_MS": "50",
+                }
+                with workers(env, 3, tmp_path):
+                    for _ in range(10):
+                        async with db.write(site.site_id) as uow:
+                            for _ in range(100):
+                                await events.record(
+                                    uow,
+                                    entity_fqdn="wix.bookings.v2.booking",
+                                    slug="created",
+                                    entity_id=str(uuid.uuid4()),
+                                    kind="created",
+                                    payload={"n": 1},
+                                    sequence=1,
+                                    later=True,
+                                )
 
-                async def all_arrived() -> bool:
-                    with receiver.lock:
-                        return len({r.headers["webhook-id"] for r in receiver.received}) >= 1000
+                    async def all_arrived() -> bool:
+                        with receiver.lock:
+                            return len({r.headers["webhook-id"] for r in receiver.received}) >= 1000
 
-                await wait_until(all_arrived, within=180)
+                    await wait_until(all_arrived, within=180)
 
-                async def all_recorded() -> bool:
-                    d = webhook_deliveries
-                    stmt = sa.select(sa.func.count()).where(d.c.status == "DELIVERED")
-                    async with db.connect_for_read() as conn:
-                        return int(await conn.scalar(stmt) or 0) == 1000
+                    async def all_recorded() -> bool:
+                        d = webhook_deliveries
+                        stmt = sa.select(sa.func.count()).where(d.c.status == "DELIVERED")
+                        async with db.connect_for_read() as conn:
+                            return int(await conn.scalar(stmt) or 0) == 1000
 
-                await wait_until(all_recorded)
-        t = webhook_attempts
-        async with db.connect_for_read() as conn:
-            log = (await conn.execute(sa.select(t))).all()
-        by_delivery: dict[str, list[Any]] = defaultdict(list)
-        for a in log:
-            by_delivery[a.delivery_id].append(a)
-        assert len(by_delivery) == 1000
-        for attempts in by_delivery.values():
-            spans = sorted((a.started_date, a.finished_date, a.worker) for a in attempts)
-            for (_, end, _), (start, _, _) in itertools.pairwise(spans):
-                assert end <= start, spans
-        # each delivered once (an attempt that failed, say a refused connection, was retried)
-        assert sum(1 for a in log if a.status_code == 204) == 1000
-        assert len({a.worker for a in log}) == 3  # the queue was shared
-        assert len(receiver.received) == 1000
-    finally:
-        await db.dispose()
-        await _drop_pg_database(POSTGRES_URL, name)
+                    await wait_until(all_recorded)
+            t = webhook_attempts
+            async with db.connect_for_read() as conn:
+                log = (await conn.execute(sa.select(t))).all()
+            by_delivery: dict[str, list[Any]] = defaultdict(list)
+            for a in log:
+                by_delivery[a.delivery_id].append(a)
+            assert len(by_delivery) == 1000
+            for attempts in by_delivery.values():
+                spans = sorted((a.started_date, a.finished_date, a.worker) for a in attempts)
+                for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+                    assert end <= start, spans
+            # each delivered once (an attempt that failed, say a refused connection, was retried)
+            assert sum(1 for a in log if a.status_code == 204) == 1000
+            assert len({a.worker for a in log}) == 3  # the queue was shared
+            assert len(receiver.received) == 1000
+        finally:
+            await db.dispose()

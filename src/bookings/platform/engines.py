@@ -76,7 +76,7 @@ def is_unavailable(exc: BaseException) -> bool:
     (an answer of 503, worth a retry) rather than that a statement is wrong (a bug: 500):
     a refused or broken connection, a pool with no connection free in time, a PostgreSQL
     server out of connections or shutting down, a SQLite file locked past the busy
-    timeout."""
+    timeout, a transaction chosen as a deadlock's victim."""
     if isinstance(exc, (sa.exc.TimeoutError, *_UNAVAILABLE)):
         return True
     if isinstance(exc, sa.exc.DBAPIError):
@@ -85,6 +85,8 @@ def is_unavailable(exc: BaseException) -> bool:
         orig = exc.orig
         if isinstance(orig, _UNAVAILABLE):
             return True
+        if getattr(orig, "sqlstate", None) == "40P01":
+            return True  # a deadlock's victim, rolled back (keyed bulk calls: idempotency.py)
         if isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(orig):
             return True
     return False

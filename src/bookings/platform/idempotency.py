@@ -14,9 +14,14 @@ looking the record up (replay or 422; a use case that reads first looks it up in
 already, so that a refusal based on what it reads never hides a replay); its commit is
 deferred until the router has the answer, which it then stores in the same transaction
 (:meth:`KeyedDatabase.finish`). A use
-case that opens a second write unit (bulk methods) commits the first one then; the record is
-then stored in a transaction of its own after the last unit, without the lock's protection
-between the units. Only committed successes are stored: an error rolls everything back.
+case that opens more write units (a bulk method, one per item) runs each later one in a
+savepoint of that first transaction: a failed item rolls back only its own changes, and the
+request commits whole, with its record, or not at all (a request that dies after its first
+item leaves nothing behind, so its retry books nothing twice). Only a use case that commits
+on purpose (:meth:`Database.commit_pending`, before a payment provider's call) splits it: the
+record is then stored in a transaction of its own after the last unit, without the lock's
+protection between the units. Only committed successes are stored: an error rolls
+everything back.
 """
 
 from __future__ import annotations
@@ -202,6 +207,8 @@ class KeyedDatabase(Database):
         self.claim = claim
         self._pending: tuple[AbstractAsyncContextManager[AsyncConnection], UnitOfWork] | None = None
         self._units = 0
+        #: Whether a unit of this request committed before its end (commit_pending).
+        self._committed = False
         #: The lookup done in a read before the first write unit: whether it found an
         #: expired record (SQLite's write unit takes it as current).
         self._looked_up: bool | None = None
@@ -215,6 +222,7 @@ class KeyedDatabase(Database):
         cm, uow = self._pending
         self._pending = None
         await cm.__aexit__(None, None, None)
+        self._committed = True
         self.after_commit(uow)
 
     @asynccontextmanager
@@ -255,9 +263,12 @@ class KeyedDatabase(Database):
     async def write(
         self, site_id: str, *, catalog_version: int | None = None
     ) -> AsyncIterator[UnitOfWork]:
-        await self._commit_pending()
         self._units += 1
-        if self._units > 1:
+        if self._pending is not None:
+            async with self._savepoint(site_id) as later:
+                yield later
+            return
+        if self._committed:  # split on purpose: the record goes in after the last unit
             async with super().write(site_id, catalog_version=catalog_version) as later:
                 yield later
             return
@@ -268,7 +279,9 @@ class KeyedDatabase(Database):
             if self.dialect == "postgresql":
                 params = {"scope": claim.scope, "site": claim.site_id}
                 row = (await conn.execute(_LOCK_AND_FIND, params)).first()
-                if row is None or not row.got:
+                # A unit after a failed first one (rolled back: its lock went with it) goes
+                # on without it: the record's primary key still catches a twin at the end.
+                if row is None or (not row.got and self._units == 1):
                     raise in_flight()
                 expired = _verdict(row, claim)
             elif self._looked_up is not None:
@@ -286,6 +299,22 @@ class KeyedDatabase(Database):
             await cm.__aexit__(*sys.exc_info())
             raise
         self._pending = (cm, uow)
+
+    @asynccontextmanager
+    async def _savepoint(self, site_id: str) -> AsyncIterator[UnitOfWork]:
+        """A later unit of work of the request (a bulk method's next item): a savepoint of
+        the first unit's transaction, which still waits for its commit. Its failure rolls
+        back only its own changes; its success commits with the others and the record."""
+        assert self._pending is not None
+        first = self._pending[1]
+        await first.flush()
+        conn = first.conn
+        async with conn.begin_nested():
+            uow = UnitOfWork(conn, site_id, self.dialect)
+            yield uow
+            await uow.flush()
+        first.events_recorded |= uow.events_recorded
+        first.signals |= uow.signals
 
     async def abort(self) -> None:
         """The request failed: roll back the unit that waits for its commit."""
