@@ -65,3 +65,24 @@ def test_get_methods_list_their_query_fields(tmp_path: Path) -> None:
     assert [(p["name"], p["in"]) for p in get["parameters"]] == [("id", "path")]
     listed = doc["paths"]["/booking-policy-snapshots/v1/policy-snapshots"]["get"]
     assert "bookingIds" in {p["name"] for p in listed["parameters"] if p["in"] == "query"}
+
+
+def test_operations_without_a_credential_say_so(tmp_path: Path) -> None:
+    doc = document(tmp_path)
+    assert doc["security"] == [{"apiKey": []}]
+    token = doc["paths"]["/oauth2/token"]["post"]
+    assert token["security"] == []
+    assert doc["paths"]["/healthz"]["get"]["security"] == []
+    anonymous = doc["paths"]["/v1/anonymous-bookings/{token}/cancel"]["post"]
+    assert anonymous["security"] == [] and "401" in anonymous["responses"]  # a bad token
+    assert "security" not in doc["paths"]["/_api/bookings-service/v2/bookings"]["post"]
+
+
+def test_query_parameters_are_not_nullable(tmp_path: Path) -> None:
+    nullable = [
+        f"{verb.upper()} {path} {p['name']}"
+        for verb, path, op in operations(document(tmp_path))
+        for p in op.get("parameters", [])
+        if p["in"] == "query" and {"type": "null"} in p["schema"].get("anyOf", [])
+    ]
+    assert nullable == []

@@ -211,6 +211,7 @@ def create_app(
         "/healthz",
         tags=["Operations"],
         summary="Liveness and database check",
+        openapi_extra={"security": []},  # no credential
         responses={
             503: {
                 "description": "The database is unavailable",

@@ -279,6 +279,7 @@ async def get_anonymous_action_token(
     "GET",
     anonymous("/{token}"),
     roles=None,
+    statuses=[401],
     request=GetBookingAnonymouslyRequest,
 )
 async def get_booking_anonymously(call: Call, req: GetBookingAnonymouslyRequest) -> dict[str, Any]:
@@ -291,6 +292,7 @@ async def get_booking_anonymously(call: Call, req: GetBookingAnonymouslyRequest)
     "POST",
     anonymous("/{token}/cancel"),
     roles=None,
+    statuses=[401],
     request=CancelBookingAnonymouslyRequest,
 )
 async def cancel_booking_anonymously(
@@ -307,6 +309,7 @@ async def cancel_booking_anonymously(
     "POST",
     anonymous("/{token}/reschedule"),
     roles=None,
+    statuses=[401],
     request=RescheduleBookingAnonymouslyRequest,
 )
 async def reschedule_booking_anonymously(
@@ -323,6 +326,7 @@ async def reschedule_booking_anonymously(
     "GET",
     anonymous("/{token}/service"),
     roles=None,
+    statuses=[401],
     request=GetServiceAnonymouslyRequest,
 )
 async def get_service_anonymously(call: Call, req: GetServiceAnonymouslyRequest) -> dict[str, Any]:
@@ -520,6 +524,7 @@ async def get_anonymous_action_token_for_multi_service_booking(
     "GET",
     anonymous_msb("/{token}"),
     roles=None,
+    statuses=[401],
     request=GetMultiServiceBookingAnonymouslyRequest,
 )
 async def get_multi_service_booking_anonymously(
@@ -536,6 +541,7 @@ async def get_multi_service_booking_anonymously(
     "POST",
     anonymous_msb("/{token}/cancel"),
     roles=None,
+    statuses=[401],
     request=CancelMultiServiceBookingAnonymouslyRequest,
 )
 async def cancel_multi_service_booking_anonymously(

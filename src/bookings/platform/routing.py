@@ -107,6 +107,9 @@ class ApiMethod(Generic[ReqT]):
     handler: Handler
     summary: str
     tag: str
+    #: Error statuses it answers beyond those of every method (documented in ``/openapi.json``):
+    #: 401 of a method whose credential is a token in its path (``roles=None``).
+    statuses: frozenset[int] = frozenset()
 
 
 class AnyRequest(BaseModel):
@@ -152,6 +155,7 @@ class ApiRouter:
         roles: frozenset[Role] | None,
         request: type[ReqT],
         response: type[BaseModel] | None = None,
+        statuses: Iterable[int] = (),
     ) -> Callable[[Callable[[Call, ReqT], Awaitable[Any]]], Callable[[Call, ReqT], Awaitable[Any]]]:
         if not paths:
             raise ValueError(f"{name}: at least one path")
@@ -170,6 +174,7 @@ class ApiRouter:
                     handler=fn,
                     summary=(fn.__doc__ or name).strip().splitlines()[0],
                     tag=self.tag,
+                    statuses=frozenset(statuses),
                 )
             )
             return fn
@@ -509,9 +514,11 @@ class _SchemaBook:
         if parameters:
             extra["parameters"] = parameters
         self.definitions.setdefault(ERROR_SCHEMA, _ERROR_ENVELOPE)
-        statuses = [400, 404, 409, 428, 429, 501, 503]
+        statuses = {400, 404, 409, 428, 429, 501, 503, *method.statuses}
         if method.roles is not None:
-            statuses += [401, 403]
+            statuses |= {401, 403}
+        else:
+            extra["security"] = []  # no credential (the document's default is the API key)
         extra["responses"] = {
             str(code): {
                 "description": _ERROR_DESCRIPTIONS[code],
@@ -528,10 +535,20 @@ class _SchemaBook:
         self.definitions.update(schema.pop("$defs", {}))
         taken = {name.replace("__", ".") for name in in_path} | set(in_path)
         return [
-            {"name": name, "in": "query", "required": False, "schema": prop}
+            {"name": name, "in": "query", "required": False, "schema": _not_null(prop)}
             for name, prop in (schema.get("properties") or {}).items()
             if name not in taken and name.split(".")[0] not in taken
         ]
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field's schema without its ``null`` alternative: a query parameter is
+    absent or a value, and no query string spells null."""
+    options = [o for o in schema.get("anyOf", ()) if o != {"type": "null"}]
+    if "anyOf" not in schema or len(options) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **options[0]}
 
 
 def mount(app: FastAPI, methods: Sequence[ApiMethod[Any]]) -> None:
