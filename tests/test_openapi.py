@@ -56,7 +56,9 @@ def test_every_operation_documents_its_errors_in_the_wix_envelope(tmp_path: Path
     create = doc["paths"]["/_api/bookings-service/v2/bookings"]["post"]["responses"]
     assert {"400", "401", "403", "404", "409", "428", "501", "503"} <= set(create)
     token = doc["paths"]["/oauth2/token"]["post"]["responses"]
-    assert "401" not in token  # no credential is asked for
+    assert {"401", "403"} <= set(token)  # the member grant's ADMIN key
+    feed = doc["paths"]["/_api/bookings-server/v1/calendar-feeds/{token}.ics"]["get"]
+    assert "401" not in feed["responses"]  # no credential is asked for
 
 
 def test_get_methods_list_their_query_fields(tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_operations_without_a_credential_say_so(tmp_path: Path) -> None:
     doc = document(tmp_path)
     assert doc["security"] == [{"apiKey": []}]
     token = doc["paths"]["/oauth2/token"]["post"]
-    assert token["security"] == []
+    assert token["security"] == [{}, {"apiKey": []}]  # the member grant takes an ADMIN key
     assert doc["paths"]["/healthz"]["get"]["security"] == []
     anonymous = doc["paths"]["/v1/anonymous-bookings/{token}/cancel"]["post"]
     assert anonymous["security"] == [] and "401" in anonymous["responses"]  # a bad token

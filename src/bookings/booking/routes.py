@@ -20,6 +20,7 @@ from bookings.booking.schemas import (
     ConfirmMultiServiceBookingRequest,
     ConfirmOrDeclineBookingRequest,
     CreateBookingRequest,
+    CreateBookingResponse,
     CreateMultiServiceBookingRequest,
     DeclineBookingRequest,
     DeclineMultiServiceBookingRequest,
@@ -59,7 +60,14 @@ anonymous = router.paths("/v1/anonymous-bookings", "/_api/v1/anonymous-bookings"
 anonymous_msb = router.paths("/v1/anonymous-multi-service-bookings")
 
 
-@router.method("createBooking", "POST", single(), roles=ANYONE, request=CreateBookingRequest)
+@router.method(
+    "createBooking",
+    "POST",
+    single(),
+    roles=ANYONE,
+    request=CreateBookingRequest,
+    response=CreateBookingResponse,
+)
 async def create_booking(call: Call, req: CreateBookingRequest) -> dict[str, Any]:
     """Create Booking."""
     return await service.create_booking(call.db, call.caller, req)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from bookings.booking.contacts import ContactDetails
 from bookings.booking.state import Status
-from bookings.platform.wire import Guid, Int64, LocalDateTime, WireModel
+from bookings.platform.wire import Guid, Int64, LocalDateTime, Timestamp, WireModel
 
 EventId = Annotated[str, Field(min_length=1, max_length=250)]
 
@@ -144,6 +144,26 @@ class CreateBookingRequest(WireModel):
     send_sms_reminder: bool | None = None
     flow_control_settings: CreateFlowControl | None = None
     form_submission: dict[str, Any] | None = None
+
+
+class BookingOut(WireModel):
+    """A booking as the server answers it: the fields every booking has; the others (as the
+    request gave them, or filled in) are documented by the request's ``BookingIn``."""
+
+    model_config = ConfigDict(extra="allow")  # merged with WireModel's
+
+    id: Guid
+    status: Status
+    payment_status: PaymentStatus
+    revision: Int64
+    created_date: Timestamp
+    updated_date: Timestamp
+    start_date: Timestamp | None = None
+    end_date: Timestamp | None = None
+
+
+class CreateBookingResponse(WireModel):
+    booking: BookingOut
 
 
 class BulkCreateBookingRequest(WireModel):

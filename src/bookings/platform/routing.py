@@ -110,6 +110,8 @@ class ApiMethod(Generic[ReqT]):
     #: Error statuses it answers beyond those of every method (documented in ``/openapi.json``):
     #: 401 of a method whose credential is a token in its path (``roles=None``).
     statuses: frozenset[int] = frozenset()
+    #: With ``roles=None``: an API key is read when sent (a member token is minted by a key).
+    optional_key: bool = False
 
 
 class AnyRequest(BaseModel):
@@ -156,6 +158,7 @@ class ApiRouter:
         request: type[ReqT],
         response: type[BaseModel] | None = None,
         statuses: Iterable[int] = (),
+        optional_key: bool = False,
     ) -> Callable[[Callable[[Call, ReqT], Awaitable[Any]]], Callable[[Call, ReqT], Awaitable[Any]]]:
         if not paths:
             raise ValueError(f"{name}: at least one path")
@@ -175,6 +178,7 @@ class ApiRouter:
                     summary=(fn.__doc__ or name).strip().splitlines()[0],
                     tag=self.tag,
                     statuses=frozenset(statuses),
+                    optional_key=optional_key,
                 )
             )
             return fn
@@ -517,6 +521,8 @@ class _SchemaBook:
         statuses = {400, 404, 409, 428, 429, 501, 503, *method.statuses}
         if method.roles is not None:
             statuses |= {401, 403}
+        elif method.optional_key:
+            extra["security"] = [{}, {"apiKey": []}]  # none, or the API key
         else:
             extra["security"] = []  # no credential (the document's default is the API key)
         extra["responses"] = {
