@@ -88,3 +88,15 @@ def test_query_parameters_are_not_nullable(tmp_path: Path) -> None:
         if p["in"] == "query" and {"type": "null"} in p["schema"].get("anyOf", [])
     ]
     assert nullable == []
+
+
+def test_one_name_one_schema(tmp_path: Path) -> None:
+    """Two models of one name (``ResourceIn`` of staff and of calendar events) and a request
+    model named as a response model get names and titles of their own: generators name
+    their classes by the title, and a request must not be read with another's schema."""
+    schemas = document(tmp_path)["components"]["schemas"]
+    titles = [s.get("title", name) for name, s in schemas.items()]
+    assert sorted(t for t in titles if titles.count(t) > 1) == []
+    assert "id" not in schemas["StaffResourceIn"].get("required", [])  # made by the server
+    assert "id" in schemas["CalendarResourceIn"]["required"]  # names a resource
+    assert schemas["BookingPolicyInput"]["title"] == "BookingPolicyInput"
