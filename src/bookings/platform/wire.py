@@ -24,6 +24,8 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
@@ -43,6 +45,28 @@ class WireModel(BaseModel):
         serialize_by_alias=True,
         extra="ignore",
         use_enum_values=False,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_number_for_a_bool(cls, value: Any, info: ValidationInfo) -> Any:
+        """A boolean is ``true`` or ``false`` (or, in a query string, its text), as in proto
+        JSON: pydantic would take ``0`` and ``1``, Wix answers 400."""
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and info.field_name in _bool_fields(cls)
+        ):
+            raise PydanticCustomError("bool_type", "must be true or false")
+        return value
+
+
+@functools.cache
+def _bool_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if info.annotation is bool or info.annotation == bool | None
     )
 
 
