@@ -29,7 +29,7 @@ from schemathesis import (
     GenerationMode,
     Response,
 )
-from schemathesis.config._auth import OpenAPIAuthConfig
+from schemathesis.config import ApiKeyAuthConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
@@ -107,7 +107,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> tuple[BaseSchema, FuzzSi
     ]
     # The API key as schemathesis' own credential: it sends it, and leaves it out to check
     # that a request without it is refused (the site header goes with every request).
-    schema.config.auth.openapi = OpenAPIAuthConfig(schemes={"apiKey": {"api_key": site.admin_key}})
+    schema.config.auth.openapi.schemes["apiKey"] = ApiKeyAuthConfig(api_key=site.admin_key)
     return schema, site
 
 
