@@ -100,3 +100,20 @@ def test_one_name_one_schema(tmp_path: Path) -> None:
     assert "id" not in schemas["StaffResourceIn"].get("required", [])  # made by the server
     assert "id" in schemas["CalendarResourceIn"]["required"]  # names a resource
     assert schemas["BookingPolicyInput"]["title"] == "BookingPolicyInput"
+
+
+def test_no_pydantic_keyword_leaks_into_the_schemas(tmp_path: Path) -> None:
+    """A bound pydantic cannot put on a schema comes out as ``ge``/``le``, which no tool reads."""
+    leaks: list[str] = []
+
+    def walk(node: Any, at: str) -> None:
+        if isinstance(node, dict):
+            leaks.extend(f"{at}.{k}" for k in ("ge", "le", "gt", "lt") if k in node)
+            for key, child in node.items():
+                walk(child, f"{at}.{key}")
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                walk(child, f"{at}[{i}]")
+
+    walk(document(tmp_path)["components"]["schemas"], "schemas")
+    assert leaks == []

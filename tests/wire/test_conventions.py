@@ -141,7 +141,8 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
 
 async def test_malformed_json_is_a_400(client: httpx.AsyncClient, site: SiteKeys) -> None:
     nan = (b'{"thing": {"price": NaN}}', b'{"a": [Infinity]}', b'{"a": -Infinity}')
-    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000, *nan):
+    not_json_space = (b"\x0b", b" \x0c ")  # Python's whitespace, not JSON's
+    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000, *nan, *not_json_space):
         res = await client.post(
             f"/_api/test/v1/things/{THING}/echo",
             headers={**site.admin, "content-type": "application/json"},

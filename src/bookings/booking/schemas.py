@@ -10,7 +10,14 @@ from pydantic import ConfigDict, Field
 
 from bookings.booking.contacts import ContactDetails
 from bookings.booking.state import Status
-from bookings.platform.wire import Guid, Int64, LocalDateTime, Timestamp, WireModel
+from bookings.platform.wire import (
+    Guid,
+    Int64,
+    LocalDateTime,
+    PositiveInt64,
+    Timestamp,
+    WireModel,
+)
 
 EventId = Annotated[str, Field(min_length=1, max_length=250)]
 
@@ -223,7 +230,7 @@ class DeclineFlowControl(WireModel):
 
 class DeclineBookingRequest(WireModel):
     booking_id: Guid
-    revision: Int64 | None = Field(default=None, ge=1)
+    revision: PositiveInt64 | None = None
     participant_notification: ParticipantNotification | None = None
     payment_status: PaymentStatus | None = None
     double_booked: bool | None = None

@@ -161,11 +161,11 @@ class SchemaBook:
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     """An optional field's schema without its ``null`` alternative: a query parameter is
     absent or a value, and no query string spells null."""
-    options = [o for o in schema.get("anyOf", ()) if o != {"type": "null"}]
-    if "anyOf" not in schema or len(options) != 1:
+    if "anyOf" not in schema:
         return schema
+    options = [o for o in schema["anyOf"] if o != {"type": "null"}]
     rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
-    return {**rest, **options[0]}
+    return {**rest, **options[0]} if len(options) == 1 else {**rest, "anyOf": options}
 
 
 def merge_request_schemas(doc: dict[str, Any], definitions: dict[str, Any]) -> None:

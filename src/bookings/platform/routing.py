@@ -227,7 +227,8 @@ def _not_json(constant: str) -> Any:
 
 
 def parse_json_object(raw: bytes, field: str = "body") -> dict[str, Any]:
-    if not raw.strip():
+    """The JSON object in ``raw``; no body (or JSON whitespace only) is the empty message."""
+    if not raw.strip(b" \t\r\n"):  # JSON's whitespace: not Python's \v or \f
         return {}
     try:
         data = json.loads(raw, object_pairs_hook=_first_key_wins, parse_constant=_not_json)

@@ -22,9 +22,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PlainSerializer,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -221,7 +223,20 @@ def parse_field_mask(value: Any) -> list[str]:
     raise PydanticCustomError(errors.FORMAT, "must be a comma-separated list of field paths")
 
 
-Int64 = Annotated[int, BeforeValidator(parse_int64), PlainSerializer(str, return_type=str)]
+_INT64_TEXT = {"type": "string", "pattern": r"^\s*-?\d{1,19}\s*$"}
+#: In requests, the string of proto3 JSON or a number (documented so); in answers, a string.
+Int64 = Annotated[
+    int,
+    BeforeValidator(parse_int64),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"anyOf": [_INT64_TEXT, {"type": "integer"}]}, mode="validation"),
+]
+#: An Int64 of at least 1 (a revision); its schema says so (a bound on an ``anyOf`` would not).
+PositiveInt64 = Annotated[
+    Int64,
+    Field(ge=1),
+    WithJsonSchema({"anyOf": [_INT64_TEXT, {"type": "integer", "minimum": 1}]}, mode="validation"),
+]
 Timestamp = Annotated[
     datetime, BeforeValidator(parse_timestamp), PlainSerializer(format_timestamp, return_type=str)
 ]
