@@ -133,6 +133,8 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
         ({"thing": {"items": [{"id": "\x00"}]}}, "thing.items[0].id", "FORMAT"),
         ({"thing": {"flag": 0}}, "thing.flag", "FORMAT"),  # proto JSON: true or false
         ({"thing": {"flag": 1.0}}, "thing.flag", "FORMAT"),
+        ({"thing": {"flag": "TRUE"}}, "thing.flag", "FORMAT"),
+        ({"thing": {"flag": "yes"}}, "thing.flag", "FORMAT"),
     ]
     for body, field, rule in cases:
         v = violation(await echo(client, site, body))

@@ -51,12 +51,12 @@ class WireModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_number_for_a_bool(cls, value: Any, info: ValidationInfo) -> Any:
-        """A boolean is ``true`` or ``false`` (or, in a query string, its text), as in proto
-        JSON: pydantic would take ``0`` and ``1``, Wix answers 400."""
+    def _a_bool_is_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        """A boolean is ``true`` or ``false`` (in a query string, that text), as in proto
+        JSON: pydantic would also take ``0``, ``1``, ``"TRUE"`` or ``"yes"``; Wix answers 400."""
         if (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
+            not isinstance(value, bool)
+            and value not in (None, "true", "false")
             and info.field_name in _bool_fields(cls)
         ):
             raise PydanticCustomError("bool_type", "must be true or false")
