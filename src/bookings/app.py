@@ -38,6 +38,7 @@ from bookings.platform.json_encoding import WireJSONResponse
 from bookings.platform.leader import run_as_leader
 from bookings.platform.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from bookings.platform.middleware import RequestContextMiddleware
+from bookings.platform.openapi import merge_request_schemas
 from bookings.platform.ratelimit import RateLimiter
 from bookings.platform.routing import ApiMethod, ApiRouter, Services, mount
 from bookings.reader import routes as reader_routes
@@ -212,6 +213,7 @@ def create_app(
         "/healthz",
         tags=["Operations"],
         summary="Liveness and database check",
+        openapi_extra={"security": []},  # no credential
         responses={
             503: {
                 "description": "The database is unavailable",
@@ -258,9 +260,7 @@ def _install_openapi(app: FastAPI) -> None:
         schema = get_openapi(
             title=app.title, version=app.version, summary=app.summary, routes=app.routes
         )
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, definition in getattr(app.state, "request_schemas", {}).items():
-            components.setdefault(name, definition)
+        merge_request_schemas(schema, getattr(app.state, "request_schemas", {}))
         schema["components"]["securitySchemes"] = {
             "apiKey": {"type": "apiKey", "in": "header", "name": "Authorization"}
         }

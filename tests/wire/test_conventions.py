@@ -131,6 +131,10 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
         ({"fields": 12, "thing": {}}, "fields", "FORMAT"),
         ({"thing": {"name": "a\x00b"}}, "thing.name", "FORMAT"),
         ({"thing": {"items": [{"id": "\x00"}]}}, "thing.items[0].id", "FORMAT"),
+        ({"thing": {"flag": 0}}, "thing.flag", "FORMAT"),  # proto JSON: true or false
+        ({"thing": {"flag": 1.0}}, "thing.flag", "FORMAT"),
+        ({"thing": {"flag": "TRUE"}}, "thing.flag", "FORMAT"),
+        ({"thing": {"flag": "yes"}}, "thing.flag", "FORMAT"),
     ]
     for body, field, rule in cases:
         v = violation(await echo(client, site, body))
@@ -139,7 +143,8 @@ async def test_wrong_types_name_the_field(client: httpx.AsyncClient, site: SiteK
 
 async def test_malformed_json_is_a_400(client: httpx.AsyncClient, site: SiteKeys) -> None:
     nan = (b'{"thing": {"price": NaN}}', b'{"a": [Infinity]}', b'{"a": -Infinity}')
-    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000, *nan):
+    not_json_space = (b"\x0b", b" \x0c ")  # Python's whitespace, not JSON's
+    for raw in (b"{", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000, *nan, *not_json_space):
         res = await client.post(
             f"/_api/test/v1/things/{THING}/echo",
             headers={**site.admin, "content-type": "application/json"},

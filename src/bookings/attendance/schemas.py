@@ -29,7 +29,7 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-Attendees = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_ATTENDEES)]
+Attendees = Annotated[int, Field(ge=0, le=MAX_ATTENDEES), BeforeValidator(_not_bool)]
 EventId = Annotated[str, Field(max_length=250)]
 
 

@@ -20,6 +20,7 @@ from bookings.booking.schemas import (
     ConfirmMultiServiceBookingRequest,
     ConfirmOrDeclineBookingRequest,
     CreateBookingRequest,
+    CreateBookingResponse,
     CreateMultiServiceBookingRequest,
     DeclineBookingRequest,
     DeclineMultiServiceBookingRequest,
@@ -59,7 +60,14 @@ anonymous = router.paths("/v1/anonymous-bookings", "/_api/v1/anonymous-bookings"
 anonymous_msb = router.paths("/v1/anonymous-multi-service-bookings")
 
 
-@router.method("createBooking", "POST", single(), roles=ANYONE, request=CreateBookingRequest)
+@router.method(
+    "createBooking",
+    "POST",
+    single(),
+    roles=ANYONE,
+    request=CreateBookingRequest,
+    response=CreateBookingResponse,
+)
 async def create_booking(call: Call, req: CreateBookingRequest) -> dict[str, Any]:
     """Create Booking."""
     return await service.create_booking(call.db, call.caller, req)
@@ -279,6 +287,7 @@ async def get_anonymous_action_token(
     "GET",
     anonymous("/{token}"),
     roles=None,
+    statuses=[401],
     request=GetBookingAnonymouslyRequest,
 )
 async def get_booking_anonymously(call: Call, req: GetBookingAnonymouslyRequest) -> dict[str, Any]:
@@ -291,6 +300,7 @@ async def get_booking_anonymously(call: Call, req: GetBookingAnonymouslyRequest)
     "POST",
     anonymous("/{token}/cancel"),
     roles=None,
+    statuses=[401],
     request=CancelBookingAnonymouslyRequest,
 )
 async def cancel_booking_anonymously(
@@ -307,6 +317,7 @@ async def cancel_booking_anonymously(
     "POST",
     anonymous("/{token}/reschedule"),
     roles=None,
+    statuses=[401],
     request=RescheduleBookingAnonymouslyRequest,
 )
 async def reschedule_booking_anonymously(
@@ -323,6 +334,7 @@ async def reschedule_booking_anonymously(
     "GET",
     anonymous("/{token}/service"),
     roles=None,
+    statuses=[401],
     request=GetServiceAnonymouslyRequest,
 )
 async def get_service_anonymously(call: Call, req: GetServiceAnonymouslyRequest) -> dict[str, Any]:
@@ -520,6 +532,7 @@ async def get_anonymous_action_token_for_multi_service_booking(
     "GET",
     anonymous_msb("/{token}"),
     roles=None,
+    statuses=[401],
     request=GetMultiServiceBookingAnonymouslyRequest,
 )
 async def get_multi_service_booking_anonymously(
@@ -536,6 +549,7 @@ async def get_multi_service_booking_anonymously(
     "POST",
     anonymous_msb("/{token}/cancel"),
     roles=None,
+    statuses=[401],
     request=CancelMultiServiceBookingAnonymouslyRequest,
 )
 async def cancel_multi_service_booking_anonymously(

@@ -6,11 +6,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from bookings.booking.contacts import ContactDetails
 from bookings.booking.state import Status
-from bookings.platform.wire import Guid, Int64, LocalDateTime, WireModel
+from bookings.platform.wire import (
+    Guid,
+    Int64,
+    LocalDateTime,
+    PositiveInt64,
+    Timestamp,
+    WireModel,
+)
 
 EventId = Annotated[str, Field(min_length=1, max_length=250)]
 
@@ -146,6 +153,26 @@ class CreateBookingRequest(WireModel):
     form_submission: dict[str, Any] | None = None
 
 
+class BookingOut(WireModel):
+    """A booking as the server answers it: the fields every booking has; the others (as the
+    request gave them, or filled in) are documented by the request's ``BookingIn``."""
+
+    model_config = ConfigDict(extra="allow")  # merged with WireModel's
+
+    id: Guid
+    status: Status
+    payment_status: PaymentStatus
+    revision: Int64
+    created_date: Timestamp
+    updated_date: Timestamp
+    start_date: Timestamp | None = None
+    end_date: Timestamp | None = None
+
+
+class CreateBookingResponse(WireModel):
+    booking: BookingOut
+
+
 class BulkCreateBookingRequest(WireModel):
     create_bookings_info: list[CreateBookingRequest] = Field(min_length=1, max_length=40)
     return_full_entity: bool | None = None
@@ -203,7 +230,7 @@ class DeclineFlowControl(WireModel):
 
 class DeclineBookingRequest(WireModel):
     booking_id: Guid
-    revision: Int64 | None = Field(default=None, ge=1)
+    revision: PositiveInt64 | None = None
     participant_notification: ParticipantNotification | None = None
     payment_status: PaymentStatus | None = None
     double_booked: bool | None = None

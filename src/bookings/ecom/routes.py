@@ -234,6 +234,7 @@ _WIX_ERROR = {
 @pages.post(
     "/_bookings/v1/payments/{provider}/webhook/{site_id}",
     summary="A payment provider's webhook (verified by the provider's own signature)",
+    openapi_extra={"security": []},  # the provider's signature, no API key
     responses={
         400: {"description": "The signature or the body does not check out", **_WIX_ERROR},
         404: {"description": "No such provider is configured", **_WIX_ERROR},

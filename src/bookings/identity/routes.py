@@ -13,7 +13,15 @@ from bookings.platform.routing import ApiRouter, Call
 router = ApiRouter("OAuth")
 
 
-@router.method("Token", "POST", ["/oauth2/token"], roles=None, request=TokenRequest)
+@router.method(
+    "Token",
+    "POST",
+    ["/oauth2/token"],
+    roles=None,
+    request=TokenRequest,
+    statuses=[401, 403],  # the member grant's ADMIN key
+    optional_key=True,
+)
 async def token(call: Call, req: TokenRequest) -> dict[str, Any]:
     """Issue an access token: anonymous visitor, refresh, or member (ADMIN key required)."""
     ttl = call.services.settings.access_token_ttl_seconds

@@ -36,6 +36,7 @@ from bookings.platform.auth import (
 from bookings.platform.db import Database, utcnow
 from bookings.platform.dispatch import API_ENDPOINT
 from bookings.platform.json_encoding import WireJSONResponse
+from bookings.platform.openapi import SchemaBook
 from bookings.platform.payments import PaymentProvider
 from bookings.platform.ratelimit import RateLimiter, retry_after
 from bookings.platform.signing import Signer
@@ -107,6 +108,11 @@ class ApiMethod(Generic[ReqT]):
     handler: Handler
     summary: str
     tag: str
+    #: Error statuses it answers beyond those of every method (documented in ``/openapi.json``):
+    #: 401 of a method whose credential is a token in its path (``roles=None``).
+    statuses: frozenset[int] = frozenset()
+    #: With ``roles=None``: an API key is read when sent (a member token is minted by a key).
+    optional_key: bool = False
 
 
 class AnyRequest(BaseModel):
@@ -152,6 +158,8 @@ class ApiRouter:
         roles: frozenset[Role] | None,
         request: type[ReqT],
         response: type[BaseModel] | None = None,
+        statuses: Iterable[int] = (),
+        optional_key: bool = False,
     ) -> Callable[[Callable[[Call, ReqT], Awaitable[Any]]], Callable[[Call, ReqT], Awaitable[Any]]]:
         if not paths:
             raise ValueError(f"{name}: at least one path")
@@ -170,6 +178,8 @@ class ApiRouter:
                     handler=fn,
                     summary=(fn.__doc__ or name).strip().splitlines()[0],
                     tag=self.tag,
+                    statuses=frozenset(statuses),
+                    optional_key=optional_key,
                 )
             )
             return fn
@@ -217,7 +227,8 @@ def _not_json(constant: str) -> Any:
 
 
 def parse_json_object(raw: bytes, field: str = "body") -> dict[str, Any]:
-    if not raw.strip():
+    """The JSON object in ``raw``; no body (or JSON whitespace only) is the empty message."""
+    if not raw.strip(b" \t\r\n"):  # JSON's whitespace: not Python's \v or \f
         return {}
     try:
         data = json.loads(raw, object_pairs_hook=_first_key_wins, parse_constant=_not_json)
@@ -415,128 +426,9 @@ def _specificity(path: str) -> tuple[float, ...]:
     return tuple(key)
 
 
-_PATH_PARAM = re.compile(r"\{([^}/]+)\}")
-#: The component every error answer refers to: the Wix error envelope.
-ERROR_SCHEMA = "WixError"
-_ERROR_ENVELOPE: dict[str, Any] = {
-    "type": "object",
-    "title": ERROR_SCHEMA,
-    "description": "The Wix error envelope: a message, and details of the application error "
-    "(its code and data) or of the fields that failed validation.",
-    "required": ["message", "details"],
-    "properties": {
-        "message": {"type": "string"},
-        "details": {
-            "type": "object",
-            "properties": {
-                "applicationError": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "description": {"type": "string"},
-                        "data": {"type": "object"},
-                    },
-                },
-                "validationError": {
-                    "type": "object",
-                    "properties": {
-                        "fieldViolations": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "field": {"type": "string"},
-                                    "description": {"type": "string"},
-                                    "violatedRule": {"type": "string"},
-                                },
-                            },
-                        }
-                    },
-                },
-            },
-        },
-    },
-}
-_ERROR_DESCRIPTIONS = {
-    400: "Invalid request: a field failed validation (INVALID_ARGUMENT)",
-    401: "No credential, or an unknown or expired one",
-    403: "The credential may not call this method, or belongs to another site",
-    404: "A record named by the request does not exist on this site",
-    409: "Another write came first (revision mismatch), or the record exists already",
-    428: "A business rule refuses the request now (FAILED_PRECONDITION)",
-    429: "Too many requests from this caller: retry after the seconds in Retry-After",
-    501: "Not implemented by this server",
-    503: "The database is unavailable right now: try again",
-}
-
-
-@dataclass
-class _SchemaBook:
-    """JSON schemas of request models, gathered for the OpenAPI document."""
-
-    definitions: dict[str, Any]
-
-    def request_body(self, model: type[BaseModel]) -> dict[str, Any]:
-        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-        self.definitions.update(schema.pop("$defs", {}))
-        self.definitions[model.__name__] = schema
-        return {
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
-                    }
-                },
-            }
-        }
-
-    def operation(self, method: ApiMethod[Any], path: str) -> dict[str, Any]:
-        """What FastAPI cannot see of an operation (its endpoint takes the raw request): the
-        path parameters, the query parameters of a GET or DELETE (its request model's other
-        top-level fields), the JSON body of the others, and the error answers it can give,
-        each with the Wix envelope's schema."""
-        extra: dict[str, Any] = {}
-        in_path = _PATH_PARAM.findall(starlette_path(path))
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in in_path
-        ]
-        if method.verb in ("GET", "DELETE"):
-            parameters += self.query_parameters(method.request_model, in_path)
-        else:
-            extra.update(self.request_body(method.request_model))
-        if parameters:
-            extra["parameters"] = parameters
-        self.definitions.setdefault(ERROR_SCHEMA, _ERROR_ENVELOPE)
-        statuses = [400, 404, 409, 428, 429, 501, 503]
-        if method.roles is not None:
-            statuses += [401, 403]
-        extra["responses"] = {
-            str(code): {
-                "description": _ERROR_DESCRIPTIONS[code],
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
-                },
-            }
-            for code in sorted(statuses)
-        }
-        return extra
-
-    def query_parameters(self, model: type[BaseModel], in_path: list[str]) -> list[dict[str, Any]]:
-        schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-        self.definitions.update(schema.pop("$defs", {}))
-        taken = {name.replace("__", ".") for name in in_path} | set(in_path)
-        return [
-            {"name": name, "in": "query", "required": False, "schema": prop}
-            for name, prop in (schema.get("properties") or {}).items()
-            if name not in taken and name.split(".")[0] not in taken
-        ]
-
-
 def mount(app: FastAPI, methods: Sequence[ApiMethod[Any]]) -> None:
     """Add every path of every method to ``app``, most specific paths first."""
-    book = _SchemaBook({})
+    book = SchemaBook.of(method.request_model for method in methods)
     routes: list[tuple[tuple[float, ...], str, ApiMethod[Any], bool]] = []
     seen: set[tuple[str, str]] = set()
     for method in methods:
@@ -547,7 +439,7 @@ def mount(app: FastAPI, methods: Sequence[ApiMethod[Any]]) -> None:
             routes.append((_specificity(path), path, method, index == 0))
     routes.sort(key=lambda item: item[0])
     for _, path, method, canonical in routes:
-        extra = book.operation(method, path) if canonical else None
+        extra = book.operation(method, starlette_path(path)) if canonical else None
         app.add_api_route(
             starlette_path(path),
             _endpoint(method),

@@ -23,8 +23,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
@@ -44,6 +48,28 @@ class WireModel(BaseModel):
         serialize_by_alias=True,
         extra="ignore",
         use_enum_values=False,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _a_bool_is_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        """A boolean is ``true`` or ``false`` (in a query string, that text), as in proto
+        JSON: pydantic would also take ``0``, ``1``, ``"TRUE"`` or ``"yes"``; Wix answers 400."""
+        if (
+            not isinstance(value, bool)
+            and value not in (None, "true", "false")
+            and info.field_name in _bool_fields(cls)
+        ):
+            raise PydanticCustomError("bool_type", "must be true or false")
+        return value
+
+
+@functools.cache
+def _bool_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if info.annotation is bool or info.annotation == bool | None
     )
 
 
@@ -224,7 +250,20 @@ def parse_field_mask(value: Any) -> list[str]:
     raise PydanticCustomError(errors.FORMAT, "must be a comma-separated list of field paths")
 
 
-Int64 = Annotated[int, BeforeValidator(parse_int64), PlainSerializer(str, return_type=str)]
+_INT64_TEXT = {"type": "string", "pattern": r"^\s*-?\d{1,19}\s*$"}
+#: In requests, the string of proto3 JSON or a number (documented so); in answers, a string.
+Int64 = Annotated[
+    int,
+    BeforeValidator(parse_int64),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"anyOf": [_INT64_TEXT, {"type": "integer"}]}, mode="validation"),
+]
+#: An Int64 of at least 1 (a revision); its schema says so (a bound on an ``anyOf`` would not).
+PositiveInt64 = Annotated[
+    Int64,
+    Field(ge=1),
+    WithJsonSchema({"anyOf": [_INT64_TEXT, {"type": "integer", "minimum": 1}]}, mode="validation"),
+]
 Timestamp = Annotated[
     datetime, BeforeValidator(parse_timestamp), PlainSerializer(format_timestamp, return_type=str)
 ]
