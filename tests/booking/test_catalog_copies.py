@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -80,6 +81,11 @@ async def test_a_second_create_reads_no_catalog_row(
     await created(client, site.admin, appointment_booking(massage, day, "10:00", "11:00", ana))
     await created(client, site.admin, class_booking(yoga, session))
     version = await catalog_version(services, site.site_id)
+    # A confirmed appointment writes its own calendar event, a class booking the session's
+    # participant count: neither moves the version.
+    confirmed = appointment_booking(massage, day, "14:00", "15:00", ana, status="CONFIRMED")
+    assert (await created(client, site.admin, confirmed))["status"] == "CONFIRMED"
+    assert await catalog_version(services, site.site_id) == version
     with statements(services) as seen:
         got = await created(
             client, site.admin, appointment_booking(massage, day, "12:00", "13:00", ana)
@@ -88,6 +94,8 @@ async def test_a_second_create_reads_no_catalog_row(
     assert got["bookedEntity"]["slot"]["resource"] == {"id": ana, "name": "Ana"}
     for table in ("services", "booking_policies", "resources", "staff_members"):
         assert reading(seen, table) == [], table
+    # Nor whether a recurring series needs materializing (none changed since).
+    assert [s for s in seen if "materialized_until <" in s] == []
     # Bookings move no catalog version (else every create would read the catalog again).
     assert await catalog_version(services, site.site_id) == version
 
@@ -155,6 +163,52 @@ async def test_a_change_straight_in_the_database_is_seen_by_the_next_create(
         client, site.admin, appointment_booking(massage, day, "12:00", "13:00", resource=ana)
     )
     assert second["bookedEntity"]["slot"]["resource"]["name"] == "Bea"
+
+
+async def test_time_blocked_through_another_process_refuses_the_next_create(
+    client: httpx.AsyncClient,
+    other_process: httpx.AsyncClient,
+    site: SiteKeys,
+    services: Services,
+) -> None:
+    cat = Catalog(client, site.admin)
+    member = ok(
+        await client.post(
+            "/bookings/v1/staff-members",
+            json={"staffMember": {"name": "Ana"}, "fields": ["RESOURCE_DETAILS"]},
+            headers=site.admin,
+        )
+    )["staffMember"]
+    ana = member["resourceId"]
+    massage = await cat.appointment([ana])
+    day = next_monday()
+    await created(client, site.admin, appointment_booking(massage, day, "10:00", "11:00", ana))
+    own = member["resource"]["eventsSchedule"]["id"]
+    before = await catalog_version(services, site.site_id)
+    weekly = {"frequency": "WEEKLY", "interval": 1, "days": ["MONDAY"]}
+    for start, end, rule in (("12:00", "13:00", weekly), ("15:00", "16:00", None)):
+        event = {
+            "scheduleId": own,
+            "type": "DEFAULT",
+            "start": {"localDate": f"{day}T{start}:00"},
+            "end": {"localDate": f"{day}T{end}:00"},
+        }
+        if rule is not None:
+            event["recurrenceRule"] = rule
+        ok(
+            await other_process.post(
+                "/calendar/v3/events", json={"event": event}, headers=site.admin
+            )
+        )
+    later = day + timedelta(days=7)
+    for when, start, end in ((later, "12:00", "13:00"), (day, "15:00", "16:00")):
+        refused = await client.post(
+            "/_api/bookings-service/v2/bookings",
+            headers=site.admin,
+            json={"booking": appointment_booking(massage, when, start, end, resource=ana)},
+        )
+        assert refused.status_code == 428, refused.text
+        assert refused.json()["details"]["applicationError"]["code"] == "SLOT_NOT_AVAILABLE"
 
 
 def test_a_copy_serves_only_the_version_it_was_read_at() -> None:

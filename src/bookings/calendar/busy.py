@@ -140,8 +140,15 @@ async def _needs_computing(
     end_utc: datetime,
 ) -> bool:
     """Whether a relevant live series has occurrences before ``end_utc`` not stored yet."""
+    # No such series up to a later end, as of the site's catalog version: none now either
+    # (SiteScope.cached: any change of a series moves the version on).
+    key = ",".join(sorted(types))
+    clear = scope.cached("masters-stored-up-to", key)
+    if isinstance(clear, datetime) and end_utc <= clear:
+        return False
     masters = (await scope.run(_masters_statement(tuple(types)), end_utc=end_utc)).all()
     if not masters:
+        scope.keep("masters-stored-up-to", key, max(end_utc, clear or end_utc))
         return False
     wanted = set(schedule_ids)
     if any(m.schedule_id in wanted for m in masters):

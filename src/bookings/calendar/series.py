@@ -126,8 +126,17 @@ async def _unmaterialized(
     shape, params = _ids_shape(schedule_ids)
     if shape == "many" and not params["ids"]:
         return []
+    # None found up to a later target, as of the site's catalog version: none now either
+    # (SiteScope.cached: any change of a series moves the version on).
+    key = ",".join(sorted(schedule_ids)) if schedule_ids is not None else "*"
+    clear = scope.cached("unmaterialized-up-to", key)
+    if isinstance(clear, datetime) and target <= clear:
+        return []
     stmt = _unmaterialized_statement(shape, probe)
-    return (await scope.run(stmt, target=target, **params)).all()
+    rows = (await scope.run(stmt, target=target, **params)).all()
+    if not rows:
+        scope.keep("unmaterialized-up-to", key, max(target, clear or target))
+    return rows
 
 
 async def _extend_all(
