@@ -177,6 +177,7 @@ async def plans_times(
     *,
     reach: int | None = None,
     exclude: frozenset[str] = frozenset(),
+    cached: bool = False,
 ) -> ResourceTimes:
     """Windows and busy time of every resource of ``plans``, read once, for slots starting
     in ``[lo, hi)`` that last up to ``reach`` seconds (default: the longest duration + buffer
@@ -196,6 +197,7 @@ async def plans_times(
         site_zone=zone(settings.time_zone),
         known_buffers={p.service_id: p.shape.buffer for p in plans},
         exclude=exclude,
+        cached=cached,
     )
 
 
@@ -382,11 +384,20 @@ async def free_for_start(
     settings: SiteSettings,
     start: datetime,
     exclude: frozenset[str] = frozenset(),
+    cached: bool = False,
 ) -> tuple[list[list[str]], HeldRead | None]:
     """Free resources of each group for a slot of ``plan`` starting at ``start``, and what
-    was read of the bookings (``exclude``: ids of bookings not to count)."""
+    was read of the bookings (``exclude``: ids of bookings not to count; ``cached``: the
+    calendar's part may come from the process's current copy, ``loading.CalendarReads``)."""
     times = await plans_times(
-        scope, load, [plan], settings, start, start + timedelta(seconds=1), exclude=exclude
+        scope,
+        load,
+        [plan],
+        settings,
+        start,
+        start + timedelta(seconds=1),
+        exclude=exclude,
+        cached=cached,
     )
     at = to_seconds(start)
     free = [free_resources_for(group, plan.shape, at) for group in plan_groups(plan, times)]

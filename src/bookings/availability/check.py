@@ -47,7 +47,8 @@ async def check_appointment_slot(
 ) -> AppointmentCheck:
     """Staff resource ids free for ``[start_utc, end_utc)``, not counting the bookings in
     ``exclude``, and what was read of the bookings (see :mod:`bookings.availability.service`).
-    ``cached``: the process's current copies of the staff resources may serve."""
+    ``cached``: the process's current copies of the staff resources and of what the calendar
+    says of them may serve (the bookings are always read)."""
     if settings is None:
         settings = await site_settings(scope)
     if service is None or service.get("id") != service_id:
@@ -70,5 +71,7 @@ async def check_appointment_slot(
         locations=[],
         cached=cached,
     )
-    free, held = await free_for_start(scope, load, plan, settings, start_utc, exclude)
+    free, held = await free_for_start(
+        scope, load, plan, settings, start_utc, exclude, cached=cached
+    )
     return AppointmentCheck(free[0], held)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,6 +126,91 @@ async def _buffers(
 
 
 @dataclass(frozen=True)
+class CalendarReads:
+    """What the calendar says of some resources: the working-hours events of their
+    schedules, and their busy intervals (events listing them, events on their own schedules;
+    never a booking's own event: bookings are counted from the bookings).
+
+    All of it is the calendar's own events, which move the site's catalog version when they
+    change (migration 0019), so a copy read at the version of the caller's credential is what
+    a read would give (:meth:`SiteScope.cached`). A copy covers whole UTC days (the day
+    before a slot's to the end of its own), so that the creates of one day share it, and each
+    call keeps what meets its own window: the same rows as a read of that window (an event
+    meets a window when it starts before its end and ends after its start)."""
+
+    wh_ids: list[str]
+    ids: list[str]
+    owner_of: dict[str, str]
+
+    async def read(
+        self,
+        scope: SiteScope,
+        lo: datetime,
+        hi: datetime,
+        busy_lo: datetime,
+        busy_hi: datetime,
+    ) -> tuple[list[tuple[str, int, int]], list[calendar.Busy]]:
+        """The working hours meeting ``[lo, hi)`` as (schedule id, start, end) in epoch
+        seconds, and the busy intervals meeting ``[busy_lo, busy_hi)``."""
+        hours: list[tuple[str, int, int]] = []
+        if self.wh_ids:
+            for event in await calendar.occurrences(
+                scope, start_utc=lo, end_utc=hi, schedule_ids=self.wh_ids, types=["WORKING_HOURS"]
+            ):
+                start, end = calendar.event_interval(event)
+                hours.append((str(event["scheduleId"]), to_seconds(start), to_seconds(end)))
+        found = await calendar.busy_intervals(
+            scope,
+            resource_ids=self.ids,
+            owners=self.owner_of,
+            types=BUSY_TYPES,
+            start_utc=busy_lo,
+            end_utc=busy_hi,
+        )
+        return hours, found
+
+    async def kept(
+        self,
+        scope: SiteScope,
+        lo: datetime,
+        hi: datetime,
+        busy_lo: datetime,
+        busy_hi: datetime,
+    ) -> tuple[list[tuple[str, int, int]], list[calendar.Busy]]:
+        """:meth:`read`, from the copy of the whole UTC days around both windows."""
+        # From the day before the window's (a buffer reaches back at most MAX_BUFFER) to the
+        # end of its last day: every slot of a day has the same copy.
+        first = _utc_midnight(lo) - timedelta(days=1)
+        if busy_lo < first:
+            first = _utc_midnight(busy_lo)
+        last = _utc_midnight(max(hi, busy_hi)) + timedelta(days=1)
+        key = "|".join(
+            (
+                ",".join(self.wh_ids),
+                ",".join(self.ids),
+                ",".join(f"{s}={r}" for s, r in sorted(self.owner_of.items())),
+                first.isoformat(),
+                last.isoformat(),
+            )
+        )
+        copy = scope.cached("calendar-days", key)
+        if copy is None:
+            hours, found = await self.read(scope, first, last, first, last)
+            copy = (tuple(hours), tuple(found))
+            scope.keep("calendar-days", key, copy)
+        lo_s, hi_s = to_seconds(lo), to_seconds(hi)
+        busy_lo_s, busy_hi_s = to_seconds(busy_lo), to_seconds(busy_hi)
+        return (
+            [h for h in copy[0] if h[1] < hi_s and h[2] > lo_s],
+            [b for b in copy[1] if b.start < busy_hi_s and b.end > busy_lo_s],
+        )
+
+
+def _utc_midnight(instant: datetime) -> datetime:
+    return datetime.combine(instant.astimezone(UTC).date(), time(), tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class ResourceTimes:
     """Per resource id its windows and busy time, and what was read of the bookings."""
 
@@ -144,41 +229,33 @@ async def resource_times(
     site_zone: ZoneInfo,
     known_buffers: Mapping[str, int] | None = None,
     exclude: frozenset[str] = frozenset(),
+    cached: bool = False,
 ) -> ResourceTimes:
     """Windows and busy time of ``resources`` (Resource V2 wire dicts by id) for slots
     starting in ``[lo, hi)`` that last up to ``reach`` (duration + buffer).
     ``known_buffers``: buffers (seconds) of services already loaded, by service id;
-    ``exclude``: ids of bookings not to count."""
+    ``exclude``: ids of bookings not to count; ``cached``: what the calendar says may come
+    from the process's current copy (:class:`CalendarReads`); the bookings are always read."""
     if not resources:
         return ResourceTimes({}, None)
     ids = sorted(resources)
     wh_of = {rid: working_schedule(resources[rid]) for rid in ids}
     wh_ids = sorted({s for s in wh_of.values() if s})
     windows: dict[str, list[Interval]] = {s: [] for s in wh_ids}
-    if wh_ids:
-        for event in await calendar.occurrences(
-            scope,
-            start_utc=lo,
-            end_utc=hi + reach,
-            schedule_ids=wh_ids,
-            types=["WORKING_HOURS"],
-        ):
-            start, end = calendar.event_interval(event)
-            windows[event["scheduleId"]].append((to_seconds(start), to_seconds(end)))
+    busy_lo, busy_hi = lo - MAX_BUFFER, hi + reach
+    owner_of = {s: rid for rid in ids if (s := events_schedule(resources[rid]))}
+    reads = CalendarReads(wh_ids, ids, owner_of)
+    hours, found = await (
+        reads.kept(scope, lo, hi + reach, busy_lo, busy_hi)
+        if cached
+        else reads.read(scope, lo, hi + reach, busy_lo, busy_hi)
+    )
+    for schedule_id, start_s, end_s in hours:
+        windows[schedule_id].append((start_s, end_s))
     merged = {s: tuple(merge(v)) for s, v in windows.items()}
     days: tuple[Interval, ...] | None = None
 
-    busy_lo, busy_hi = lo - MAX_BUFFER, hi + reach
     busy: dict[str, list[Interval]] = {rid: [] for rid in ids}
-    owner_of = {s: rid for rid in ids if (s := events_schedule(resources[rid]))}
-    found = await calendar.busy_intervals(
-        scope,
-        resource_ids=ids,
-        owners=owner_of,
-        types=BUSY_TYPES,
-        start_utc=busy_lo,
-        end_utc=busy_hi,
-    )
     buffers = await _buffers(scope, found, known_buffers or {})
     for item in found:
         extra = buffers.get(item.external_schedule_id or "", 0)
