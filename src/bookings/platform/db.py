@@ -35,13 +35,14 @@ from collections.abc import (
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bookings.platform.batched import MAX_BINDS, combined_insert, insert_groups, later_param
 from bookings.platform.engines import configure_sqlite, ping_when_idle
 from bookings.platform.json_encoding import dumps_text
 from bookings.platform.site_cache import SiteCache
@@ -318,20 +319,20 @@ class UnitOfWork(SiteScope):
             return
         later, self._later = self._later, []
         updates, self._updates = self._updates, []
-        groups = _insert_groups(later)
+        groups = insert_groups(later)
         binds = sum(len(columns) * len(rows) for _, columns, rows in groups)
         binds += sum(len(p) for _, p in updates)
-        if self.dialect == "postgresql" and groups and binds <= _MAX_BINDS:
+        if self.dialect == "postgresql" and groups and binds <= MAX_BINDS:
             shape = tuple((table, columns, len(rows)) for table, columns, rows in groups)
             params = {
-                _later_param(g, r, c): row[c]
+                later_param(g, r, c): row[c]
                 for g, (_, columns, rows) in enumerate(groups)
                 for r, row in enumerate(rows)
                 for c in columns
             }
             for _, update_params in updates:
                 params.update(update_params)
-            statement = _combined_insert(shape, tuple(stmt for stmt, _ in updates))
+            statement = combined_insert(shape, tuple(stmt for stmt, _ in updates))
             await self._conn.execute(statement, params)
             return
         for stmt, update_params in updates:
@@ -378,52 +379,6 @@ class UnitOfWork(SiteScope):
         stmt = _lock_statement(table, id_column, tuple(columns), single, self.dialect != "sqlite")
         params = {"lock_id": ordered[0]} if single else {"lock_ids": ordered}
         return (await self.run(stmt, **params)).all()
-
-
-#: Bind parameters of one statement at most (asyncpg takes 32767).
-_MAX_BINDS = 30000
-
-
-def _insert_groups(
-    later: Sequence[tuple[sa.Table, dict[str, Any]]],
-) -> list[tuple[sa.Table, tuple[str, ...], list[dict[str, Any]]]]:
-    """Waiting inserts as runs of rows of one table and one set of columns, in order."""
-    groups: list[tuple[sa.Table, tuple[str, ...], list[dict[str, Any]]]] = []
-    for table, row in later:
-        columns = tuple(row)
-        if groups and groups[-1][0] is table and groups[-1][1] == columns:
-            groups[-1][2].append(row)
-        else:
-            groups.append((table, columns, [row]))
-    return groups
-
-
-def _later_param(group: int, row: int, column: str) -> str:
-    return f"later{group}_{row}_{column}"
-
-
-@functools.lru_cache(maxsize=256)
-def _combined_insert(
-    shape: tuple[tuple[sa.Table, tuple[str, ...], int], ...],
-    updates: tuple[sa.Executable, ...] = (),
-) -> sa.Insert:
-    """One statement for runs of inserts (PostgreSQL): one single-row ``INSERT`` per row, all
-    but the last as data-modifying CTEs of the last, and the waiting ``updates`` (prebuilt
-    statements, their parameters named apart from the inserts') as CTEs too. Built once per
-    shape, so compiled once (SQLAlchemy caches no multi-row ``VALUES``: it would compile that
-    anew on every call)."""
-    statements: list[Any] = [*updates]
-    statements += [
-        sa.insert(table).values(
-            {c: sa.bindparam(_later_param(g, r, c), type_=table.c[c].type) for c in columns}
-        )
-        for g, (table, columns, count) in enumerate(shape)
-        for r in range(count)
-    ]
-    *first, last = statements
-    if first:
-        last = last.add_cte(*(stmt.cte(f"later{i}") for i, stmt in enumerate(first)))
-    return cast(sa.Insert, last)
 
 
 class Database:
