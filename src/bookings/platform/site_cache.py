@@ -11,8 +11,8 @@ the request that read it: that read came after the version was read, so it is at
 new, and it is only handed to requests that learned the same version.
 
 A use case opts in by opening its unit of work with the version its caller's credential read
-(``Database.write(site_id, catalog_version=...)``; the create and the reschedule do), and only
-before it changes anything of the catalog (they never do)."""
+(``Database.write(site_id, catalog_version=...)``; Create Booking does), and only if it
+changes nothing of the catalog before it reads the copies (a create changes none of it)."""
 
 from __future__ import annotations
 
